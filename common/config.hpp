@@ -1,0 +1,100 @@
+#pragma once
+// The config model: what konnectd.toml (and its includes) says, fully resolved and
+// immutable once loaded. Reload builds a new Config and diffs it against the running one,
+// so every field that matters for a program's behaviour takes part in operator==.
+// Defaults are supervisord's unless SPEC.md says otherwise (killasgroup = true).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace konnect {
+
+using Duration = std::chrono::milliseconds;
+
+enum class AutoRestart { Never, Always, Unexpected };
+
+// Where one output stream of a program goes.
+struct LogTarget {
+  enum class Kind { Auto, None, Path };
+  Kind kind = Kind::Auto;  // Auto: <log_dir>/<process>.out.log or .err.log
+  std::filesystem::path path;  // absolute; only for Kind::Path
+  bool operator==(const LogTarget&) const = default;
+};
+
+inline constexpr std::uint64_t kDefaultLogMaxBytes = 50ull * 1024 * 1024;
+
+struct ProgramConfig {
+  std::string name;
+  std::vector<std::string> command;  // argv; a TOML string is split like a shell would
+  std::filesystem::path directory;   // absolute; empty: the daemon's working directory
+  std::string user;                  // empty: the daemon's user
+  std::string group;                 // empty: the user's primary group
+  std::optional<mode_t> umask;       // empty: inherit the daemon's
+  std::map<std::string, std::string> environment;  // added to the daemon's environment
+  int numprocs = 1;
+  int numprocs_start = 0;
+  int priority = 999;
+  bool autostart = true;
+  AutoRestart autorestart = AutoRestart::Unexpected;
+  std::vector<int> exitcodes{0};
+  Duration startsecs{std::chrono::seconds(1)};
+  int startretries = 3;
+  int stopsignal = SIGTERM;
+  Duration stopwaitsecs{std::chrono::seconds(10)};
+  bool stopasgroup = false;
+  bool killasgroup = true;
+  bool redirect_stderr = false;
+  LogTarget stdout_log;
+  LogTarget stderr_log;
+  std::uint64_t stdout_log_maxbytes = kDefaultLogMaxBytes;
+  std::uint64_t stderr_log_maxbytes = kDefaultLogMaxBytes;
+  int stdout_log_backups = 10;
+  int stderr_log_backups = 10;
+
+  // Where the [program.NAME] table was defined; not part of equality.
+  std::string source_file;
+  int source_line = 0;
+
+  bool operator==(const ProgramConfig& o) const;
+};
+
+struct GroupConfig {
+  std::string name;
+  std::vector<std::string> programs;
+  int priority = 999;
+  std::string source_file;
+  int source_line = 0;
+  bool operator==(const GroupConfig& o) const {
+    return name == o.name && programs == o.programs && priority == o.priority;
+  }
+};
+
+struct DaemonConfig {
+  std::filesystem::path socket{"/run/konnect/konnectd.sock"};
+  std::filesystem::path log_dir{"/var/log/konnect"};
+  std::filesystem::path log_file{"/var/log/konnect/konnectd.log"};  // "-" means stderr
+  std::filesystem::path pid_file{"/run/konnect/konnectd.pid"};
+  std::string log_level{"info"};  // trace, debug, info, warn, error, critical, off
+};
+
+struct Config {
+  std::filesystem::path file;  // the main file, absolute
+  DaemonConfig daemon;
+  std::vector<ProgramConfig> programs;  // in the order they were read
+  std::vector<GroupConfig> groups;
+  std::vector<std::filesystem::path> files_read;  // main file first, then includes
+
+  const ProgramConfig* find_program(const std::string& name) const;
+};
+
+inline constexpr const char* kDefaultConfigFile = "/etc/konnect/konnectd.toml";
+
+}  // namespace konnect

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages konnect builds and tests with, when any is missing.
+# Idempotent and quiet when everything is present; needs root (or sudo) otherwise.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libboost1.81-dev libboost-filesystem1.81-dev
+  libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev
+  procps
+)
+packages+=("$@")
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
