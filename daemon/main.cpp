@@ -1,1 +1,118 @@
-int main() { return 0; }
+// konnectd: the process supervisor daemon. Runs in the foreground (SPEC.md).
+//   konnectd [-c FILE]          run
+//   konnectd --check [-c FILE]  validate the config and exit 0/1
+
+#include "common/config_loader.hpp"
+#include "daemon/daemon.hpp"
+#include "version.hpp"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: konnectd [-c FILE] [--check]\n"
+    "  -c, --config FILE  config file (default /etc/konnect/konnectd.toml)\n"
+    "      --check        validate the config (and its includes) and exit\n"
+    "  -v, --version      print the version\n"
+    "  -h, --help         this help\n";
+
+// fds 0-2 must exist so that no file we open lands there and leaks into a child as stdio.
+void ensure_std_fds() {
+  for (int fd = 0; fd < 3; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0) {
+      const int null = ::open("/dev/null", O_RDWR);
+      if (null >= 0 && null != fd) {
+        ::dup2(null, fd);
+        ::close(null);
+      }
+    }
+  }
+}
+
+void setup_logging(const konnect::DaemonConfig& daemon) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (daemon.log_file == "-") {
+    logger = spdlog::stderr_color_st("konnectd");
+  } else {
+    try {
+      std::error_code ec;
+      std::filesystem::create_directories(daemon.log_file.parent_path(), ec);
+      logger = spdlog::basic_logger_st("konnectd", daemon.log_file.string());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "konnectd: Failed to open log file '%s': %s; logging to stderr\n",
+                   daemon.log_file.c_str(), e.what());
+      logger = spdlog::stderr_color_st("konnectd");
+    }
+  }
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(daemon.log_level));
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ensure_std_fds();
+  std::string config_file = konnect::kDefaultConfigFile;
+  bool check = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
+      config_file = argv[++i];
+    } else if (arg.substr(0, 9) == "--config=") {
+      config_file = std::string(arg.substr(9));
+    } else if (arg == "--check") {
+      check = true;
+    } else if (arg == "-v" || arg == "--version") {
+      std::printf("konnectd %s\n", konnect::kVersion);
+      return 0;
+    } else if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "-n" || arg == "--nodaemon") {
+      // Accepted for supervisord muscle memory: konnectd always runs in the foreground.
+    } else {
+      std::fprintf(stderr, "konnectd: unknown option '%s'\n%s", argv[i], kUsage);
+      return 2;
+    }
+  }
+
+  auto config = konnect::load_config(config_file);
+  if (!config) {
+    std::fprintf(stderr, "konnectd: %s\n", config.error().to_string().c_str());
+    return 1;
+  }
+  if (check) {
+    std::printf("%s: OK (%zu program(s), %zu file(s))\n", config->file.c_str(), config->programs.size(),
+                config->files_read.size());
+    return 0;
+  }
+
+  try {
+    setup_logging(config->daemon);
+    konnect::Daemon daemon(std::move(*config));
+    if (auto r = daemon.setup(); !r) {
+      spdlog::critical("Failed to start: {}", r.error().to_string());
+      std::fprintf(stderr, "konnectd: %s\n", r.error().to_string().c_str());
+      return 1;
+    }
+    return daemon.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("Fatal: {}", e.what());
+    std::fprintf(stderr, "konnectd: fatal: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,1 +1,140 @@
-int main() { return 0; }
+// konnect-testchild: a small, scriptable program for konnect's tests to supervise.
+// Options run in order given; with no --exit it then sleeps until a signal ends it.
+//   --print TEXT        write TEXT and a newline to stdout
+//   --stderr TEXT       write TEXT and a newline to stderr
+//   --env NAME          print NAME=value of an environment variable (or NAME unset)
+//   --cwd               print cwd=DIR
+//   --ids               print uid=U gid=G
+//   --umask             print umask=0NNN
+//   --sleep MS          sleep MS milliseconds
+//   --ignore-term       ignore SIGTERM
+//   --term-exit CODE    exit with CODE on SIGTERM
+//   --fork N            fork N children that sleep (same process group)
+//   --escape            fork a grandchild that calls setsid() and sleeps, parent of it exits
+//   --pidfile PATH      write "PID\n" (and each forked descendant's pid, one a line) to PATH
+//   --exit CODE         exit with CODE now
+//   --kill-self SIG     raise signal SIG
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string g_pidfile;
+int g_term_exit = -1;
+
+void append_pid(pid_t pid) {
+  if (g_pidfile.empty()) return;
+  const int fd = ::open(g_pidfile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd < 0) return;
+  const std::string line = std::to_string(pid) + "\n";
+  ssize_t ignored = ::write(fd, line.data(), line.size());
+  (void)ignored;
+  ::close(fd);
+}
+
+void sleep_ms(long ms) {
+  timespec ts{ms / 1000, (ms % 1000) * 1000000};
+  while (::nanosleep(&ts, &ts) < 0) {
+  }
+}
+
+[[noreturn]] void sleep_forever() {
+  for (;;) ::pause();
+}
+
+void on_term(int) { ::_exit(g_term_exit); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IONBF, 0);
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "testchild: %s needs a value\n", arg.c_str());
+        std::exit(64);
+      }
+      return argv[++i];
+    };
+    if (arg == "--print") {
+      std::printf("%s\n", next().c_str());
+    } else if (arg == "--stderr") {
+      std::fprintf(stderr, "%s\n", next().c_str());
+    } else if (arg == "--env") {
+      const std::string name = next();
+      const char* v = std::getenv(name.c_str());
+      if (v) std::printf("%s=%s\n", name.c_str(), v); else std::printf("%s unset\n", name.c_str());
+    } else if (arg == "--cwd") {
+      char buf[4096];
+      std::printf("cwd=%s\n", ::getcwd(buf, sizeof buf) ? buf : "?");
+    } else if (arg == "--ids") {
+      std::printf("uid=%d gid=%d\n", static_cast<int>(::getuid()), static_cast<int>(::getgid()));
+    } else if (arg == "--umask") {
+      const mode_t m = ::umask(0);
+      ::umask(m);
+      std::printf("umask=%04o\n", static_cast<unsigned>(m));
+    } else if (arg == "--sleep") {
+      sleep_ms(std::atol(next().c_str()));
+    } else if (arg == "--ignore-term") {
+      ::signal(SIGTERM, SIG_IGN);
+    } else if (arg == "--term-exit") {
+      g_term_exit = std::atoi(next().c_str());
+      ::signal(SIGTERM, on_term);
+    } else if (arg == "--pidfile") {
+      g_pidfile = next();
+      append_pid(::getpid());
+    } else if (arg == "--fork") {
+      const int n = std::atoi(next().c_str());
+      for (int k = 0; k < n; ++k) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+          ::signal(SIGTERM, SIG_DFL);
+          sleep_forever();
+        }
+        append_pid(pid);
+      }
+    } else if (arg == "--escape") {
+      int ready[2];
+      if (::pipe(ready) < 0) return 70;
+      const pid_t mid = ::fork();
+      if (mid == 0) {
+        const pid_t grandchild = ::fork();
+        if (grandchild == 0) {
+          ::setsid();
+          ::signal(SIGTERM, SIG_IGN);  // only SIGKILL gets rid of it
+          append_pid(::getpid());
+          ssize_t ignored = ::write(ready[1], "x", 1);
+          (void)ignored;
+          sleep_forever();
+        }
+        ::_exit(0);  // the grandchild is orphaned
+      }
+      char c;
+      ssize_t ignored = ::read(ready[0], &c, 1);
+      (void)ignored;
+      ::waitpid(mid, nullptr, 0);
+      ::close(ready[0]);
+      ::close(ready[1]);
+    } else if (arg == "--exit") {
+      return std::atoi(next().c_str());
+    } else if (arg == "--kill-self") {
+      ::raise(std::atoi(next().c_str()));
+    } else {
+      std::fprintf(stderr, "testchild: unknown option %s\n", arg.c_str());
+      return 64;
+    }
+  }
+  sleep_forever();
+}

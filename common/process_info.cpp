@@ -1,0 +1,64 @@
+#include "common/process_info.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+namespace konnect {
+
+std::string ProcessInfo::namespec() const {
+  return group == process ? process : group + ":" + process;
+}
+
+std::string format_uptime(std::int64_t seconds) {
+  if (seconds < 0) seconds = 0;
+  const std::int64_t days = seconds / 86400;
+  seconds %= 86400;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%d:%02d:%02d", static_cast<int>(seconds / 3600),
+                static_cast<int>(seconds / 60 % 60), static_cast<int>(seconds % 60));
+  if (days == 0) return buf;
+  return std::to_string(days) + (days == 1 ? " day, " : " days, ") + buf;
+}
+
+std::string describe(const ProcessInfo& info) {
+  switch (info.state) {
+    case State::Running:
+      return "pid " + std::to_string(info.pid) + ", uptime " + format_uptime(info.now - info.start);
+    case State::Backoff:
+    case State::Fatal:
+      if (!info.spawnerr.empty()) return info.spawnerr;
+      return "unknown error (try \"tail " + info.namespec() + "\")";
+    case State::Stopped:
+    case State::Exited: {
+      if (info.start == 0) return "Not started";
+      std::time_t t = static_cast<std::time_t>(info.stop);
+      std::tm tm{};
+      localtime_r(&t, &tm);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%b %d %I:%M %p", &tm);
+      return buf;
+    }
+    case State::Starting:
+    case State::Stopping:
+      return "";
+  }
+  return "";
+}
+
+nlohmann::json to_json(const ProcessInfo& info) {
+  return {
+      {"name", info.namespec()},
+      {"group", info.group},
+      {"process", info.process},
+      {"state", std::string(to_string(info.state))},
+      {"pid", info.pid},
+      {"start", info.start},
+      {"stop", info.stop},
+      {"now", info.now},
+      {"exitstatus", info.exitstatus},
+      {"spawnerr", info.spawnerr},
+      {"description", describe(info)},
+  };
+}
+
+}  // namespace konnect

@@ -1,0 +1,41 @@
+#pragma once
+// A snapshot of one process as `status` reports it (docs/protocol.md "Process object"),
+// and supervisorctl's description text for it. Pure: the daemon fills it, the JSON goes on
+// the wire, the client prints `description`.
+
+#include "common/process_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <sys/types.h>
+
+namespace konnect {
+
+struct ProcessInfo {
+  std::string group;
+  std::string process;
+  State state = State::Stopped;
+  pid_t pid = 0;
+  std::int64_t start = 0;  // unix seconds of the last start; 0 = never started
+  std::int64_t stop = 0;   // unix seconds of the last stop or exit; 0 = never
+  std::int64_t now = 0;    // unix seconds when the snapshot was taken
+  int exitstatus = 0;      // exit code, or 128+N when killed by signal N
+  std::string spawnerr;    // why the last start failed; empty if it did not
+
+  // supervisorctl's namespec: "NAME" when group == process, else "GROUP:NAME".
+  std::string namespec() const;
+};
+
+// supervisorctl's description column: "pid 1234, uptime 0:01:02" when RUNNING, the stop time
+// ("Nov 28 02:30 AM", local time) or "Not started" when STOPPED/EXITED, the spawn error when
+// BACKOFF/FATAL, empty when STARTING/STOPPING.
+std::string describe(const ProcessInfo& info);
+
+// "0:01:02", "1 day, 2:03:04", "3 days, 0:00:00" (Python's str(timedelta)).
+std::string format_uptime(std::int64_t seconds);
+
+nlohmann::json to_json(const ProcessInfo& info);
+
+}  // namespace konnect

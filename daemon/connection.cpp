@@ -1,0 +1,107 @@
+#include "daemon/connection.hpp"
+
+#include "daemon/request_handler.hpp"
+
+#include <boost/asio/write.hpp>
+
+namespace konnect {
+
+Connection::Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close)
+    : socket_(std::move(socket)), handler_(handler), on_close_(std::move(on_close)) {}
+
+void Connection::start() { do_read(); }
+
+void Connection::stop_after_flush() {
+  if (write_queue_.empty()) {
+    stop();
+    return;
+  }
+  close_after_flush_ = true;
+}
+
+void Connection::stop() {
+  closed_ = true;
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+void Connection::do_read() {
+  if (reading_ || closed_ || peer_closed_) return;
+  reading_ = true;
+  socket_.async_read_some(boost::asio::buffer(read_buffer_),
+                          [this, self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                            reading_ = false;
+                            if (ec == boost::asio::error::operation_aborted || closed_) return;
+                            if (ec) {
+                              // EOF or error: answer what was asked, then go.
+                              peer_closed_ = true;
+                              if (!awaiting_answer_ && write_queue_.empty()) close();
+                              return;
+                            }
+                            lines_.append(std::string_view(read_buffer_.data(), n));
+                            process_lines();
+                          });
+}
+
+void Connection::process_lines() {
+  while (!awaiting_answer_ && !closed_) {
+    std::string line;
+    switch (lines_.next_line(line)) {
+      case LineBuffer::Status::NeedMore:
+        if (peer_closed_) {
+          if (write_queue_.empty()) close();
+        } else {
+          do_read();
+        }
+        return;
+      case LineBuffer::Status::Overflow:
+        send(encode_error(nullptr, make_error(ErrorCode::RequestTooLarge, "request larger than 1 MiB")));
+        continue;
+      case LineBuffer::Status::Line:
+        if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank line
+        awaiting_answer_ = true;
+        dispatching_ = true;
+        handler_.handle_line(line, [weak = weak_from_this()](std::string answer) {
+          auto self = weak.lock();
+          if (!self || self->closed_) return;
+          self->awaiting_answer_ = false;
+          self->send(std::move(answer));
+          // An answer given later (start waiting for RUNNING) resumes reading here; one
+          // given at once is picked up by the loop above without recursion.
+          if (!self->dispatching_) self->process_lines();
+        });
+        dispatching_ = false;
+        continue;
+    }
+  }
+}
+
+void Connection::send(std::string line) {
+  write_queue_.push_back(std::move(line));
+  if (write_queue_.size() == 1) do_write();
+}
+
+void Connection::do_write() {
+  boost::asio::async_write(socket_, boost::asio::buffer(write_queue_.front()),
+                           [this, self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                             if (ec == boost::asio::error::operation_aborted || closed_) return;
+                             if (ec) {
+                               close();
+                               return;
+                             }
+                             write_queue_.pop_front();
+                             if (!write_queue_.empty()) {
+                               do_write();
+                             } else if (close_after_flush_ || (peer_closed_ && !awaiting_answer_)) {
+                               close();
+                             }
+                           });
+}
+
+void Connection::close() {
+  if (closed_) return;
+  stop();
+  if (on_close_) on_close_(this);
+}
+
+}  // namespace konnect

@@ -1,0 +1,55 @@
+#pragma once
+// One control client. Only moves bytes: reads lines (1 MiB cap, common/protocol's
+// LineBuffer), hands each to the RequestHandler, writes answers in order. One request at a
+// time per connection: the next line is taken once the previous answer is queued, so a
+// start that waits for RUNNING delays only its own client.
+// Lifetime: shared_ptr; every async op holds `self`. The ConnectionManager owns the set.
+
+#include "common/protocol.hpp"
+
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace konnect {
+
+class RequestHandler;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Socket = boost::asio::local::stream_protocol::socket;
+
+  Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close);
+
+  void start();
+  // Closes the socket; pending handlers see operation_aborted.
+  void stop();
+  // Closes once every queued answer is written (daemon shutdown).
+  void stop_after_flush();
+
+ private:
+  void do_read();
+  void process_lines();
+  void send(std::string line);
+  void do_write();
+  void close();
+
+  Socket socket_;
+  RequestHandler& handler_;
+  std::function<void(Connection*)> on_close_;
+  std::array<char, 16384> read_buffer_{};
+  LineBuffer lines_;
+  std::deque<std::string> write_queue_;
+  bool reading_ = false;
+  bool awaiting_answer_ = false;  // a request is being handled
+  bool dispatching_ = false;      // inside handler_.handle_line()
+  bool peer_closed_ = false;
+  bool closed_ = false;
+  bool close_after_flush_ = false;
+};
+
+}  // namespace konnect

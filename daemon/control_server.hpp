@@ -1,0 +1,44 @@
+#pragma once
+// The control socket (SPEC.md: Unix stream socket, mode 0660, JSON lines). Owns the
+// acceptor and every open Connection (it alone erases them). Shutdown is cancellation:
+// stop() closes the acceptor and every connection.
+
+#include "common/error.hpp"
+#include "daemon/connection.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <unordered_map>
+
+namespace konnect {
+
+class RequestHandler;
+
+class ControlServer {
+ public:
+  ControlServer(boost::asio::any_io_executor executor, RequestHandler& handler);
+  ~ControlServer();
+
+  // Binds the socket at path (creating its directory; replacing a stale socket file, but
+  // refusing if another daemon answers there) and starts accepting.
+  Result<void> listen(const std::filesystem::path& path);
+  // Stops accepting new clients; open connections stay.
+  void stop_accepting();
+  // Closes every connection and the acceptor, and removes the socket file.
+  void stop();
+
+  std::size_t connection_count() const { return connections_.size(); }
+
+ private:
+  void do_accept();
+
+  boost::asio::local::stream_protocol::acceptor acceptor_;
+  RequestHandler& handler_;
+  std::filesystem::path path_;
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
+};
+
+}  // namespace konnect

@@ -1,0 +1,117 @@
+#include "daemon/daemon.hpp"
+
+#include "version.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+
+namespace konnect {
+
+Daemon::Daemon(Config config)
+    : config_(std::move(config)),
+      signals_(io_, SIGTERM, SIGINT, SIGHUP),
+      supervisor_(io_.get_executor(), config_),
+      reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); }),
+      handler_(supervisor_, [this] { begin_shutdown("shutdown requested by konnectctl"); }),
+      server_(io_.get_executor(), handler_) {
+  signals_.add(SIGUSR2);
+}
+
+Daemon::~Daemon() {
+  if (pid_file_written_) ::unlink(config_.daemon.pid_file.c_str());
+}
+
+Result<void> Daemon::setup() {
+  // A child inherits nothing from our SIGPIPE handling: the spawner resets dispositions.
+  ::signal(SIGPIPE, SIG_IGN);
+  if (!OrphanSweeper::become_subreaper()) {
+    spdlog::warn("Failed to become a child subreaper: {}; escaped descendants are not tracked",
+                 std::strerror(errno));
+  }
+  if (auto r = server_.listen(config_.daemon.socket); !r) return r.error();
+  write_pid_file();
+  return {};
+}
+
+void Daemon::write_pid_file() {
+  const auto& path = config_.daemon.pid_file;
+  if (path.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  std::ofstream out(path, std::ios::trunc);
+  out << ::getpid() << "\n";
+  if (!out) {
+    spdlog::warn("Failed to write pid file '{}'", path.string());
+    return;
+  }
+  pid_file_written_ = true;
+}
+
+int Daemon::run() {
+  do_wait_signal();
+  reaper_.start();
+  supervisor_.set_on_ready([this] {
+    spdlog::info("All autostart programs are up (RUNNING or FATAL)");
+    notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) +
+                     " process(es)");
+  });
+  spdlog::info("konnectd {} started with pid {}, {} process(es), control socket {}", kVersion,
+               ::getpid(), supervisor_.processes().size(), config_.daemon.socket.string());
+  supervisor_.start_autostart();
+  io_.run();
+  spdlog::info("konnectd exits");
+  return 0;
+}
+
+void Daemon::do_wait_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec == boost::asio::error::operation_aborted) return;
+    on_signal(signo);
+    do_wait_signal();
+  });
+}
+
+void Daemon::on_signal(int signo) {
+  switch (signo) {
+    case SIGTERM:
+    case SIGINT:
+      begin_shutdown(signo == SIGTERM ? "SIGTERM received" : "SIGINT received");
+      return;
+    case SIGUSR2:
+      spdlog::info("SIGUSR2 received: reopening log files");
+      for (const auto& e : supervisor_.reopen_logs()) spdlog::warn("Failed to reopen a log: {}", e.to_string());
+      return;
+    case SIGHUP:
+      // FIXME: reload (reread + apply the diff) arrives with the reload issue.
+      spdlog::warn("SIGHUP received: reload is not implemented yet; ignoring");
+      return;
+    default:
+      return;
+  }
+}
+
+void Daemon::begin_shutdown(const char* why) {
+  if (supervisor_.is_shutting_down()) {
+    spdlog::info("{} while already shutting down", why);
+    return;
+  }
+  spdlog::info("{}: shutting down", why);
+  notifier_.notify("STOPPING=1");
+  supervisor_.shutdown([this] { finish_shutdown(); });
+}
+
+void Daemon::finish_shutdown() {
+  // Everything is down: cancel what keeps the loop alive so run() returns.
+  server_.stop();
+  reaper_.cancel();
+  boost::system::error_code ec;
+  signals_.cancel(ec);
+}
+
+}  // namespace konnect

@@ -1,0 +1,48 @@
+#pragma once
+// konnectd as a whole: owns by value the one io_context (one thread, no locks), the
+// signal_set, the Reaper, the Supervisor, the RequestHandler and the ControlServer.
+// run() returns when shutdown is complete: everything is stopped by cancellation, never by
+// io_context::stop().
+
+#include "common/config.hpp"
+#include "common/error.hpp"
+#include "daemon/control_server.hpp"
+#include "daemon/notifier.hpp"
+#include "daemon/reaper.hpp"
+#include "daemon/request_handler.hpp"
+#include "daemon/supervisor.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+namespace konnect {
+
+class Daemon {
+ public:
+  explicit Daemon(Config config);
+  ~Daemon();
+
+  // Binds the control socket and writes the pid file. Errors here end konnectd with exit 1.
+  Result<void> setup();
+  // Starts the autostart programs and runs the loop until shutdown is complete.
+  int run();
+
+ private:
+  void do_wait_signal();
+  void on_signal(int signo);
+  void begin_shutdown(const char* why);
+  void finish_shutdown();
+  void write_pid_file();
+
+  Config config_;
+  boost::asio::io_context io_{1};
+  boost::asio::signal_set signals_;
+  Supervisor supervisor_;
+  Reaper reaper_;
+  RequestHandler handler_;
+  ControlServer server_;
+  Notifier notifier_;
+  bool pid_file_written_ = false;
+};
+
+}  // namespace konnect

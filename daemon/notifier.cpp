@@ -1,0 +1,35 @@
+#include "daemon/notifier.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+
+namespace konnect {
+
+Notifier::Notifier() {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (path == nullptr || path[0] == '\0') return;
+  address_ = path;
+  if (address_.size() >= sizeof(sockaddr_un::sun_path)) return;
+  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+}
+
+Notifier::~Notifier() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Notifier::notify(std::string_view state) {
+  if (fd_ < 0) return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, address_.data(), address_.size());
+  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';
+  const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size());
+  ::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
+}
+
+}  // namespace konnect

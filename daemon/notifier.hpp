@@ -1,0 +1,28 @@
+#pragma once
+// systemd's sd_notify datagram protocol (NOTES.md "Control socket"): one datagram of
+// "KEY=VALUE" lines to the socket named by $NOTIFY_SOCKET ('@' = abstract namespace).
+// Without NOTIFY_SOCKET every call does nothing.
+
+#include <string>
+#include <string_view>
+
+namespace konnect {
+
+class Notifier {
+ public:
+  // Reads NOTIFY_SOCKET from the environment.
+  Notifier();
+  ~Notifier();
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+
+  bool enabled() const { return fd_ >= 0; }
+  // Sends e.g. "READY=1\nSTATUS=Running 3 programs". Non-blocking; failures are ignored.
+  void notify(std::string_view state);
+
+ private:
+  int fd_ = -1;
+  std::string address_;
+};
+
+}  // namespace konnect

@@ -1,0 +1,114 @@
+#include "daemon/operation.hpp"
+
+#include "common/error.hpp"
+#include "daemon/process.hpp"
+
+#include <algorithm>
+
+namespace konnect {
+
+Operation::Operation(Kind kind, std::vector<Process*> processes, Completion done)
+    : kind_(kind), processes_(std::move(processes)), done_(std::move(done)) {
+  // Stop levels: walk the priority-ordered list backwards, one level per priority value.
+  for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) {
+    const int priority = (*it)->config().priority;
+    if (levels_.empty() || levels_.back().front()->config().priority != priority) levels_.emplace_back();
+    levels_.back().push_back(*it);
+  }
+}
+
+bool Operation::involves(const Process* process) const {
+  return std::find(processes_.begin(), processes_.end(), process) != processes_.end();
+}
+
+bool Operation::begin() {
+  if (kind_ == Kind::Start) {
+    begin_start();
+  } else {
+    begin_stop_level();
+  }
+  return check();
+}
+
+void Operation::begin_stop_level() {
+  if (level_ < levels_.size()) {
+    for (Process* p : levels_[level_]) p->stop();
+  }
+}
+
+void Operation::begin_start() {
+  starting_ = true;
+  outcomes_.clear();
+  for (Process* p : processes_) p->start();
+}
+
+bool Operation::check() {
+  if (completed_) return true;
+  if (!starting_) {
+    if (!check_stopping()) return false;
+    if (kind_ == Kind::Stop) return finish();
+    begin_start();
+  }
+  if (!check_starting()) return false;
+  return finish();
+}
+
+// True once every level is down.
+bool Operation::check_stopping() {
+  while (level_ < levels_.size()) {
+    const auto& level = levels_[level_];
+    if (!std::all_of(level.begin(), level.end(), [](Process* p) { return is_down(p->state()); })) {
+      return false;
+    }
+    for (Process* p : level) outcomes_[p] = Outcome{true, true, {}};
+    ++level_;
+    begin_stop_level();
+  }
+  return true;
+}
+
+// True once every process has reached RUNNING or failed on the way.
+bool Operation::check_starting() {
+  bool all_done = true;
+  for (Process* p : processes_) {
+    Outcome& o = outcomes_[p];
+    if (o.done) continue;
+    switch (p->state()) {
+      case State::Running:
+        o = Outcome{true, true, {}};
+        break;
+      case State::Backoff:
+      case State::Fatal:
+        o = Outcome{true, false, p->info().spawnerr};
+        break;
+      case State::Exited:
+        o = Outcome{true, false, "exited before it was running"};
+        break;
+      case State::Stopped:
+        o = Outcome{true, false, "stopped before it was running"};
+        break;
+      case State::Starting:
+      case State::Stopping:
+        all_done = false;
+        break;
+    }
+  }
+  return all_done;
+}
+
+bool Operation::finish() {
+  completed_ = true;
+  nlohmann::json list = nlohmann::json::array();
+  for (Process* p : processes_) {
+    const Outcome& o = outcomes_[p];
+    nlohmann::json item = {{"name", p->namespec()}, {"ok", o.ok}, {"state", to_string(p->state())}};
+    if (!o.ok) {
+      item["error"] = {{"code", std::string(to_string(ErrorCode::SpawnError))}, {"message", o.error}};
+    }
+    list.push_back(std::move(item));
+  }
+  if (done_) done_({{"processes", std::move(list)}});
+  return true;
+}
+
+}  // namespace konnect

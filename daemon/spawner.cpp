@@ -1,0 +1,199 @@
+#include "daemon/spawner.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <map>
+
+namespace konnect {
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+Result<std::string> resolve_command(const std::string& argv0, const std::string& directory,
+                                    const std::string& search_path) {
+  if (argv0.empty()) return make_error(ErrorCode::SpawnError, "empty command");
+  if (argv0.find('/') != std::string::npos) {
+    // The child chdirs before exec, so a relative path is relative to `directory`.
+    std::string path = argv0;
+    if (path.front() != '/' && !directory.empty()) path = directory + "/" + path;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return make_error(ErrorCode::SpawnError, "can't find command '" + argv0 + "'");
+    }
+    if (!S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) {
+      return make_error(ErrorCode::SpawnError, "command at '" + path + "' is not executable");
+    }
+    return path;
+  }
+  std::string::size_type begin = 0;
+  while (begin <= search_path.size()) {
+    auto end = search_path.find(':', begin);
+    if (end == std::string::npos) end = search_path.size();
+    std::string dir = search_path.substr(begin, end - begin);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + argv0;
+    if (is_executable_file(candidate)) return candidate;
+    begin = end + 1;
+  }
+  return make_error(ErrorCode::SpawnError, "can't find command '" + argv0 + "'");
+}
+
+// Async-signal-safe message to the child's stderr: "konnectd: WHAT PATH: ERRNO-TEXT\n".
+void child_fail(const char* what, const char* path) {
+  const int err = errno;
+  const char* text = strerrordesc_np(err);
+  if (text == nullptr) text = "unknown error";
+  const char* parts[] = {"konnectd: ", what, path ? " " : "", path ? path : "", ": ", text, "\n"};
+  for (const char* p : parts) {
+    ssize_t ignored = ::write(STDERR_FILENO, p, std::strlen(p));
+    (void)ignored;
+  }
+  ::_exit(127);
+}
+
+}  // namespace
+
+Result<SpawnSpec> plan_spawn(const ProgramConfig& config, const SpawnIdentity& who,
+                             char** daemon_environ) {
+  SpawnSpec spec;
+  spec.argv = config.command;
+  spec.directory = config.directory.string();
+  spec.umask = config.umask;
+
+  if (!spec.directory.empty()) {
+    struct stat st {};
+    if (::stat(spec.directory.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return make_error(ErrorCode::SpawnError, "directory '" + spec.directory + "' does not exist");
+    }
+  }
+
+  // Environment: the daemon's, then the user's identity, then the program's, then ours.
+  std::map<std::string, std::string> env;
+  for (char** e = daemon_environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+  }
+
+  if (!config.user.empty()) {
+    errno = 0;
+    struct passwd* pw = ::getpwnam(config.user.c_str());
+    if (pw == nullptr) return make_error(ErrorCode::SpawnError, "no such user '" + config.user + "'");
+    if (::geteuid() != 0 && pw->pw_uid != ::geteuid()) {
+      return make_error(ErrorCode::SpawnError,
+                        "cannot run as user '" + config.user + "': konnectd is not running as root");
+    }
+    spec.switch_user = ::geteuid() == 0;
+    spec.uid = pw->pw_uid;
+    spec.gid = pw->pw_gid;
+    env["HOME"] = pw->pw_dir;
+    env["USER"] = pw->pw_name;
+    env["LOGNAME"] = pw->pw_name;
+    std::vector<gid_t> groups(64);
+    int n = static_cast<int>(groups.size());
+    if (::getgrouplist(pw->pw_name, pw->pw_gid, groups.data(), &n) == -1) {
+      groups.resize(static_cast<std::size_t>(n));
+      ::getgrouplist(pw->pw_name, pw->pw_gid, groups.data(), &n);
+    }
+    groups.resize(static_cast<std::size_t>(n));
+    spec.groups = std::move(groups);
+  }
+  if (!config.group.empty()) {
+    struct group* gr = ::getgrnam(config.group.c_str());
+    if (gr == nullptr) return make_error(ErrorCode::SpawnError, "no such group '" + config.group + "'");
+    if (::geteuid() != 0 && gr->gr_gid != ::getegid()) {
+      return make_error(ErrorCode::SpawnError,
+                        "cannot run as group '" + config.group + "': konnectd is not running as root");
+    }
+    spec.switch_user = ::geteuid() == 0;
+    if (config.user.empty()) spec.uid = ::geteuid();
+    spec.gid = gr->gr_gid;
+  }
+
+  for (const auto& [k, v] : config.environment) env[k] = v;
+  env["KONNECT_ENABLED"] = "1";
+  env["KONNECT_PROCESS_NAME"] = who.process;
+  env["KONNECT_GROUP_NAME"] = who.group;
+  env[kSpawnIdVar] = std::to_string(who.spawn_id);
+
+  auto path_it = env.find("PATH");
+  const std::string search_path = path_it != env.end() ? path_it->second : kDefaultPath;
+  auto path = resolve_command(config.command.empty() ? std::string() : config.command.front(),
+                              spec.directory, search_path);
+  if (!path) return path.error();
+  spec.path = std::move(*path);
+
+  spec.env.reserve(env.size());
+  for (auto& [k, v] : env) spec.env.push_back(k + "=" + v);
+  return spec;
+}
+
+Result<pid_t> spawn_child(const SpawnSpec& spec) {
+  // Everything the child needs is built here: after fork() only async-signal-safe calls.
+  std::vector<char*> argv;
+  argv.reserve(spec.argv.size() + 1);
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  envp.reserve(spec.env.size() + 1);
+  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  const char* directory = spec.directory.empty() ? nullptr : spec.directory.c_str();
+
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return make_error(ErrorCode::SpawnError, std::string("fork failed: ") + std::strerror(errno));
+  }
+  if (pid > 0) return pid;
+
+  // --- child ---
+  // NOTES.md: the blocked mask and ignored signals survive exec; hand the program a clean slate.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+  }
+  if (::setsid() < 0) child_fail("setsid failed", nullptr);
+
+  int in = spec.stdin_fd;
+  if (in < 0) in = ::open("/dev/null", O_RDONLY);
+  if (in < 0 || ::dup2(in, STDIN_FILENO) < 0) child_fail("cannot open", "/dev/null");
+  if (spec.stdout_fd >= 0 && ::dup2(spec.stdout_fd, STDOUT_FILENO) < 0) child_fail("dup2 failed", nullptr);
+  if (spec.stderr_fd >= 0 && ::dup2(spec.stderr_fd, STDERR_FILENO) < 0) child_fail("dup2 failed", nullptr);
+
+  if (directory != nullptr && ::chdir(directory) < 0) child_fail("cannot change directory to", directory);
+  if (spec.umask) ::umask(*spec.umask);
+  if (spec.switch_user) {
+    if (::setgroups(spec.groups.size(), spec.groups.data()) < 0) child_fail("setgroups failed", nullptr);
+    if (::setgid(spec.gid) < 0) child_fail("setgid failed", nullptr);
+    if (::setuid(spec.uid) < 0) child_fail("setuid failed", nullptr);
+  }
+  // NOTES.md: not every library opens fds with O_CLOEXEC.
+  if (::syscall(SYS_close_range, 3U, ~0U, 0U) < 0) {
+    for (int fd = 3; fd < 65536; ++fd) ::close(fd);
+  }
+  ::execve(spec.path.c_str(), argv.data(), envp.data());
+  child_fail("couldn't exec", spec.path.c_str());
+  return pid;  // not reached
+}
+
+}  // namespace konnect

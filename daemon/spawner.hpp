@@ -1,0 +1,54 @@
+#pragma once
+// Turning a program's config into a running child: plan_spawn() resolves everything that
+// can fail or is not async-signal-safe (PATH lookup, user and groups, environment) in the
+// parent; spawn_child() forks and, in the child, only makes async-signal-safe calls
+// (NOTES.md "Between fork and exec"): reset signal mask and dispositions, setsid, stdio,
+// chdir, umask, setgroups/setgid/setuid, close every other fd, execve.
+
+#include "common/config.hpp"
+#include "common/error.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace konnect {
+
+// The environment variable every child carries; descendants inherit it, so the orphan
+// sweeper can tell which instance a leftover process came from.
+inline constexpr const char* kSpawnIdVar = "KONNECT_SPAWN_ID";
+
+struct SpawnSpec {
+  std::string path;               // the executable, resolved
+  std::vector<std::string> argv;  // argv[0] as configured
+  std::vector<std::string> env;   // "KEY=VALUE"
+  std::string directory;          // empty: stay in the daemon's directory
+  std::optional<mode_t> umask;
+  bool switch_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;      // supplementary groups (getgrouplist)
+  int stdin_fd = -1;              // -1: /dev/null
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+};
+
+struct SpawnIdentity {
+  std::string group;
+  std::string process;
+  std::uint64_t spawn_id = 0;
+};
+
+// Resolves the command, directory, user and environment of one spawn. Errors are the
+// spawn error shown in status ("can't find command 'uwsgi'").
+Result<SpawnSpec> plan_spawn(const ProgramConfig& config, const SpawnIdentity& who,
+                             char** daemon_environ);
+
+// Forks and execs. Only fork() itself can fail here; a failure in the child (exec, chdir,
+// setuid) is written to the child's stderr and the child exits 127.
+Result<pid_t> spawn_child(const SpawnSpec& spec);
+
+}  // namespace konnect

@@ -1,0 +1,217 @@
+#include "daemon/supervisor.hpp"
+
+#include "daemon/spawner.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <set>
+#include <tuple>
+
+extern char** environ;
+
+namespace konnect {
+
+Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& config)
+    : executor_(std::move(executor)),
+      log_dir_(config.daemon.log_dir),
+      sweeper_([this](pid_t pid) { return by_pid_.count(pid) != 0; },
+               [this](std::uint64_t id) { return by_spawn_id_.count(id) != 0; }) {
+  std::map<std::string, const GroupConfig*> group_of;
+  for (const auto& g : config.groups) {
+    for (const auto& p : g.programs) group_of[p] = &g;
+  }
+  for (const auto& program : config.programs) {
+    auto it = group_of.find(program.name);
+    if (it == group_of.end()) {
+      add_program(program, program.name, program.priority);
+    } else {
+      add_program(program, it->second->name, it->second->priority);
+    }
+  }
+  // Priority order: group priority, then program priority, then name (supervisord's order).
+  std::map<const Process*, int> group_priority;
+  for (const auto& g : config.groups) {
+    for (const auto& slot : slots_) {
+      if (slot.process->group() == g.name) group_priority[slot.process.get()] = g.priority;
+    }
+  }
+  for (auto& slot : slots_) ordered_.push_back(slot.process.get());
+  auto key = [&](const Process* p) {
+    auto it = group_priority.find(p);
+    const int gp = it != group_priority.end() ? it->second : p->config().priority;
+    return std::make_tuple(gp, p->config().priority, p->namespec());
+  };
+  std::sort(ordered_.begin(), ordered_.end(),
+            [&](const Process* a, const Process* b) { return key(a) < key(b); });
+}
+
+Supervisor::~Supervisor() = default;
+
+void Supervisor::add_program(const ProgramConfig& program, const std::string& group, int) {
+  auto shared = std::make_shared<const ProgramConfig>(program);
+  for (int i = 0; i < program.numprocs; ++i) {
+    std::string name = program.name;
+    if (program.numprocs > 1) {
+      char suffix[16];
+      std::snprintf(suffix, sizeof suffix, "_%02d", program.numprocs_start + i);
+      name += suffix;
+    }
+    Slot slot;
+    slot.process = std::make_unique<Process>(executor_, *this, shared, group, name);
+    slot.output = std::make_unique<OutputSink>(shared, name, log_dir_);
+    slots_.push_back(std::move(slot));
+  }
+}
+
+void Supervisor::start_autostart() {
+  for (Process* p : ordered_) {
+    if (p->config().autostart) p->start();
+  }
+  check_ready();
+}
+
+Result<std::vector<Process*>> Supervisor::resolve(const std::vector<std::string>& targets) const {
+  std::set<const Process*> chosen;
+  for (const auto& target : targets) {
+    bool matched = false;
+    auto take = [&](Process* p) {
+      chosen.insert(p);
+      matched = true;
+    };
+    const auto colon = target.find(':');
+    for (Process* p : ordered_) {
+      if (target == "all") {
+        take(p);
+      } else if (colon == std::string::npos) {
+        // NAME: a group (every member), a program (every instance) or a process.
+        if (p->group() == target || p->config().name == target || p->name() == target) take(p);
+      } else {
+        const std::string group = target.substr(0, colon);
+        const std::string name = target.substr(colon + 1);
+        if (p->group() == group && (name == "*" || p->name() == name)) take(p);
+      }
+    }
+    if (!matched) return make_error(ErrorCode::NoSuchProcess, "no such process or group: " + target);
+  }
+  std::vector<Process*> out;
+  for (Process* p : ordered_) {
+    if (chosen.count(p)) out.push_back(p);
+  }
+  return out;
+}
+
+void Supervisor::run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done) {
+  auto op = std::make_unique<Operation>(kind, std::move(processes), std::move(done));
+  if (op->begin()) return;
+  operations_.push_back(std::move(op));
+}
+
+void Supervisor::shutdown(std::function<void()> done) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  spdlog::info("Shutting down: stopping {} process(es) in reverse priority order", ordered_.size());
+  run_operation(Operation::Kind::Stop, ordered_, [done = std::move(done)](nlohmann::json) { done(); });
+}
+
+std::vector<Error> Supervisor::reopen_logs() {
+  std::vector<Error> errors;
+  for (auto& slot : slots_) {
+    if (auto r = slot.output->reopen(); !r) errors.push_back(r.error());
+  }
+  return errors;
+}
+
+void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
+
+// --- ProcessHost --------------------------------------------------------------------------
+
+Supervisor::Slot* Supervisor::slot_of(const Process& process) {
+  for (auto& slot : slots_) {
+    if (slot.process.get() == &process) return &slot;
+  }
+  return nullptr;
+}
+
+Result<pid_t> Supervisor::spawn(Process& process) {
+  Slot* slot = slot_of(process);
+  if (auto r = slot->output->open(); !r) return r.error();
+  const SpawnIdentity who{process.group(), process.name(), next_spawn_id_++};
+  auto spec = plan_spawn(process.config(), who, environ);
+  if (!spec) return spec.error();
+  spec->stdout_fd = slot->output->stdout_fd();
+  spec->stderr_fd = slot->output->stderr_fd();
+  auto pid = spawn_child(*spec);
+  if (!pid) return pid.error();
+  by_spawn_id_.erase(process.spawn_id());
+  process.set_spawn_id(who.spawn_id);
+  by_pid_[*pid] = &process;
+  by_spawn_id_[who.spawn_id] = &process;
+  return *pid;
+}
+
+void Supervisor::send_signal(pid_t pid, int signo) {
+  if (pid == 0 || pid == -1) return;  // never "every process" or "our own group"
+  if (::kill(pid, signo) < 0 && errno != ESRCH) {
+    spdlog::warn("Failed to send signal {} to {}: {}", signo, pid, std::strerror(errno));
+  }
+}
+
+void Supervisor::on_state_change(Process& process, State from) {
+  if (is_down(process.state()) || process.state() == State::Backoff) {
+    by_spawn_id_.erase(process.spawn_id());
+  }
+  schedule_check();
+}
+
+void Supervisor::on_child_exit(pid_t pid, int wait_status) {
+  auto it = by_pid_.find(pid);
+  if (it != by_pid_.end()) {
+    Process* process = it->second;
+    by_pid_.erase(it);
+    by_spawn_id_.erase(process->spawn_id());
+    process->on_exit(wait_status);
+  } else {
+    spdlog::debug("Reaped pid {} ({}), a descendant of a supervised process", pid,
+                  describe_wait_status(wait_status));
+  }
+  sweeper_.sweep();
+}
+
+// --- waiting clients ----------------------------------------------------------------------
+
+void Supervisor::schedule_check() {
+  // Coalesce: look at operations once the current chain of transitions is over, so a
+  // transient state (STOPPED on the way to STARTING) is never taken for an outcome.
+  if (check_posted_) return;
+  check_posted_ = true;
+  boost::asio::post(executor_, [this] {
+    check_posted_ = false;
+    check_operations();
+    check_ready();
+  });
+}
+
+void Supervisor::check_operations() {
+  // An operation's completion may start another operation: iterate over a snapshot.
+  std::vector<std::unique_ptr<Operation>> pending;
+  pending.swap(operations_);
+  for (auto& op : pending) {
+    if (!op->check()) operations_.push_back(std::move(op));
+  }
+}
+
+void Supervisor::check_ready() {
+  if (ready_ || !on_ready_) return;
+  for (const Process* p : ordered_) {
+    if (p->config().autostart && !p->has_settled()) return;
+  }
+  ready_ = true;
+  on_ready_();
+}
+
+}  // namespace konnect

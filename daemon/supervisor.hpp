@@ -1,0 +1,88 @@
+#pragma once
+// The set of supervised processes, built from a Config, and the ProcessHost they act
+// through (fork/exec, kill). Owns: every Process and its OutputSink, the pid -> Process map
+// the reaper dispatches through, and the operations clients wait on.
+// Expects: the Daemon wires the Reaper's exits to on_child_exit() and runs everything on
+// one event loop thread.
+
+#include "common/config.hpp"
+#include "common/error.hpp"
+#include "daemon/operation.hpp"
+#include "daemon/orphan_sweeper.hpp"
+#include "daemon/output_sink.hpp"
+#include "daemon/process.hpp"
+#include "daemon/process_host.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace konnect {
+
+class Supervisor final : public ProcessHost {
+ public:
+  using Completion = Operation::Completion;
+
+  Supervisor(boost::asio::any_io_executor executor, const Config& config);
+  ~Supervisor() override;
+
+  // Spawns every autostart process in priority order (daemon start).
+  void start_autostart();
+
+  // Resolves SPEC.md targets (NAME, GROUP:*, GROUP:NAME, all) to processes in priority order,
+  // each once. Any target that names nothing is a NO_SUCH_PROCESS error.
+  Result<std::vector<Process*>> resolve(const std::vector<std::string>& targets) const;
+  const std::vector<Process*>& processes() const { return ordered_; }
+
+  // Client operations; `done` gets the per-process result when the action is complete.
+  void run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done);
+  // Stops everything in reverse priority order, then calls done. Further operations are refused.
+  void shutdown(std::function<void()> done);
+  bool is_shutting_down() const { return shutting_down_; }
+
+  // Reopens every program log file (SIGUSR2, logreopen). Returns the failures.
+  std::vector<Error> reopen_logs();
+
+  // The reaper's callback.
+  void on_child_exit(pid_t pid, int wait_status);
+
+  // Called once, when every autostart process has reached RUNNING or FATAL (readiness).
+  void set_on_ready(std::function<void()> on_ready);
+
+  // ProcessHost
+  Result<pid_t> spawn(Process& process) override;
+  void send_signal(pid_t pid, int signo) override;
+  void on_state_change(Process& process, State from) override;
+
+ private:
+  struct Slot {
+    std::unique_ptr<Process> process;
+    std::unique_ptr<OutputSink> output;
+  };
+
+  void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
+  void schedule_check();
+  void check_operations();
+  void check_ready();
+  Slot* slot_of(const Process& process);
+
+  boost::asio::any_io_executor executor_;
+  std::filesystem::path log_dir_;
+  std::vector<Slot> slots_;
+  std::vector<Process*> ordered_;  // priority order (group priority, priority, name)
+  std::unordered_map<pid_t, Process*> by_pid_;
+  std::unordered_map<std::uint64_t, Process*> by_spawn_id_;
+  std::uint64_t next_spawn_id_ = 1;
+  std::vector<std::unique_ptr<Operation>> operations_;
+  OrphanSweeper sweeper_;
+  bool check_posted_ = false;
+  bool shutting_down_ = false;
+  std::function<void()> on_ready_;
+  bool ready_ = false;
+};
+
+}  // namespace konnect
