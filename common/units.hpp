@@ -14,6 +14,10 @@ namespace konnect {
 
 std::optional<Duration> parse_duration(std::string_view text);
 std::optional<std::uint64_t> parse_size(std::string_view text);
+// A TOML number of seconds (rounded to the millisecond); nullopt if negative, not finite
+// or too large.
+std::optional<Duration> duration_from_float_seconds(double seconds);
+std::optional<Duration> duration_from_seconds(std::int64_t seconds);
 // "1.5s", "600s", "250ms": the shortest exact spelling, for docs, logs and convert.
 std::string format_duration(Duration d);
 

@@ -72,8 +72,8 @@ int Daemon::run() {
 void Daemon::do_wait_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec == boost::asio::error::operation_aborted) return;
+    do_wait_signal();  // re-arm first: on_signal() may finish shutdown and cancel it
     on_signal(signo);
-    do_wait_signal();
   });
 }
 

@@ -1,0 +1,35 @@
+// The config model's own behaviour: equality for reload diffs and lookups by name.
+// Loading lives in config_loader.cpp.
+
+#include "common/config.hpp"
+
+#include <tuple>
+
+namespace konnect {
+namespace {
+
+// Every field that changes how a program runs; source_file/source_line are only where
+// it was written, so moving a program between files does not restart it.
+auto behaviour_fields(const ProgramConfig& p) {
+  return std::tie(p.name, p.command, p.directory, p.user, p.group, p.umask, p.environment,
+                  p.numprocs, p.numprocs_start, p.priority, p.autostart, p.autorestart,
+                  p.exitcodes, p.startsecs, p.startretries, p.stopsignal, p.stopwaitsecs,
+                  p.stopasgroup, p.killasgroup, p.redirect_stderr, p.stdout_log, p.stderr_log,
+                  p.stdout_log_maxbytes, p.stderr_log_maxbytes, p.stdout_log_backups,
+                  p.stderr_log_backups);
+}
+
+}  // namespace
+
+bool ProgramConfig::operator==(const ProgramConfig& o) const {
+  return behaviour_fields(*this) == behaviour_fields(o);
+}
+
+const ProgramConfig* Config::find_program(const std::string& name) const {
+  for (const auto& p : programs) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace konnect

@@ -1,0 +1,250 @@
+#include "ctl/commands.hpp"
+
+#include "common/process_state.hpp"
+#include "ctl/output.hpp"
+#include "version.hpp"  // generated from common/version.hpp.in
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <utility>
+
+namespace konnect::ctl {
+namespace {
+
+Error usage_error(std::string line) { return make_error(ErrorCode::BadArguments, std::move(line)); }
+
+// nlohmann::json converts to anything, so Result<Json> needs to be told which side it holds.
+Result<Json> args_value(Json args) { return Result<Json>(boost::system::in_place_value, std::move(args)); }
+Result<Json> args_error(Error error) { return Result<Json>(boost::system::in_place_error, std::move(error)); }
+
+bool is_option(std::string_view arg) { return arg.size() > 1 && arg[0] == '-'; }
+
+// None of this slice's commands takes options; a word starting with '-' is a typo, not a
+// process name, and must not reach the daemon as one.
+std::optional<Error> reject_options(const Command& self, const std::vector<std::string>& args) {
+  for (const std::string& arg : args) {
+    if (is_option(arg)) return usage_error("konnectctl: " + std::string(self.name) + ": unknown option '" + arg + "'");
+  }
+  return std::nullopt;
+}
+
+Json targets_json(std::span<const std::string> targets) {
+  Json list = Json::array();
+  for (const std::string& t : targets) list.push_back(t);
+  return list;
+}
+
+// status, pid: targets optional; none means all (status) or the daemon itself (pid).
+Result<Json> build_optional_targets(const Command& self, const std::vector<std::string>& args) {
+  if (auto error = reject_options(self, args)) return args_error(*error);
+  Json out = Json::object();
+  if (!args.empty()) out["targets"] = targets_json(args);
+  return args_value(std::move(out));
+}
+
+// start, stop, restart: at least one target.
+Result<Json> build_required_targets(const Command& self, const std::vector<std::string>& args) {
+  if (auto error = reject_options(self, args)) return args_error(*error);
+  if (args.empty()) return args_error(usage_error("Error: " + std::string(self.name) + " requires a process name"));
+  return args_value(Json{{"targets", targets_json(args)}});
+}
+
+// signal SIG TARGET...: a number goes as a JSON number, a name as written ("HUP", "SIGHUP").
+Result<Json> build_signal(const Command& self, const std::vector<std::string>& args) {
+  if (auto error = reject_options(self, args)) return args_error(*error);
+  if (args.size() < 2) return args_error(usage_error("Error: signal requires a signal name and a process name"));
+  const std::string& sig = args.front();
+  Json signal = sig;
+  bool is_number = !sig.empty() && sig.size() <= 3 &&
+                   std::all_of(sig.begin(), sig.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (is_number) {
+    signal = std::stoi(sig);
+  }
+  return args_value(Json{{"signal", signal}, {"targets", targets_json(std::span(args).subspan(1))}});
+}
+
+Result<Json> build_no_args(const Command& self, const std::vector<std::string>& args) {
+  if (auto error = reject_options(self, args)) return args_error(*error);
+  if (!args.empty()) return args_error(usage_error("Error: " + std::string(self.name) + " accepts no arguments"));
+  return args_value(Json::object());
+}
+
+bool any_failed(const Json& processes) {
+  return std::any_of(processes.begin(), processes.end(), [](const Json& p) { return !json_bool(p, "ok"); });
+}
+
+// SPEC.md: STOPPED, EXITED and FATAL make status exit 3; STARTING, BACKOFF and STOPPING are
+// on their way. An unknown state string (a newer daemon) does not count as down.
+bool is_down_state(std::string_view name) {
+  std::optional<State> state = state_from_string(name);
+  return state && is_down(*state);
+}
+
+Outcome render_status(const Json& result) {
+  const Json& processes = json_array(result, "processes");
+  Outcome o{format_status(processes), {}, kExitOk};
+  bool down = std::any_of(processes.begin(), processes.end(),
+                          [](const Json& p) { return is_down_state(json_string(p, "state")); });
+  if (down) o.exit_code = kExitNotRunning;
+  return o;
+}
+
+Outcome render_action(const Json& result, std::initializer_list<std::string_view> verbs) {
+  const Json& processes = json_array(result, "processes");
+  return {format_action_lines(processes, verbs), {}, any_failed(processes) ? kExitFailed : kExitOk};
+}
+
+Outcome render_start(const Json& result) { return render_action(result, {"started"}); }
+Outcome render_stop(const Json& result) { return render_action(result, {"stopped"}); }
+Outcome render_restart(const Json& result) { return render_action(result, {"stopped", "started"}); }
+Outcome render_signal(const Json& result) { return render_action(result, {"signalled"}); }
+
+// {"pid": N} for the daemon, {"processes": [{"name","pid"}]} for targets.
+Outcome render_pid(const Json& result) {
+  Outcome o;
+  if (result.is_object() && result.contains("processes")) {
+    for (const Json& p : json_array(result, "processes")) o.out += std::to_string(json_integer(p, "pid")) + '\n';
+  } else {
+    o.out = std::to_string(json_integer(result, "pid")) + '\n';
+  }
+  return o;
+}
+
+Outcome render_shutdown(const Json&) { return {"Shut down\n", {}, kExitOk}; }
+
+Outcome render_version(const Json& result) {
+  return {"konnectd " + std::string(json_string(result, "version")) + '\n', {}, kExitOk};
+}
+
+std::string client_version() { return std::string("konnectctl ") + kVersion + '\n'; }
+
+// The order here is the order of --help.
+const std::array kCommands{
+    Command{.name = "status",
+            .synopsis = "status [TARGET...]",
+            .summary = "show the state of processes (all without TARGET)",
+            .build_args = build_optional_targets,
+            .render = render_status},
+    Command{.name = "start",
+            .synopsis = "start TARGET...",
+            .summary = "start processes; waits until they are RUNNING or have failed",
+            .build_args = build_required_targets,
+            .render = render_start},
+    Command{.name = "stop",
+            .synopsis = "stop TARGET...",
+            .summary = "stop processes; waits until they are STOPPED",
+            .build_args = build_required_targets,
+            .render = render_stop},
+    Command{.name = "restart",
+            .synopsis = "restart TARGET...",
+            .summary = "stop, then start processes",
+            .build_args = build_required_targets,
+            .render = render_restart},
+    Command{.name = "signal",
+            .synopsis = "signal SIG TARGET...",
+            .summary = "send signal SIG (HUP, SIGHUP or 1) to processes",
+            .build_args = build_signal,
+            .render = render_signal},
+    Command{.name = "pid",
+            .synopsis = "pid [TARGET...]",
+            .summary = "print the daemon's pid, or each process's pid (0 when not running)",
+            .build_args = build_optional_targets,
+            .render = render_pid},
+    Command{.name = "shutdown",
+            .synopsis = "shutdown",
+            .summary = "stop every process, then the daemon; returns once it is gone",
+            .build_args = build_no_args,
+            .render = render_shutdown,
+            .waits_for_close = true},
+    Command{.name = "version",
+            .synopsis = "version",
+            .summary = "print konnectctl's and konnectd's versions",
+            .build_args = build_no_args,
+            .render = render_version,
+            .local_text = client_version},
+};
+
+}  // namespace
+
+std::span<const Command> commands() { return kCommands; }
+
+const Command* find_command(std::string_view name) {
+  for (const Command& c : kCommands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+Result<Request> build_request(const Command& command, const std::vector<std::string>& args) {
+  auto built = command.build_args(command, args);
+  if (!built) return built.error();
+  Request request;
+  request.id = 1;
+  request.cmd = std::string(command.name);
+  request.args = std::move(*built);
+  return request;
+}
+
+std::string format_daemon_error(const Error& error) {
+  std::string line = "konnectctl: ERROR (" + error_code_phrase(to_string(error.code)) + ")";
+  if (!error.message.empty()) line += ": " + error.message;
+  return line;
+}
+
+Outcome render_response(const Command& command, const Response& response, std::string_view raw_line, bool json) {
+  Outcome o;
+  if (response.ok) {
+    o = command.render(response.result);
+  } else {
+    o.err = format_daemon_error(response.error) + '\n';
+    o.exit_code = kExitFailed;
+  }
+  if (json) {
+    o.out.assign(raw_line);
+    o.out += '\n';
+    o.err.clear();
+  }
+  return o;
+}
+
+std::string short_usage() {
+  return "Usage: konnectctl [-c FILE | -s SOCKET] [--json] COMMAND [ARGS]\n"
+         "Try 'konnectctl --help' for more information.\n";
+}
+
+std::string command_usage(const Command& command) {
+  return "Usage: konnectctl " + std::string(command.synopsis) + "\n" + std::string(command.summary) + "\n";
+}
+
+std::string usage_text() {
+  std::string text =
+      "Usage: konnectctl [-c FILE | -s SOCKET] [--json] [-h|--help] COMMAND [ARGS]\n"
+      "Controls konnectd, the process supervisor. Without COMMAND: status.\n"
+      "\n"
+      "Options (before COMMAND):\n"
+      "  -c, --config FILE  use the control socket named in FILE ([konnectd] socket)\n"
+      "  -s, --socket PATH  use the control socket PATH (wins over -c and KONNECT_SOCKET)\n"
+      "      --json         print the daemon's JSON answer instead of text\n"
+      "  -h, --help         print this help and exit\n"
+      "\n"
+      "Commands:\n";
+  constexpr std::size_t kSynopsisWidth = 24;
+  for (const Command& c : kCommands) {
+    std::string line = "  " + std::string(c.synopsis);
+    line.append(line.size() < kSynopsisWidth ? kSynopsisWidth - line.size() : 1, ' ');
+    text += line + std::string(c.summary) + "\n";
+  }
+  text +=
+      "\n"
+      "TARGET is NAME, GROUP:*, GROUP:NAME or all.\n"
+      "Exit codes: 0 ok, 1 an action failed or a name is unknown, 2 usage error,\n"
+      "3 status found a process STOPPED, EXITED or FATAL, 4 the daemon cannot be reached.\n"
+      "Socket: -s PATH, else -c FILE, else $KONNECT_SOCKET, else /etc/konnect/konnectd.toml's,\n"
+      "else /run/konnect/konnectd.sock.\n";
+  return text;
+}
+
+}  // namespace konnect::ctl

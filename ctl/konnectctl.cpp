@@ -1,0 +1,64 @@
+#include "ctl/konnectctl.hpp"
+
+#include "ctl/client.hpp"
+#include "ctl/options.hpp"
+
+#include <algorithm>
+
+namespace konnect::ctl {
+namespace {
+
+Outcome usage_failure(std::string lines) { return {{}, std::move(lines), kExitUsage}; }
+
+Outcome client_failure(const Error& error) {
+  return {{}, "konnectctl: " + error.to_string() + '\n', error.code == ErrorCode::Io ? kExitUnreachable : kExitFailed};
+}
+
+bool asks_for_help(const std::vector<std::string>& args) {
+  return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "-h" || a == "--help"; });
+}
+
+}  // namespace
+
+Outcome run_command(const Command& command, const Request& request, const std::filesystem::path& socket, bool json) {
+  auto client = Client::connect(socket);
+  if (!client) return client_failure(client.error());
+  auto line = client->call(request);
+  if (!line) return client_failure(line.error());
+  auto response = parse_response(*line);
+  if (!response) {
+    return {{}, "konnectctl: bad answer from " + socket.string() + ": " + response.error().message + '\n', kExitFailed};
+  }
+  Outcome outcome = render_response(command, *response, *line, json);
+  if (response->ok && command.waits_for_close) client->wait_for_close();
+  return outcome;
+}
+
+Outcome run_konnectctl(const std::vector<std::string>& args, const Environment& env) {
+  auto invocation = parse_options(args);
+  if (!invocation) return usage_failure("konnectctl: " + invocation.error().message + '\n' + short_usage());
+  if (invocation->help) return {usage_text(), {}, kExitOk};
+
+  const Command* command = find_command(invocation->command);
+  if (command == nullptr) {
+    return usage_failure("konnectctl: unknown command '" + invocation->command + "'\n" + short_usage());
+  }
+  if (asks_for_help(invocation->args)) return {command_usage(*command), {}, kExitOk};
+  auto request = build_request(*command, invocation->args);
+  if (!request) return usage_failure(request.error().message + '\n' + command_usage(*command));
+
+  // Config files are read only now, and only when no -s or $KONNECT_SOCKET says where to go.
+  auto socket = resolve_socket_path({.socket_option = invocation->socket,
+                                     .config_option = invocation->config_file,
+                                     .env_socket = env.konnect_socket,
+                                     .default_config = env.default_config,
+                                     .read_config = env.read_config});
+  if (!socket) return usage_failure("konnectctl: " + socket.error().to_string() + '\n');
+
+  Outcome outcome = run_command(*command, *request, socket->path, invocation->json);
+  if (!invocation->json && command->local_text != nullptr) outcome.out.insert(0, command->local_text());
+  if (!socket->warning.empty()) outcome.err.insert(0, "konnectctl: " + socket->warning + '\n');
+  return outcome;
+}
+
+}  // namespace konnect::ctl

@@ -1,0 +1,41 @@
+#pragma once
+// konnectctl's text formats: pure functions from the daemon's JSON to the lines it prints.
+// They never throw on a malformed answer: a missing or mistyped field prints as empty (0
+// for numbers) rather than aborting the whole output.
+
+#include "common/protocol.hpp"
+
+#include <cstddef>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace konnect::ctl {
+
+// supervisorctl's status line: NAME left-aligned in `name_width` columns, STATE in 10,
+// then the description. Widths count code points, as Python's "%-Ns" does.
+std::string format_status_line(std::string_view name, std::string_view state, std::string_view description,
+                               std::size_t name_width);
+// max(30, longest name) + 3 over `processes` (a JSON array of process objects).
+std::size_t status_name_width(const Json& processes);
+// One format_status_line() per process object, each ending in '\n'.
+std::string format_status(const Json& processes);
+
+// "no such process" for NO_SUCH_PROCESS: the wire code lower-cased, '_' -> ' '.
+std::string error_code_phrase(std::string_view code);
+// "NAME: ERROR (failed: not running)"; without a message "NAME: ERROR (failed)". No '\n'.
+std::string format_process_error(std::string_view name, const Json& error);
+
+// Per-process lines of a start/stop/restart/signal answer: each ok process prints one
+// "NAME: VERB" line per entry of `verbs` ({"stopped", "started"} for restart), each failed
+// one its format_process_error() line. Every line ends in '\n'.
+std::string format_action_lines(const Json& processes, std::initializer_list<std::string_view> verbs);
+
+// Field readers that tolerate a malformed answer.
+std::string_view json_string(const Json& object, std::string_view key);
+long long json_integer(const Json& object, std::string_view key);
+bool json_bool(const Json& object, std::string_view key);
+// object[key] when it is an array, else an empty array.
+const Json& json_array(const Json& object, std::string_view key);
+
+}  // namespace konnect::ctl

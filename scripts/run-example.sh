@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make run`: konnectd in the foreground on the bundled example config.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+config=${1:-examples/konnectd.toml}
+mkdir -p run
+cat <<EOT
+konnectd is starting in the foreground on $config (Ctrl-C stops it and every program).
+In another terminal, talk to it with:
+
+  build/bin/konnectctl -s run/konnectd.sock status
+  build/bin/konnectctl -s run/konnectd.sock restart clock
+  tail -f run/logs/clock.out.log
+  build/bin/konnectctl -s run/konnectd.sock shutdown
+
+EOT
+exec build/bin/konnectd -c "$config"

@@ -1,0 +1,220 @@
+// tests ctl/commands.cpp: requests built from arguments, and text + exit code rendered from
+// answers shaped as docs/protocol.md shows them.
+#include "ctl/commands.hpp"
+
+#include "version.hpp"  // generated from common/version.hpp.in
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace konnect::ctl {
+namespace {
+
+const Command& command(std::string_view name) {
+  const Command* c = find_command(name);
+  if (c == nullptr) throw std::runtime_error("no command " + std::string(name));
+  return *c;
+}
+
+std::string request_line(std::string_view name, const std::vector<std::string>& args) {
+  auto request = build_request(command(name), args);
+  EXPECT_TRUE(request.has_value()) << (request ? "" : request.error().message);
+  return request ? encode_request(*request) : std::string();
+}
+
+// The request went out as one line (a single '\n', at the end) holding `expected`'s JSON;
+// key order is the encoder's business.
+void expect_request(std::string_view name, const std::vector<std::string>& args, std::string_view expected) {
+  std::string line = request_line(name, args);
+  ASSERT_FALSE(line.empty());
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
+  EXPECT_EQ(Json::parse(line), Json::parse(expected)) << line;
+}
+
+std::string usage_error(std::string_view name, const std::vector<std::string>& args) {
+  auto request = build_request(command(name), args);
+  EXPECT_FALSE(request.has_value());
+  return request ? std::string() : request.error().message;
+}
+
+// Renders an answer line as konnectctl would, text (json=false) or --json.
+Outcome answer(std::string_view name, std::string_view line, bool json = false) {
+  auto response = parse_response(line);
+  EXPECT_TRUE(response.has_value()) << line;
+  if (!response) return {};
+  return render_response(command(name), *response, line, json);
+}
+
+TEST(CommandsTest, TableHasThisSlicesCommands) {
+  for (std::string_view name : {"status", "start", "stop", "restart", "signal", "pid", "shutdown", "version"}) {
+    EXPECT_NE(find_command(name), nullptr) << name;
+  }
+  EXPECT_EQ(find_command("frobnicate"), nullptr);
+  EXPECT_EQ(find_command(""), nullptr);
+}
+
+// status without targets omits args (all); with targets lists them as written.
+TEST(CommandsTest, StatusRequest) {
+  expect_request("status", {}, R"({"id":1,"cmd":"status"})");
+  expect_request("status", {"web", "g:*"}, R"({"id":1,"cmd":"status","args":{"targets":["web","g:*"]}})");
+}
+
+TEST(CommandsTest, ActionRequests) {
+  expect_request("restart", {"kano_konnect-uwsgi"}, R"({"id":1,"cmd":"restart","args":{"targets":["kano_konnect-uwsgi"]}})");
+  expect_request("stop", {"all"}, R"({"id":1,"cmd":"stop","args":{"targets":["all"]}})");
+}
+
+// A signal name goes as written, a number as a JSON number; targets follow.
+TEST(CommandsTest, SignalRequest) {
+  expect_request("signal", {"HUP", "web"}, R"({"id":1,"cmd":"signal","args":{"signal":"HUP","targets":["web"]}})");
+  expect_request("signal", {"9", "a", "b"}, R"({"id":1,"cmd":"signal","args":{"signal":9,"targets":["a","b"]}})");
+}
+
+TEST(CommandsTest, PidShutdownVersionRequests) {
+  expect_request("pid", {}, R"({"id":1,"cmd":"pid"})");
+  expect_request("pid", {"web"}, R"({"id":1,"cmd":"pid","args":{"targets":["web"]}})");
+  expect_request("shutdown", {}, R"({"id":1,"cmd":"shutdown"})");
+  expect_request("version", {}, R"({"id":1,"cmd":"version"})");
+}
+
+// supervisorctl's wording for a missing process name.
+TEST(CommandsTest, MissingTargetIsUsageError) {
+  EXPECT_EQ(usage_error("start", {}), "Error: start requires a process name");
+  EXPECT_EQ(usage_error("stop", {}), "Error: stop requires a process name");
+  EXPECT_EQ(usage_error("restart", {}), "Error: restart requires a process name");
+  EXPECT_EQ(usage_error("signal", {}), "Error: signal requires a signal name and a process name");
+  EXPECT_EQ(usage_error("signal", {"HUP"}), "Error: signal requires a signal name and a process name");
+}
+
+TEST(CommandsTest, ExtraArgumentsAndOptionsAreUsageErrors) {
+  EXPECT_EQ(usage_error("shutdown", {"now"}), "Error: shutdown accepts no arguments");
+  EXPECT_EQ(usage_error("version", {"x"}), "Error: version accepts no arguments");
+  EXPECT_EQ(usage_error("status", {"--json"}), "konnectctl: status: unknown option '--json'");
+  EXPECT_EQ(usage_error("stop", {"web", "-f"}), "konnectctl: stop: unknown option '-f'");
+}
+
+// Running or on the way (and a state this client does not know): text lines, exit 0.
+TEST(CommandsTest, StatusAllRunningExitsZero) {
+  Outcome o = answer("status", R"({"id":1,"ok":true,"result":{"processes":[
+      {"name":"web","group":"web","process":"web","state":"RUNNING","pid":1234,"start":1,"stop":0,
+       "now":63,"exitstatus":0,"spawnerr":"","description":"pid 1234, uptime 0:01:02"},
+      {"name":"worker","state":"STARTING","description":""},
+      {"name":"beat","state":"BACKOFF","description":"Exited too quickly"},
+      {"name":"old","state":"STOPPING","description":""},
+      {"name":"new","state":"HIBERNATING","description":""}]}})");
+  EXPECT_EQ(o.exit_code, kExitOk);
+  EXPECT_EQ(o.out.substr(0, o.out.find('\n')), "web                              RUNNING   pid 1234, uptime 0:01:02");
+  EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 5);
+  EXPECT_EQ(o.err, "");
+}
+
+// Any of STOPPED, EXITED, FATAL makes status exit 3, in text and --json mode.
+TEST(CommandsTest, StatusDownStatesExitThree) {
+  for (std::string state : {"STOPPED", "EXITED", "FATAL"}) {
+    std::string line = R"({"id":1,"ok":true,"result":{"processes":[{"name":"web","state":"RUNNING","description":""},)"
+                       R"({"name":"w","state":")" +
+                       state + R"(","description":"Not started"}]}})";
+    EXPECT_EQ(answer("status", line).exit_code, kExitNotRunning) << state;
+    Outcome json = answer("status", line, true);
+    EXPECT_EQ(json.exit_code, kExitNotRunning) << state;
+    EXPECT_EQ(json.out, line + "\n");
+  }
+}
+
+TEST(CommandsTest, StatusOfNothingExitsZero) {
+  Outcome o = answer("status", R"({"id":1,"ok":true,"result":{"processes":[]}})");
+  EXPECT_EQ(o.exit_code, kExitOk);
+  EXPECT_EQ(o.out, "");
+}
+
+// A top-level error answer: message on stderr, exit 1; --json prints the line instead.
+TEST(CommandsTest, DaemonErrorExitsOne) {
+  std::string line =
+      R"({"id":2,"ok":false,"error":{"code":"NO_SUCH_PROCESS","message":"no such process or group: nosuch"}})";
+  Outcome o = answer("stop", line);
+  EXPECT_EQ(o.exit_code, kExitFailed);
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(o.err, "konnectctl: ERROR (no such process): no such process or group: nosuch\n");
+  Outcome json = answer("stop", line, true);
+  EXPECT_EQ(json.exit_code, kExitFailed);
+  EXPECT_EQ(json.out, line + "\n");
+  EXPECT_EQ(json.err, "");
+  EXPECT_EQ(answer("status", line).exit_code, kExitFailed);
+}
+
+TEST(CommandsTest, StartAllOkExitsZero) {
+  Outcome o = answer("start", R"({"id":1,"ok":true,"result":{"processes":[
+      {"name":"web","ok":true,"state":"RUNNING"},{"name":"g:w","ok":true,"state":"RUNNING"}]}})");
+  EXPECT_EQ(o.exit_code, kExitOk);
+  EXPECT_EQ(o.out, "web: started\ng:w: started\n");
+}
+
+// One failed process among ok ones makes the whole command exit 1.
+TEST(CommandsTest, StartOneFailedExitsOne) {
+  Outcome o = answer("start", R"({"id":1,"ok":true,"result":{"processes":[
+      {"name":"web","ok":true,"state":"RUNNING"},
+      {"name":"bad","ok":false,"state":"FATAL","error":{"code":"SPAWN_ERROR","message":"Exited too quickly"}}]}})");
+  EXPECT_EQ(o.exit_code, kExitFailed);
+  EXPECT_EQ(o.out, "web: started\nbad: ERROR (spawn error: Exited too quickly)\n");
+}
+
+// Stopping a stopped process is success (SPEC.md).
+TEST(CommandsTest, StopAlreadyStoppedExitsZero) {
+  Outcome o = answer("stop", R"({"id":1,"ok":true,"result":{"processes":[{"name":"web","ok":true,"state":"STOPPED"}]}})");
+  EXPECT_EQ(o.exit_code, kExitOk);
+  EXPECT_EQ(o.out, "web: stopped\n");
+}
+
+TEST(CommandsTest, RestartAndSignalRender) {
+  Outcome restart =
+      answer("restart", R"({"id":1,"ok":true,"result":{"processes":[{"name":"kano_konnect-uwsgi","ok":true,"state":"RUNNING"}]}})");
+  EXPECT_EQ(restart.out, "kano_konnect-uwsgi: stopped\nkano_konnect-uwsgi: started\n");
+  EXPECT_EQ(restart.exit_code, kExitOk);
+  Outcome signal = answer("signal", R"({"id":1,"ok":true,"result":{"processes":[
+      {"name":"a","ok":true,"state":"RUNNING"},
+      {"name":"b","ok":false,"state":"STOPPED","error":{"code":"FAILED","message":"not running"}}]}})");
+  EXPECT_EQ(signal.out, "a: signalled\nb: ERROR (failed: not running)\n");
+  EXPECT_EQ(signal.exit_code, kExitFailed);
+}
+
+// --json prints the answer line as received and keeps the text mode's exit code.
+TEST(CommandsTest, JsonModeKeepsExitCodeOfFailedAction) {
+  std::string line =
+      R"({"id":1,"ok":true,"result":{"processes":[{"name":"b","ok":false,"state":"FATAL","error":{"code":"SPAWN_ERROR","message":"x"}}]}})";
+  Outcome o = answer("restart", line, true);
+  EXPECT_EQ(o.out, line + "\n");
+  EXPECT_EQ(o.exit_code, kExitFailed);
+}
+
+TEST(CommandsTest, PidRender) {
+  EXPECT_EQ(answer("pid", R"({"id":1,"ok":true,"result":{"pid":4242}})").out, "4242\n");
+  Outcome o = answer("pid", R"({"id":1,"ok":true,"result":{"processes":[{"name":"web","pid":1234},{"name":"w","pid":0}]}})");
+  EXPECT_EQ(o.out, "1234\n0\n");
+  EXPECT_EQ(o.exit_code, kExitOk);
+}
+
+TEST(CommandsTest, ShutdownAndVersionRender) {
+  EXPECT_EQ(answer("shutdown", R"({"id":1,"ok":true,"result":{"message":"Shut down"}})").out, "Shut down\n");
+  EXPECT_TRUE(command("shutdown").waits_for_close);
+  EXPECT_EQ(answer("version", R"({"id":1,"ok":true,"result":{"version":"0.1.0"}})").out, "konnectd 0.1.0\n");
+  ASSERT_NE(command("version").local_text, nullptr);
+  EXPECT_EQ(command("version").local_text(), std::string("konnectctl ") + kVersion + "\n");
+}
+
+// The daemon refuses actions while it stops: its code reads as words, exit 1.
+TEST(CommandsTest, ShuttingDownError) {
+  Outcome o = answer("start", R"({"id":1,"ok":false,"error":{"code":"SHUTTING_DOWN","message":"daemon is stopping"}})");
+  EXPECT_EQ(o.err, "konnectctl: ERROR (shutting down): daemon is stopping\n");
+  EXPECT_EQ(o.exit_code, kExitFailed);
+}
+
+TEST(CommandsTest, UsageTextListsEveryCommand) {
+  std::string text = usage_text();
+  for (const Command& c : commands()) EXPECT_NE(text.find("  " + std::string(c.synopsis)), std::string::npos) << c.name;
+  EXPECT_NE(short_usage().find("--help"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace konnect::ctl

@@ -1,0 +1,279 @@
+#include "harness.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace konnect::test {
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+}
+
+bool pid_alive(pid_t pid) {
+  if (pid <= 0) return false;
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return false;
+  const auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<pid_t> read_pids(const std::filesystem::path& path) {
+  std::vector<pid_t> pids;
+  std::istringstream in(read_file(path));
+  pid_t p;
+  while (in >> p) pids.push_back(p);
+  return pids;
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds deadline,
+                          const std::vector<std::string>& extra_env) {
+  CommandResult result;
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) return result;
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+  for (const auto& e : extra_env) env_store.push_back(e);
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_fds = 2;
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (open_fds > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    if (::poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      char buf[65536];
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds) {
+    if (f.fd >= 0) ::close(f.fd);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string toml_str(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string testchild_command(std::initializer_list<std::string> args) {
+  std::string out = "command = [" + toml_str(kTestChild);
+  for (const auto& a : args) out += ", " + toml_str(a);
+  return out + "]\n";
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/konnect-test-XXXXXX";
+  path_ = ::mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::vector<pid_t> processes_tagged(const std::string& tag) {
+  std::vector<pid_t> pids;
+  const std::string needle = "KONNECT_TEST_TAG=" + tag;
+  DIR* dir = ::opendir("/proc");
+  if (!dir) return pids;
+  while (const dirent* e = ::readdir(dir)) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0 || pid == ::getpid()) continue;
+    const std::string env = read_file("/proc/" + std::to_string(pid) + "/environ");
+    std::string_view rest(env);
+    while (!rest.empty()) {
+      const auto nul = rest.find('\0');
+      if (rest.substr(0, nul) == needle) {
+        pids.push_back(pid);
+        break;
+      }
+      if (nul == std::string_view::npos) break;
+      rest.remove_prefix(nul + 1);
+    }
+  }
+  ::closedir(dir);
+  return pids;
+}
+
+Konnectd::Konnectd(const std::string& programs_toml, const std::string& extra_daemon_toml) {
+  static std::atomic<int> counter{0};
+  tag_ = std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  std::ofstream cfg(config_file());
+  cfg << "[konnectd]\n"
+      << "socket = \"konnectd.sock\"\n"
+      << "log_dir = \"logs\"\n"
+      << "log_file = \"konnectd.log\"\n"
+      << "pid_file = \"konnectd.pid\"\n"
+      << "log_level = \"debug\"\n"
+      << extra_daemon_toml << "\n"
+      << programs_toml;
+}
+
+Konnectd::~Konnectd() { kill_everything(); }
+
+bool Konnectd::start(std::chrono::milliseconds deadline) {
+  const std::string notify_path = (dir() / "notify.sock").string();
+  notify_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, notify_path.c_str(), sizeof addr.sun_path - 1);
+  if (::bind(notify_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return false;
+
+  const std::string config = config_file().string();
+  const std::string notify_env = "NOTIFY_SOCKET=" + notify_path;
+  const std::string tag_env = "KONNECT_TEST_TAG=" + tag_;
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::setpgid(0, 0);
+    ::putenv(const_cast<char*>(notify_env.c_str()));
+    ::putenv(const_cast<char*>(tag_env.c_str()));
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::execl(kKonnectd.c_str(), kKonnectd.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    for (const auto& n : notifications()) {
+      if (n.find("READY=1") != std::string::npos) return true;
+    }
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      return false;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd pfd{notify_fd_, POLLIN, 0};
+    ::poll(&pfd, 1, static_cast<int>(std::min<long>(left.count(), 50)));
+  }
+}
+
+std::vector<std::string> Konnectd::notifications() {
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(notify_fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) break;
+    notifications_.emplace_back(buf, static_cast<std::size_t>(n));
+  }
+  return notifications_;
+}
+
+int Konnectd::wait_exit(std::chrono::milliseconds deadline) {
+  if (pid_ == 0) return -1;
+  int status = 0;
+  const bool done = wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, deadline);
+  if (!done) return -1;
+  pid_ = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int Konnectd::stop_with(int signo, std::chrono::milliseconds deadline) {
+  if (pid_ == 0) return -1;
+  ::kill(pid_, signo);
+  return wait_exit(deadline);
+}
+
+void Konnectd::kill_everything() {
+  if (pid_ > 0) {
+    if (stop_with(SIGTERM, 20s) < 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = 0;
+    }
+  }
+  // Whatever is left (a test that broke the daemon): every process carrying our tag.
+  for (int round = 0; round < 5; ++round) {
+    const auto left = processes_tagged(tag_);
+    if (left.empty()) break;
+    for (pid_t p : left) ::kill(p, SIGKILL);
+    wait_until([&] { return processes_tagged(tag_).empty(); }, 2s);
+  }
+  if (notify_fd_ >= 0) ::close(notify_fd_);
+  notify_fd_ = -1;
+}
+
+CommandResult Konnectd::ctl(const std::vector<std::string>& args, std::chrono::milliseconds deadline) {
+  std::vector<std::string> argv{kKonnectctl, "-s", socket().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, deadline);
+}
+
+pid_t Konnectd::pid_of(const std::string& name) {
+  auto r = ctl({"pid", name});
+  return r.exit_code == 0 ? static_cast<pid_t>(std::atoi(r.out.c_str())) : 0;
+}
+
+std::string Konnectd::state_of(const std::string& name) {
+  auto r = ctl({"status", name});
+  std::istringstream in(r.out);
+  std::string n, state;
+  in >> n >> state;
+  return state;
+}
+
+bool Konnectd::wait_state(const std::string& name, const std::string& state, std::chrono::milliseconds deadline) {
+  return wait_until([&] { return state_of(name) == state; }, deadline);
+}
+
+}  // namespace konnect::test

@@ -1,0 +1,99 @@
+#pragma once
+// Integration harness: runs the real konnectd binary in a temp dir with real child programs
+// (konnect-testchild) and drives it with the real konnectctl. Every wait is a condition with
+// a deadline. Everything a test started is killed by pid at the end: konnectd itself, and
+// every process that carries this test's KONNECT_TEST_TAG in its environment.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace konnect::test {
+
+using namespace std::chrono_literals;
+
+inline const std::string kTestChild = KONNECT_TESTCHILD;
+inline const std::string kKonnectd = KONNECTD_BIN;
+inline const std::string kKonnectctl = KONNECTCTL_BIN;
+
+// Polls pred every few ms until it holds or the deadline passes.
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 10s);
+
+bool pid_alive(pid_t pid);  // exists and is not a zombie
+std::string read_file(const std::filesystem::path& path);
+std::vector<pid_t> read_pids(const std::filesystem::path& path);
+
+struct CommandResult {
+  int exit_code = -1;  // 128+N when killed by signal N
+  std::string out;
+  std::string err;
+};
+
+// Runs argv with a deadline, capturing stdout and stderr.
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds deadline = 60s,
+                          const std::vector<std::string>& extra_env = {});
+
+// A TOML string literal for s.
+std::string toml_str(const std::string& s);
+// `command = [...]` running konnect-testchild with these args.
+std::string testchild_command(std::initializer_list<std::string> args);
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+ private:
+  std::filesystem::path path_;
+};
+
+class Konnectd {
+ public:
+  // Writes `programs_toml` after a [konnectd] table that puts socket, logs and pid file in
+  // the temp dir (extra_daemon_toml is added inside that table).
+  explicit Konnectd(const std::string& programs_toml, const std::string& extra_daemon_toml = "");
+  ~Konnectd();
+
+  // Starts konnectd and waits for READY=1 on NOTIFY_SOCKET (false on timeout or early exit).
+  bool start(std::chrono::milliseconds deadline = 15s);
+  // Sends a signal and waits for konnectd to exit; returns its exit code (-1 on timeout).
+  int stop_with(int signo, std::chrono::milliseconds deadline = 30s);
+  // Waits for konnectd to exit on its own; returns its exit code (-1 on timeout).
+  int wait_exit(std::chrono::milliseconds deadline = 30s);
+
+  CommandResult ctl(const std::vector<std::string>& args, std::chrono::milliseconds deadline = 60s);
+  // The pid of a process from `konnectctl pid NAME` (0 when not running).
+  pid_t pid_of(const std::string& name);
+  // The state word of NAME from `konnectctl status NAME`.
+  std::string state_of(const std::string& name);
+  bool wait_state(const std::string& name, const std::string& state, std::chrono::milliseconds deadline = 10s);
+
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path socket() const { return dir_.path() / "konnectd.sock"; }
+  std::filesystem::path config_file() const { return dir_.path() / "konnectd.toml"; }
+  std::filesystem::path log_dir() const { return dir_.path() / "logs"; }
+  std::string daemon_log() const { return read_file(dir_.path() / "konnectd.log"); }
+  // Every notify message received so far.
+  std::vector<std::string> notifications();
+
+ private:
+  void kill_everything();
+
+  TempDir dir_;
+  std::string tag_;
+  pid_t pid_ = 0;
+  int notify_fd_ = -1;
+  std::vector<std::string> notifications_;
+};
+
+// Pids of every live process whose environment has KONNECT_TEST_TAG=tag.
+std::vector<pid_t> processes_tagged(const std::string& tag);
+
+}  // namespace konnect::test
