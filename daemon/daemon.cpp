@@ -71,7 +71,7 @@ int Daemon::run() {
 
 void Daemon::do_wait_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-    if (ec == boost::asio::error::operation_aborted) return;
+    if (ec == boost::asio::error::operation_aborted || finished_) return;  // see Reaper::do_wait
     do_wait_signal();  // re-arm first: on_signal() may finish shutdown and cancel it
     on_signal(signo);
   });
@@ -108,6 +108,8 @@ void Daemon::begin_shutdown(const char* why) {
 
 void Daemon::finish_shutdown() {
   // Everything is down: cancel what keeps the loop alive so run() returns.
+  spdlog::info("Every process is stopped");
+  finished_ = true;
   server_.stop();
   reaper_.cancel();
   boost::system::error_code ec;

@@ -43,6 +43,7 @@ class Daemon {
   ControlServer server_;
   Notifier notifier_;
   bool pid_file_written_ = false;
+  bool finished_ = false;  // shutdown complete: handlers must not re-arm
 };
 
 }  // namespace konnect

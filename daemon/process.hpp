@@ -32,10 +32,11 @@
 namespace konnect {
 
 // Crash throttling after RUNNING (SPEC.md): the first crash restarts at once, each further
-// crash within kCrashResetAfter of the last start waits twice as long, up to kCrashDelayMax.
+// crash of an instance that ran less than kCrashResetAfter waits 1s, 2s, 4s... up to
+// kCrashDelayMax (a longer run resets the count).
 inline constexpr Duration kCrashDelayInitial{std::chrono::seconds(1)};
 inline constexpr Duration kCrashDelayMax{std::chrono::seconds(60)};
-inline constexpr Duration kCrashResetAfter{std::chrono::seconds(60)};
+inline constexpr Duration kCrashResetAfter{std::chrono::seconds(10)};
 
 class Process {
  public:

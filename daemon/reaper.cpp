@@ -16,13 +16,16 @@ void Reaper::start() {
 }
 
 void Reaper::cancel() {
+  cancelled_ = true;
   boost::system::error_code ec;
   signals_.cancel(ec);
 }
 
 void Reaper::do_wait() {
   signals_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec == boost::asio::error::operation_aborted) return;
+    // A completion already queued when cancel() ran still arrives with success: the flag,
+    // not the error code, says whether to wait again.
+    if (ec == boost::asio::error::operation_aborted || cancelled_) return;
     do_wait();
     reap_all();
   });

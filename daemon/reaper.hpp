@@ -28,6 +28,7 @@ class Reaper {
 
   boost::asio::signal_set signals_;
   Callback on_exit_;
+  bool cancelled_ = false;
 };
 
 }  // namespace konnect

@@ -210,3 +210,13 @@ TEST(Lifecycle, SigtermWithEverythingStoppedExitsAtOnce) {
   ASSERT_EQ(d.ctl({"stop", "web"}).exit_code, 0);
   EXPECT_EQ(d.stop_with(SIGTERM, 5s), 0);
 }
+
+// Shutdown with many children exiting at once (a SIGCHLD storm) still ends the daemon: a
+// completion queued before the reaper was cancelled must not re-arm it.
+TEST(Lifecycle, SigtermWithManyProgramsExits) {
+  std::string programs;
+  for (int i = 0; i < 60; ++i) programs += program("p" + std::to_string(i), {});
+  Konnectd d(programs);
+  ASSERT_TRUE(d.start(60s));
+  EXPECT_EQ(d.stop_with(SIGTERM, 20s), 0);
+}
