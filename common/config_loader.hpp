@@ -20,4 +20,8 @@ Result<Config> load_config(const std::filesystem::path& file);
 // relative paths.
 Result<Config> load_config_from_string(std::string_view text, const std::filesystem::path& file);
 
+// Reads only `[konnectd] socket` from FILE, resolved against its directory (konnectctl -c):
+// no includes, no program checks, no user lookups. The default socket when it is not set.
+Result<std::filesystem::path> read_socket_setting(const std::filesystem::path& file);
+
 }  // namespace konnect

@@ -7,8 +7,6 @@
 #include "common/signal_names.hpp"
 #include "common/units.hpp"
 
-#include <grp.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -33,8 +31,6 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-// getpwnam_r/getgrnam_r need a caller buffer; this size fits any sane passwd/group entry.
-constexpr std::size_t kPwBufSize = 16384;
 
 }  // namespace
 
@@ -279,30 +275,6 @@ Result<LogTarget> read_log_target(const Field& f) {
   target.kind = LogTarget::Kind::Path;
   target.path = std::move(*path);
   return target;
-}
-
-Result<std::string> read_user(const Field& f) {
-  auto name = read_string(f);
-  if (!name) return name.error();
-  passwd pw{};
-  passwd* found = nullptr;
-  std::vector<char> buf(kPwBufSize);
-  if (getpwnam_r(name->c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found) {
-    return f.error("no such user " + describe(*f.node) + "; expected an existing user name");
-  }
-  return name;
-}
-
-Result<std::string> read_group(const Field& f) {
-  auto name = read_string(f);
-  if (!name) return name.error();
-  group gr{};
-  group* found = nullptr;
-  std::vector<char> buf(kPwBufSize);
-  if (getgrnam_r(name->c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) {
-    return f.error("no such group " + describe(*f.node) + "; expected an existing group name");
-  }
-  return name;
 }
 
 }  // namespace konnect::config_detail

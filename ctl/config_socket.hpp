@@ -8,7 +8,7 @@
 
 namespace konnect::ctl {
 
-// load_config(FILE).daemon.socket; the loader already resolves it against FILE's directory.
+// [konnectd] socket of FILE, resolved against FILE's directory (read_socket_setting).
 Result<std::filesystem::path> socket_from_config(const std::filesystem::path& config_file);
 
 }  // namespace konnect::ctl

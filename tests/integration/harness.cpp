@@ -277,3 +277,20 @@ bool Konnectd::wait_state(const std::string& name, const std::string& state, std
 }
 
 }  // namespace konnect::test
+
+namespace konnect::test {
+
+RunningCtl::RunningCtl(Konnectd& d, const std::vector<std::string>& args)
+    : thread_([this, &d, args] { result_ = d.ctl(args); }) {}
+
+RunningCtl::~RunningCtl() {
+  if (!joined_) thread_.join();
+}
+
+CommandResult RunningCtl::wait() {
+  thread_.join();
+  joined_ = true;
+  return result_;
+}
+
+}  // namespace konnect::test

@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace konnect::test {
@@ -91,6 +92,19 @@ class Konnectd {
   pid_t pid_ = 0;
   int notify_fd_ = -1;
   std::vector<std::string> notifications_;
+};
+
+// konnectctl running in the background (for commands that wait), reaped by wait().
+class RunningCtl {
+ public:
+  RunningCtl(Konnectd& d, const std::vector<std::string>& args);
+  ~RunningCtl();
+  CommandResult wait();  // ctl() has its own deadline, so this cannot hang past it
+
+ private:
+  std::thread thread_;
+  CommandResult result_;
+  bool joined_ = false;
 };
 
 // Pids of every live process whose environment has KONNECT_TEST_TAG=tag.

@@ -220,3 +220,33 @@ TEST(Lifecycle, SigtermWithManyProgramsExits) {
   ASSERT_TRUE(d.start(60s));
   EXPECT_EQ(d.stop_with(SIGTERM, 20s), 0);
 }
+
+// STOPPING is visible while a stubborn process is given its stopwaitsecs.
+TEST(Lifecycle, StoppingIsVisibleDuringStopwaitsecs) {
+  Konnectd d(program("stubborn", {"--ignore-term"}, "startsecs = 0\nstopwaitsecs = \"1500ms\"\n"));
+  ASSERT_TRUE(d.start());
+  RunningCtl stop(d, {"stop", "stubborn"});
+  EXPECT_TRUE(d.wait_state("stubborn", "STOPPING"));
+  EXPECT_EQ(stop.wait().exit_code, 0);
+  EXPECT_EQ(d.state_of("stubborn"), "STOPPED");
+}
+
+// A program that keeps crashing after RUNNING is throttled: BACKOFF with the delay shown.
+TEST(Lifecycle, RepeatedCrashesAreThrottled) {
+  Konnectd d(program("crashy", {"--sleep", "50", "--exit", "3"}));
+  ASSERT_TRUE(d.start());
+  // First crash restarts at once; the second within 10 s waits 1 s in BACKOFF.
+  EXPECT_TRUE(d.wait_state("crashy", "BACKOFF", 5s));
+  auto r = d.ctl({"status", "crashy"});
+  EXPECT_NE(r.out.find("Restarting in 1s after repeated crashes"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 0);  // BACKOFF counts as on its way (SPEC.md)
+}
+
+// Output to a pipe whose reader is gone ends quietly.
+TEST(Lifecycle, ClosedPipeEndsQuietly) {
+  Konnectd d(program("web", {}));
+  ASSERT_TRUE(d.start());
+  const std::string cmd = "(sleep 0.2; exec " + kKonnectctl + " -s " + d.socket().string() + " status) | true";
+  auto r = run_command({"/bin/sh", "-c", cmd});
+  EXPECT_EQ(r.err, "");
+}

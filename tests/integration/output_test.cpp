@@ -43,7 +43,14 @@ TEST(Output, DirectoryUmaskAndEnvironmentAreApplied) {
 // user switches uid/gid (root only) — "nobody" as in the seed's deploy.
 TEST(Output, UserIsApplied) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-  Konnectd d("[program.who]\n" + testchild_command({"--ids"}) + "startsecs = 0\nuser = \"nobody\"\n");
+  // nobody must be able to reach the binary: the build tree may sit under a private home.
+  TempDir bin;
+  std::filesystem::permissions(bin.path(), std::filesystem::perms(0755));
+  const auto child = bin.path() / "testchild";
+  std::filesystem::copy_file(kTestChild, child);
+  std::filesystem::permissions(child, std::filesystem::perms(0755));
+  Konnectd d("[program.who]\ncommand = [" + toml_str(child.string()) + ", \"--ids\"]\n" +
+             "startsecs = 0\nuser = \"nobody\"\n");
   ASSERT_TRUE(d.start());
   const auto out = d.log_dir() / "who.out.log";
   EXPECT_TRUE(wait_until([&] { return read_file(out) == "uid=65534 gid=65534\n"; })) << read_file(out);
