@@ -17,6 +17,10 @@ Result<Request> parse_request(std::string_view line, Json* id_out) {
   if (!doc.is_object()) return bad_request("request must be a JSON object");
   Request req;
   if (auto it = doc.find("id"); it != doc.end()) {
+    // Only scalars: echoing a deeply nested value would recurse once per level.
+    if (!it->is_number() && !it->is_string() && !it->is_null()) {
+      return bad_request("\"id\" must be a number, a string or null");
+    }
     req.id = *it;
     if (id_out) *id_out = req.id;
   }

@@ -44,34 +44,33 @@ void Connection::do_read() {
 }
 
 void Connection::process_lines() {
-  while (!awaiting_answer_ && !closed_) {
+  // One request at a time, and the next only once the previous answer is written: a client
+  // that never reads its answers stops being read (bounded memory), and every request
+  // costs at least one trip through the loop (no client starves the others).
+  for (;;) {
+    if (awaiting_answer_ || closed_ || !write_queue_.empty()) return;
     std::string line;
     switch (lines_.next_line(line)) {
       case LineBuffer::Status::NeedMore:
         if (peer_closed_) {
-          if (write_queue_.empty()) close();
+          close();
         } else {
           do_read();
         }
         return;
       case LineBuffer::Status::Overflow:
         send(encode_error(nullptr, make_error(ErrorCode::RequestTooLarge, "request larger than 1 MiB")));
-        continue;
+        return;
       case LineBuffer::Status::Line:
         if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank line
         awaiting_answer_ = true;
-        dispatching_ = true;
         handler_.handle_line(line, [weak = weak_from_this()](std::string answer) {
           auto self = weak.lock();
           if (!self || self->closed_) return;
           self->awaiting_answer_ = false;
           self->send(std::move(answer));
-          // An answer given later (start waiting for RUNNING) resumes reading here; one
-          // given at once is picked up by the loop above without recursion.
-          if (!self->dispatching_) self->process_lines();
         });
-        dispatching_ = false;
-        continue;
+        return;
     }
   }
 }
@@ -92,8 +91,10 @@ void Connection::do_write() {
                              write_queue_.pop_front();
                              if (!write_queue_.empty()) {
                                do_write();
-                             } else if (close_after_flush_ || (peer_closed_ && !awaiting_answer_)) {
+                             } else if (close_after_flush_) {
                                close();
+                             } else {
+                               process_lines();
                              }
                            });
 }

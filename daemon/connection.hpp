@@ -1,8 +1,9 @@
 #pragma once
 // One control client. Only moves bytes: reads lines (1 MiB cap, common/protocol's
 // LineBuffer), hands each to the RequestHandler, writes answers in order. One request at a
-// time per connection: the next line is taken once the previous answer is queued, so a
-// start that waits for RUNNING delays only its own client.
+// time per connection: the next line is taken once the previous answer is written, so a
+// start that waits for RUNNING delays only its own client, and a client that does not read
+// its answers is not read either.
 // Lifetime: shared_ptr; every async op holds `self`. The ConnectionManager owns the set.
 
 #include "common/protocol.hpp"
@@ -46,7 +47,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<std::string> write_queue_;
   bool reading_ = false;
   bool awaiting_answer_ = false;  // a request is being handled
-  bool dispatching_ = false;      // inside handler_.handle_line()
   bool peer_closed_ = false;
   bool closed_ = false;
   bool close_after_flush_ = false;

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 
 namespace konnect {
 namespace {
@@ -28,7 +29,7 @@ bool someone_listens(const std::filesystem::path& path) {
 }  // namespace
 
 ControlServer::ControlServer(boost::asio::any_io_executor executor, RequestHandler& handler)
-    : acceptor_(std::move(executor)), handler_(handler) {}
+    : acceptor_(executor), retry_timer_(executor), handler_(handler) {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -43,7 +44,10 @@ Result<void> ControlServer::listen(const std::filesystem::path& path) {
     return make_error(ErrorCode::Io, "cannot create directory '" + path.parent_path().string() +
                                          "': " + fs_ec.message());
   }
-  if (std::filesystem::exists(std::filesystem::symlink_status(path))) {
+  if (const auto st = std::filesystem::symlink_status(path); std::filesystem::exists(st)) {
+    if (st.type() != std::filesystem::file_type::socket) {
+      return make_error(ErrorCode::Io, "'" + path.string() + "' exists and is not a socket");
+    }
     if (someone_listens(path)) {
       return make_error(ErrorCode::Io, "another konnectd is already listening on '" + path.string() + "'");
     }
@@ -63,12 +67,28 @@ Result<void> ControlServer::listen(const std::filesystem::path& path) {
 }
 
 void ControlServer::do_accept() {
+  if (accepting_ || !acceptor_.is_open()) return;
+  if (connections_.size() >= kMaxConnections) return;  // resumed when one closes
+  accepting_ = true;
   acceptor_.async_accept([this](const boost::system::error_code& ec,
                                 boost::asio::local::stream_protocol::socket socket) {
+    accepting_ = false;
     if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec == boost::asio::error::no_descriptors || ec.value() == ENFILE) {
+      // Out of fds: the client stays in the backlog and epoll would report it at once
+      // again. Pause instead of spinning.
+      spdlog::warn("Failed to accept a control connection: {}; pausing accepts for 100 ms", ec.message());
+      retry_timer_.expires_after(std::chrono::milliseconds(100));
+      retry_timer_.async_wait([this](const boost::system::error_code& e) {
+        if (!e) do_accept();
+      });
+      return;
+    }
     if (!ec) {
-      auto conn = std::make_shared<Connection>(std::move(socket), handler_,
-                                               [this](Connection* c) { connections_.erase(c); });
+      auto conn = std::make_shared<Connection>(std::move(socket), handler_, [this](Connection* c) {
+        connections_.erase(c);
+        do_accept();
+      });
       connections_.emplace(conn.get(), conn);
       conn->start();
     } else {
@@ -81,13 +101,23 @@ void ControlServer::do_accept() {
 void ControlServer::stop_accepting() {
   boost::system::error_code ec;
   acceptor_.close(ec);
+  retry_timer_.cancel();
 }
 
 void ControlServer::stop() {
   stop_accepting();
   auto connections = std::move(connections_);
   connections_.clear();
+  // Answers already queued (the shutdown request's own) get a moment to go out; a client
+  // that does not read them must not keep the daemon alive.
   for (auto& [ptr, conn] : connections) conn->stop_after_flush();
+  if (!connections.empty()) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(retry_timer_.get_executor());
+    timer->expires_after(std::chrono::seconds(1));
+    timer->async_wait([timer, connections](const boost::system::error_code&) {
+      for (auto& [ptr, conn] : connections) conn->stop();
+    });
+  }
   if (!path_.empty()) {
     ::unlink(path_.c_str());
     path_.clear();

@@ -8,6 +8,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -32,10 +33,15 @@ class ControlServer {
 
   std::size_t connection_count() const { return connections_.size(); }
 
+  // Clients beyond this wait in the listen backlog until one leaves.
+  static constexpr std::size_t kMaxConnections = 256;
+
  private:
   void do_accept();
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;  // armed only after EMFILE/ENFILE
+  bool accepting_ = false;
   RequestHandler& handler_;
   std::filesystem::path path_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;

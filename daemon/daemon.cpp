@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include "daemon/spawner.hpp"
 #include "version.hpp"
 
 #include <spdlog/spdlog.h>
@@ -17,7 +18,8 @@ Daemon::Daemon(Config config)
     : config_(std::move(config)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       supervisor_(io_.get_executor(), config_),
-      reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); }),
+      reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
+              [this] { on_reaped(); }),
       handler_(supervisor_, [this] { begin_shutdown("shutdown requested by konnectctl"); }),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);
@@ -30,6 +32,7 @@ Daemon::~Daemon() {
 Result<void> Daemon::setup() {
   // A child inherits nothing from our SIGPIPE handling: the spawner resets dispositions.
   ::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
   if (!OrphanSweeper::become_subreaper()) {
     spdlog::warn("Failed to become a child subreaper: {}; escaped descendants are not tracked",
                  std::strerror(errno));
@@ -103,12 +106,25 @@ void Daemon::begin_shutdown(const char* why) {
   }
   spdlog::info("{}: shutting down", why);
   notifier_.notify("STOPPING=1");
-  supervisor_.shutdown([this] { finish_shutdown(); });
+  supervisor_.shutdown([this] { all_stopped(); });
+}
+
+void Daemon::on_reaped() {
+  const int killed = supervisor_.sweep_orphans();
+  // At shutdown, exit only once no descendant is left: a killed orphan's own children come
+  // back to us (subreaper) and are swept on the next reap.
+  if (draining_ && killed == 0) finish_shutdown();
+}
+
+void Daemon::all_stopped() {
+  spdlog::info("Every process is stopped");
+  draining_ = true;
+  if (supervisor_.sweep_orphans() == 0) finish_shutdown();
 }
 
 void Daemon::finish_shutdown() {
   // Everything is down: cancel what keeps the loop alive so run() returns.
-  spdlog::info("Every process is stopped");
+  if (finished_) return;
   finished_ = true;
   server_.stop();
   reaper_.cancel();

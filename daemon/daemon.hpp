@@ -31,6 +31,8 @@ class Daemon {
   void do_wait_signal();
   void on_signal(int signo);
   void begin_shutdown(const char* why);
+  void on_reaped();
+  void all_stopped();
   void finish_shutdown();
   void write_pid_file();
 
@@ -43,6 +45,7 @@ class Daemon {
   ControlServer server_;
   Notifier notifier_;
   bool pid_file_written_ = false;
+  bool draining_ = false;  // every process is stopped; waiting for killed orphans to go
   bool finished_ = false;  // shutdown complete: handlers must not re-arm
 };
 

@@ -12,8 +12,11 @@ namespace konnect {
 
 Notifier::Notifier() {
   const char* path = std::getenv("NOTIFY_SOCKET");
-  if (path == nullptr || path[0] == '\0') return;
-  address_ = path;
+  if (path != nullptr) address_ = path;
+  // These describe konnectd's own service; a supervised uWSGI must not see them and talk to
+  // systemd as if it were the service (sd_notify's unset_environment).
+  for (const char* name : {"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"}) ::unsetenv(name);
+  if (address_.empty()) return;
   if (address_.size() >= sizeof(sockaddr_un::sun_path)) return;
   fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 }

@@ -9,10 +9,11 @@ namespace konnect {
 
 Operation::Operation(Kind kind, std::vector<Process*> processes, Completion done)
     : kind_(kind), processes_(std::move(processes)), done_(std::move(done)) {
-  // Stop levels: walk the priority-ordered list backwards, one level per priority value.
+  // Stop levels: walk the priority-ordered list backwards, one level per (group priority,
+  // priority) value, the same key that orders the list.
+  auto key = [](const Process* p) { return std::make_pair(p->group_priority(), p->config().priority); };
   for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) {
-    const int priority = (*it)->config().priority;
-    if (levels_.empty() || levels_.back().front()->config().priority != priority) levels_.emplace_back();
+    if (levels_.empty() || key(levels_.back().front()) != key(*it)) levels_.emplace_back();
     levels_.back().push_back(*it);
   }
 }
@@ -53,14 +54,19 @@ bool Operation::check() {
   return finish();
 }
 
-// True once every level is down.
+// True once every level is down. Another client's restart may start a process of the
+// current level again before this operation looks: then it is stopped again (the later
+// command wins) rather than waited for forever.
 bool Operation::check_stopping() {
   while (level_ < levels_.size()) {
-    const auto& level = levels_[level_];
-    if (!std::all_of(level.begin(), level.end(), [](Process* p) { return is_down(p->state()); })) {
-      return false;
+    bool level_down = true;
+    for (Process* p : levels_[level_]) {
+      Outcome& o = outcomes_[p];
+      if (!o.done && is_down(p->state())) o = Outcome{true, true, {}};
+      if (!o.done && p->state() != State::Stopping) p->stop();
+      level_down = level_down && o.done;
     }
-    for (Process* p : level) outcomes_[p] = Outcome{true, true, {}};
+    if (!level_down) return false;
     ++level_;
     begin_stop_level();
   }
@@ -96,6 +102,16 @@ bool Operation::check_starting() {
   return all_done;
 }
 
+void Operation::abort(const Error& error) {
+  if (completed_) return;
+  for (Process* p : processes_) {
+    Outcome& o = outcomes_[p];
+    if (!o.done) o = Outcome{true, false, error.message};
+  }
+  abort_code_ = error.code;
+  finish();
+}
+
 bool Operation::finish() {
   completed_ = true;
   nlohmann::json list = nlohmann::json::array();
@@ -103,7 +119,8 @@ bool Operation::finish() {
     const Outcome& o = outcomes_[p];
     nlohmann::json item = {{"name", p->namespec()}, {"ok", o.ok}, {"state", to_string(p->state())}};
     if (!o.ok) {
-      item["error"] = {{"code", std::string(to_string(ErrorCode::SpawnError))}, {"message", o.error}};
+      const ErrorCode code = abort_code_ ? *abort_code_ : kind_ == Kind::Stop ? ErrorCode::Failed : ErrorCode::SpawnError;
+      item["error"] = {{"code", std::string(to_string(code))}, {"message", o.error}};
     }
     list.push_back(std::move(item));
   }

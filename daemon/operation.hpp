@@ -8,12 +8,14 @@
 // order at once. Restart is stop, then start. The operation ends by calling its completion
 // with the per-process result of docs/protocol.md.
 
+#include "common/error.hpp"
 #include "common/process_state.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,9 @@ class Operation {
 
   bool involves(const Process* process) const;
 
+  // Completes now: every process not yet done fails with this error (daemon shutdown).
+  void abort(const Error& error);
+
  private:
   struct Outcome {
     bool done = false;
@@ -57,6 +62,7 @@ class Operation {
   std::size_t level_ = 0;
   std::map<const Process*, Outcome> outcomes_;
   bool completed_ = false;
+  std::optional<ErrorCode> abort_code_;
 };
 
 }  // namespace konnect

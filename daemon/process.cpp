@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cassert>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 
 namespace konnect {
@@ -34,11 +35,13 @@ std::string describe_wait_status(int wait_status) {
 }
 
 Process::Process(boost::asio::any_io_executor executor, ProcessHost& host,
-                 std::shared_ptr<const ProgramConfig> config, std::string group, std::string name)
+                 std::shared_ptr<const ProgramConfig> config, std::string group, std::string name,
+                 int group_priority)
     : host_(host),
       config_(std::move(config)),
       group_(std::move(group)),
       name_(std::move(name)),
+      group_priority_(group_priority),
       timer_(std::move(executor)) {}
 
 Process::~Process() { cancel_timer(); }
@@ -83,6 +86,7 @@ void Process::start() {
 
 void Process::stop() {
   start_after_stop_ = false;
+  settled_ = true;  // a process stopped on purpose is not waited for (readiness)
   switch (state_) {
     case State::Starting:
     case State::Running:
@@ -102,7 +106,9 @@ void Process::stop() {
 
 Result<void> Process::signal(int signo) {
   if (pid_ == 0) return make_error(ErrorCode::Failed, "not running");
-  host_.send_signal(pid_, signo);
+  if (const int err = host_.send_signal(pid_, signo); err != 0) {
+    return make_error(ErrorCode::Failed, std::string("kill failed: ") + std::strerror(err));
+  }
   return {};
 }
 

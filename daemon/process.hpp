@@ -40,8 +40,10 @@ inline constexpr Duration kCrashResetAfter{std::chrono::seconds(10)};
 
 class Process {
  public:
+  // group_priority: the [group]'s priority, or the program's own when it is its own group.
   Process(boost::asio::any_io_executor executor, ProcessHost& host,
-          std::shared_ptr<const ProgramConfig> config, std::string group, std::string name);
+          std::shared_ptr<const ProgramConfig> config, std::string group, std::string name,
+          int group_priority);
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -60,6 +62,7 @@ class Process {
   pid_t pid() const { return pid_; }
   const std::string& name() const { return name_; }
   const std::string& group() const { return group_; }
+  int group_priority() const { return group_priority_; }
   std::string namespec() const { return group_ == name_ ? name_ : group_ + ":" + name_; }
   const ProgramConfig& config() const { return *config_; }
   std::shared_ptr<const ProgramConfig> config_ptr() const { return config_; }
@@ -94,6 +97,7 @@ class Process {
   std::shared_ptr<const ProgramConfig> config_;
   std::string group_;
   std::string name_;
+  int group_priority_;
   boost::asio::steady_timer timer_;
   std::uint64_t timer_generation_ = 0;  // a fired-but-queued handler of a cancelled timer is stale
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with this, for queued handlers

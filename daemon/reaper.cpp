@@ -6,9 +6,26 @@
 #include <csignal>
 
 namespace konnect {
+namespace {
 
-Reaper::Reaper(boost::asio::any_io_executor executor, Callback on_exit)
-    : signals_(std::move(executor), SIGCHLD), on_exit_(std::move(on_exit)) {}
+// The wait(2)-style status of a waitid() result, so callers use the W* macros.
+int wait_status_of(const siginfo_t& info) {
+  switch (info.si_code) {
+    case CLD_EXITED:
+      return (info.si_status & 0xff) << 8;
+    case CLD_KILLED:
+      return info.si_status & 0x7f;
+    case CLD_DUMPED:
+      return (info.si_status & 0x7f) | 0x80;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+Reaper::Reaper(boost::asio::any_io_executor executor, Callback on_exit, std::function<void()> on_batch)
+    : signals_(std::move(executor), SIGCHLD), on_exit_(std::move(on_exit)), on_batch_(std::move(on_batch)) {}
 
 void Reaper::start() {
   do_wait();
@@ -32,16 +49,22 @@ void Reaper::do_wait() {
 }
 
 void Reaper::reap_all() {
+  bool any = false;
   for (;;) {
-    int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid > 0) {
-      on_exit_(pid, status);
-      continue;
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+      if (errno == EINTR) continue;
+      break;  // ECHILD: no children
     }
-    if (pid < 0 && errno == EINTR) continue;
-    return;  // 0: children left but none exited; -1/ECHILD: no children
+    if (info.si_pid == 0) break;  // children left, none exited
+    const pid_t pid = info.si_pid;
+    on_exit_(pid, wait_status_of(info));
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) < 0 && errno == EINTR) {
+    }
+    any = true;
   }
+  if (any && on_batch_) on_batch_();
 }
 
 }  // namespace konnect

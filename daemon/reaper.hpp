@@ -1,7 +1,12 @@
 #pragma once
-// The one owner of wait*() (NOTES.md "Reaping"): on SIGCHLD it loops
-// waitpid(-1, WNOHANG) and hands each (pid, status) to its callback. Nothing else in the
-// daemon may call wait*(). Event-driven through an asio::signal_set; it never polls.
+// The one owner of wait*() (NOTES.md "Reaping"): on SIGCHLD it collects every exited child
+// and hands each (pid, status) to its callback, then calls the batch callback once.
+// Nothing else in the daemon may call wait*(). Event-driven through an asio::signal_set;
+// it never polls.
+//
+// Each exit is delivered while the child is still a zombie (waitid with WNOWAIT) and reaped
+// only after the callback returned, so the callback may still signal the child's process
+// group: the pid cannot have been reused yet.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,7 +20,7 @@ class Reaper {
  public:
   using Callback = std::function<void(pid_t pid, int wait_status)>;
 
-  Reaper(boost::asio::any_io_executor executor, Callback on_exit);
+  Reaper(boost::asio::any_io_executor executor, Callback on_exit, std::function<void()> on_batch);
   // Starts listening; reaps anything that already exited.
   void start();
   // Stops listening (shutdown by cancellation).
@@ -28,6 +33,7 @@ class Reaper {
 
   boost::asio::signal_set signals_;
   Callback on_exit_;
+  std::function<void()> on_batch_;
   bool cancelled_ = false;
 };
 

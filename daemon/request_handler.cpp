@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdint>
 #include <optional>
 
 namespace konnect {
@@ -96,7 +97,10 @@ void RequestHandler::dispatch(const Request& request, Reply reply) {
     auto sig = request.args.find("signal");
     std::optional<int> signo;
     if (sig != request.args.end() && sig->is_string()) signo = parse_signal(sig->get<std::string>());
-    if (sig != request.args.end() && sig->is_number_integer()) signo = parse_signal(std::to_string(sig->get<int>()));
+    if (sig != request.args.end() && sig->is_number_integer()) {
+      const auto n = sig->get<std::int64_t>();
+      if (n > 0 && n < 65) signo = parse_signal(std::to_string(n));
+    }
     if (!signo) return fail(bad_arguments("\"signal\" must name a signal, such as \"HUP\" or 1"));
     auto processes = supervisor_.resolve(*targets);
     if (!processes) return fail(processes.error());

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,6 +18,10 @@ namespace konnect {
 namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The soft RLIMIT_NOFILE konnectd started with; children get it back.
+rlimit g_initial_nofile{RLIM_INFINITY, RLIM_INFINITY};
+bool g_nofile_raised = false;
 
 bool is_executable_file(const std::string& path) {
   struct stat st {};
@@ -143,6 +148,14 @@ Result<SpawnSpec> plan_spawn(const ProgramConfig& config, const SpawnIdentity& w
   return spec;
 }
 
+void raise_fd_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  g_initial_nofile = lim;
+  lim.rlim_cur = lim.rlim_max;
+  g_nofile_raised = ::setrlimit(RLIMIT_NOFILE, &lim) == 0;
+}
+
 Result<pid_t> spawn_child(const SpawnSpec& spec) {
   // Everything the child needs is built here: after fork() only async-signal-safe calls.
   std::vector<char*> argv;
@@ -155,17 +168,22 @@ Result<pid_t> spawn_child(const SpawnSpec& spec) {
   envp.push_back(nullptr);
   const char* directory = spec.directory.empty() ? nullptr : spec.directory.c_str();
 
+  // Every signal stays blocked from before fork() until the child has reset its handlers:
+  // a signal for the new child that arrived earlier would run konnectd's handler in the
+  // child, which writes to Asio's self-pipe, shared with konnectd (a phantom signal).
+  sigset_t all, saved;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, &saved);
   const pid_t pid = ::fork();
-  if (pid < 0) {
-    return make_error(ErrorCode::SpawnError, std::string("fork failed: ") + std::strerror(errno));
+  if (pid != 0) {
+    const int err = errno;
+    ::sigprocmask(SIG_SETMASK, &saved, nullptr);
+    if (pid < 0) return make_error(ErrorCode::SpawnError, std::string("fork failed: ") + std::strerror(err));
+    return pid;
   }
-  if (pid > 0) return pid;
 
   // --- child ---
   // NOTES.md: the blocked mask and ignored signals survive exec; hand the program a clean slate.
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
@@ -173,12 +191,20 @@ Result<pid_t> spawn_child(const SpawnSpec& spec) {
     if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
   }
   if (::setsid() < 0) child_fail("setsid failed", nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (g_nofile_raised) ::setrlimit(RLIMIT_NOFILE, &g_initial_nofile);
 
-  int in = spec.stdin_fd;
-  if (in < 0) in = ::open("/dev/null", O_RDONLY);
-  if (in < 0 || ::dup2(in, STDIN_FILENO) < 0) child_fail("cannot open", "/dev/null");
-  if (spec.stdout_fd >= 0 && ::dup2(spec.stdout_fd, STDOUT_FILENO) < 0) child_fail("dup2 failed", nullptr);
-  if (spec.stderr_fd >= 0 && ::dup2(spec.stderr_fd, STDERR_FILENO) < 0) child_fail("dup2 failed", nullptr);
+  // stdin is /dev/null; an output without a sink (stdout_log = "none") is /dev/null too.
+  const int null = ::open("/dev/null", O_RDWR);
+  if (null < 0) child_fail("cannot open", "/dev/null");
+  const int in = spec.stdin_fd >= 0 ? spec.stdin_fd : null;
+  const int out = spec.stdout_fd >= 0 ? spec.stdout_fd : null;
+  const int err = spec.stderr_fd >= 0 ? spec.stderr_fd : null;
+  if (::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0 || ::dup2(err, STDERR_FILENO) < 0) {
+    child_fail("dup2 failed", nullptr);
+  }
 
   if (directory != nullptr && ::chdir(directory) < 0) child_fail("cannot change directory to", directory);
   if (spec.umask) ::umask(*spec.umask);

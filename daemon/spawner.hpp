@@ -51,4 +51,8 @@ Result<SpawnSpec> plan_spawn(const ProgramConfig& config, const SpawnIdentity& w
 // setuid) is written to the child's stderr and the child exits 127.
 Result<pid_t> spawn_child(const SpawnSpec& spec);
 
+// konnectd raises its own open-file limit (it holds fds for many programs); children get
+// back the soft limit konnectd started with, as systemd gives services 1024 by default.
+void raise_fd_limit();
+
 }  // namespace konnect

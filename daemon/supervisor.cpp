@@ -34,25 +34,25 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
     }
   }
   // Priority order: group priority, then program priority, then name (supervisord's order).
-  std::map<const Process*, int> group_priority;
-  for (const auto& g : config.groups) {
-    for (const auto& slot : slots_) {
-      if (slot.process->group() == g.name) group_priority[slot.process.get()] = g.priority;
-    }
-  }
   for (auto& slot : slots_) ordered_.push_back(slot.process.get());
-  auto key = [&](const Process* p) {
-    auto it = group_priority.find(p);
-    const int gp = it != group_priority.end() ? it->second : p->config().priority;
-    return std::make_tuple(gp, p->config().priority, p->namespec());
+  auto key = [](const Process* p) {
+    return std::make_tuple(p->group_priority(), p->config().priority, p->namespec());
   };
   std::sort(ordered_.begin(), ordered_.end(),
             [&](const Process* a, const Process* b) { return key(a) < key(b); });
+  for (std::size_t i = 0; i < ordered_.size(); ++i) {
+    Process* p = ordered_[i];
+    rank_[p] = i;
+    by_name_[p->group()].push_back(p);
+    if (p->config().name != p->group()) by_name_[p->config().name].push_back(p);
+    if (p->name() != p->config().name && p->name() != p->group()) by_name_[p->name()].push_back(p);
+    by_group_[p->group()].push_back(p);
+  }
 }
 
 Supervisor::~Supervisor() = default;
 
-void Supervisor::add_program(const ProgramConfig& program, const std::string& group, int) {
+void Supervisor::add_program(const ProgramConfig& program, const std::string& group, int group_priority) {
   auto shared = std::make_shared<const ProgramConfig>(program);
   for (int i = 0; i < program.numprocs; ++i) {
     std::string name = program.name;
@@ -62,7 +62,7 @@ void Supervisor::add_program(const ProgramConfig& program, const std::string& gr
       name += suffix;
     }
     Slot slot;
-    slot.process = std::make_unique<Process>(executor_, *this, shared, group, name);
+    slot.process = std::make_unique<Process>(executor_, *this, shared, group, name, group_priority);
     slot.output = std::make_unique<OutputSink>(shared, name, log_dir_);
     slots_.push_back(std::move(slot));
   }
@@ -76,31 +76,40 @@ void Supervisor::start_autostart() {
 }
 
 Result<std::vector<Process*>> Supervisor::resolve(const std::vector<std::string>& targets) const {
-  std::set<const Process*> chosen;
+  // Indexed lookups: a request may carry many targets, each costs its matches, not a scan.
+  std::vector<bool> chosen(ordered_.size(), false);
+  auto take = [&](const std::vector<Process*>& list) {
+    for (const Process* p : list) chosen[rank_.at(p)] = true;
+  };
   for (const auto& target : targets) {
-    bool matched = false;
-    auto take = [&](Process* p) {
-      chosen.insert(p);
-      matched = true;
-    };
+    if (target == "all") {
+      chosen.assign(ordered_.size(), true);
+      continue;
+    }
     const auto colon = target.find(':');
-    for (Process* p : ordered_) {
-      if (target == "all") {
-        take(p);
-      } else if (colon == std::string::npos) {
-        // NAME: a group (every member), a program (every instance) or a process.
-        if (p->group() == target || p->config().name == target || p->name() == target) take(p);
-      } else {
-        const std::string group = target.substr(0, colon);
-        const std::string name = target.substr(colon + 1);
-        if (p->group() == group && (name == "*" || p->name() == name)) take(p);
+    if (colon == std::string::npos) {
+      // NAME: a group (every member), a program (every instance) or a process.
+      auto it = by_name_.find(target);
+      if (it == by_name_.end()) return make_error(ErrorCode::NoSuchProcess, "no such process or group: " + target);
+      take(it->second);
+      continue;
+    }
+    auto group = by_group_.find(target.substr(0, colon));
+    const std::string name = target.substr(colon + 1);
+    bool matched = false;
+    if (group != by_group_.end()) {
+      for (Process* p : group->second) {
+        if (name == "*" || p->name() == name) {
+          chosen[rank_.at(p)] = true;
+          matched = true;
+        }
       }
     }
     if (!matched) return make_error(ErrorCode::NoSuchProcess, "no such process or group: " + target);
   }
   std::vector<Process*> out;
-  for (Process* p : ordered_) {
-    if (chosen.count(p)) out.push_back(p);
+  for (std::size_t i = 0; i < ordered_.size(); ++i) {
+    if (chosen[i]) out.push_back(ordered_[i]);
   }
   return out;
 }
@@ -114,6 +123,10 @@ void Supervisor::run_operation(Operation::Kind kind, std::vector<Process*> proce
 void Supervisor::shutdown(std::function<void()> done) {
   if (shutting_down_) return;
   shutting_down_ = true;
+  // Pending client operations end now: a restart must not start anything again.
+  std::vector<std::unique_ptr<Operation>> pending;
+  pending.swap(operations_);
+  for (auto& op : pending) op->abort(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
   spdlog::info("Shutting down: stopping {} process(es) in reverse priority order", ordered_.size());
   run_operation(Operation::Kind::Stop, ordered_, [done = std::move(done)](nlohmann::json) { done(); });
 }
@@ -154,11 +167,20 @@ Result<pid_t> Supervisor::spawn(Process& process) {
   return *pid;
 }
 
-void Supervisor::send_signal(pid_t pid, int signo) {
-  if (pid == 0 || pid == -1) return;  // never "every process" or "our own group"
-  if (::kill(pid, signo) < 0 && errno != ESRCH) {
-    spdlog::warn("Failed to send signal {} to {}: {}", signo, pid, std::strerror(errno));
+int Supervisor::send_signal(pid_t pid, int signo) {
+  if (pid == 0 || pid == -1) return EINVAL;  // never "every process" or "our own group"
+  int rc = ::kill(pid, signo);
+  if (rc < 0 && errno == ESRCH && pid < -1 && by_pid_.count(-pid)) {
+    // The group does not exist yet: the child has not run setsid() (NOTES.md). Its main
+    // process is our unreaped child, so signalling it alone is safe.
+    rc = ::kill(-pid, signo);
   }
+  if (rc < 0 && errno != ESRCH) {
+    const int err = errno;
+    spdlog::warn("Failed to send signal {} to {}: {}", signo, pid, std::strerror(err));
+    return err;
+  }
+  return 0;
 }
 
 void Supervisor::on_state_change(Process& process, State from) {
@@ -179,8 +201,9 @@ void Supervisor::on_child_exit(pid_t pid, int wait_status) {
     spdlog::debug("Reaped pid {} ({}), a descendant of a supervised process", pid,
                   describe_wait_status(wait_status));
   }
-  sweeper_.sweep();
 }
+
+int Supervisor::sweep_orphans() { return sweeper_.sweep(); }
 
 // --- waiting clients ----------------------------------------------------------------------
 

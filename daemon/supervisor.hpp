@@ -47,15 +47,17 @@ class Supervisor final : public ProcessHost {
   // Reopens every program log file (SIGUSR2, logreopen). Returns the failures.
   std::vector<Error> reopen_logs();
 
-  // The reaper's callback.
+  // The reaper's callbacks: one exit, then (once per batch) the orphan sweep, which returns
+  // how many leftover descendants it killed.
   void on_child_exit(pid_t pid, int wait_status);
+  int sweep_orphans();
 
   // Called once, when every autostart process has reached RUNNING or FATAL (readiness).
   void set_on_ready(std::function<void()> on_ready);
 
   // ProcessHost
   Result<pid_t> spawn(Process& process) override;
-  void send_signal(pid_t pid, int signo) override;
+  int send_signal(pid_t pid, int signo) override;
   void on_state_change(Process& process, State from) override;
 
  private:
@@ -74,6 +76,9 @@ class Supervisor final : public ProcessHost {
   std::filesystem::path log_dir_;
   std::vector<Slot> slots_;
   std::vector<Process*> ordered_;  // priority order (group priority, priority, name)
+  std::unordered_map<const Process*, std::size_t> rank_;  // index in ordered_
+  std::unordered_map<std::string, std::vector<Process*>> by_name_;   // group, program, process names
+  std::unordered_map<std::string, std::vector<Process*>> by_group_;
   std::unordered_map<pid_t, Process*> by_pid_;
   std::unordered_map<std::uint64_t, Process*> by_spawn_id_;
   std::uint64_t next_spawn_id_ = 1;

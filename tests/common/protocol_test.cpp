@@ -26,12 +26,27 @@ TEST(ParseRequest, MissingArgsAndIdDefault) {
   EXPECT_TRUE(n->args.is_object());
 }
 
-TEST(ParseRequest, IdMayBeAnyJsonValue) {
-  for (const char* id : {R"("abc")", "[1,2]", R"({"a":1})", "null", "2.5"}) {
+TEST(ParseRequest, IdMayBeAnyScalar) {
+  for (const char* id : {R"("abc")", "7", "null", "2.5"}) {
     auto r = parse_request(std::string(R"({"id":)") + id + R"(,"cmd":"x"})");
     ASSERT_TRUE(r) << id;
     EXPECT_EQ(r->id, Json::parse(id));
   }
+}
+
+// An array or object id is refused: echoing a deeply nested one would recurse per level
+// (a 1 MiB "[[[[..." id overflowed the stack before).
+TEST(ParseRequest, NestedIdIsBadRequest) {
+  for (const char* id : {"[1,2]", R"({"a":1})"}) {
+    auto r = parse_request(std::string(R"({"id":)") + id + R"(,"cmd":"x"})");
+    ASSERT_FALSE(r) << id;
+    EXPECT_EQ(r.error().code, ErrorCode::BadRequest);
+  }
+  const std::string deep = R"({"cmd":"status","id":)" + std::string(500000, '[') + std::string(500000, ']') + "}";
+  Json id = "untouched";
+  auto r = parse_request(deep, &id);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(id, "untouched");
 }
 
 TEST(ParseRequest, BadJsonIsBadRequest) {

@@ -34,7 +34,10 @@ struct FakeHost : ProcessHost {
     ++spawns;
     return next_pid++;
   }
-  void send_signal(pid_t pid, int signo) override { signals.emplace_back(pid, signo); }
+  int send_signal(pid_t pid, int signo) override {
+    signals.emplace_back(pid, signo);
+    return 0;
+  }
   void on_state_change(Process& p, State) override { states.push_back(p.state()); }
 };
 
@@ -52,7 +55,7 @@ struct ProcessTest : ::testing::Test {
 
   std::unique_ptr<Process> make() {
     return std::make_unique<Process>(io.get_executor(), host, std::make_shared<ProgramConfig>(config),
-                                     "web", "web");
+                                     "web", "web", 999);
   }
 
   // Runs the loop until pred() holds or the deadline passes.

@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 using namespace konnect::test;
@@ -96,6 +97,9 @@ TEST(Control, BadRequestsGetErrorAnswersAndTheConnectionSurvives) {
   EXPECT_EQ(a["error"]["code"], "NO_SUCH_PROCESS");
   c.send(std::string(2 * 1024 * 1024, 'x') + "\n");
   EXPECT_EQ(c.answer()["error"]["code"], "REQUEST_TOO_LARGE");
+  // A deeply nested id (a stack-overflow bait) is refused, not echoed.
+  c.send(R"({"cmd":"status","id":)" + std::string(400000, '[') + std::string(400000, ']') + "}\n");
+  EXPECT_EQ(c.answer()["error"]["code"], "BAD_REQUEST");
   c.send(R"({"id":10,"cmd":"status"})" "\n");
   a = c.answer();
   EXPECT_EQ(a["id"], 10);
@@ -202,4 +206,27 @@ TEST(Control, SecondDaemonOnSameSocketRefuses) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("already"), std::string::npos) << r.err;
   EXPECT_EQ(d.state_of("web"), "RUNNING");
+}
+
+// A client that pipelines requests and never reads is not read any further; others are served
+// and the daemon's memory does not grow with what that client sends.
+TEST(Control, ClientThatNeverReadsIsThrottled) {
+  std::string programs;
+  for (int i = 0; i < 50; ++i) programs += "[program.p" + std::to_string(i) + "]\n" + testchild_command({}) + "startsecs = 0\n";
+  Konnectd d(programs);
+  ASSERT_TRUE(d.start(60s));
+  RawClient greedy(d.socket());
+  std::string burst;
+  for (int i = 0; i < 2000; ++i) burst += R"({"cmd":"status"})" "\n";
+  ASSERT_TRUE(greedy.send(burst));  // 34 KB: fits in the socket buffer, never blocks
+  EXPECT_TRUE(wait_until([&] { return d.ctl({"status", "p0"}).exit_code == 0; }, 10s));
+  const auto rss = [&] {
+    std::istringstream in(read_file("/proc/" + std::to_string(d.pid()) + "/status"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    }
+    return 0L;
+  };
+  EXPECT_LT(rss(), 64 * 1024) << "kB";  // 2000 queued answers of ~10 KB would be ~20 MB more
 }

@@ -250,3 +250,28 @@ TEST(Lifecycle, ClosedPipeEndsQuietly) {
   auto r = run_command({"/bin/sh", "-c", cmd});
   EXPECT_EQ(r.err, "");
 }
+
+// A stop that overlaps another client's restart completes (it counts the process as stopped
+// the moment it is down, even though the restart starts it again right after).
+TEST(Lifecycle, StopOverlappingARestartCompletes) {
+  Konnectd d(program("stubborn", {"--ignore-term"}, "startsecs = 0\nstopwaitsecs = \"800ms\"\n"));
+  ASSERT_TRUE(d.start());
+  RunningCtl restart(d, {"restart", "stubborn"});
+  ASSERT_TRUE(d.wait_state("stubborn", "STOPPING"));
+  RunningCtl stop(d, {"stop", "stubborn"});
+  EXPECT_EQ(restart.wait().exit_code, 0);
+  EXPECT_EQ(stop.wait().exit_code, 0);
+}
+
+// SIGTERM during a restart ends the daemon; the restart's client gets an error, and nothing
+// is started again.
+TEST(Lifecycle, SigtermDuringRestartShutsDown) {
+  Konnectd d(program("stubborn", {"--ignore-term"}, "startsecs = 0\nstopwaitsecs = \"800ms\"\n"));
+  ASSERT_TRUE(d.start());
+  RunningCtl restart(d, {"restart", "stubborn"});
+  ASSERT_TRUE(d.wait_state("stubborn", "STOPPING"));
+  EXPECT_EQ(d.stop_with(SIGTERM, 10s), 0);
+  auto r = restart.wait();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("shutting down"), std::string::npos) << r.out;
+}
