@@ -16,7 +16,7 @@ auto behaviour_fields(const ProgramConfig& p) {
                   p.exitcodes, p.startsecs, p.startretries, p.stopsignal, p.stopwaitsecs,
                   p.stopasgroup, p.killasgroup, p.redirect_stderr, p.stdout_log, p.stderr_log,
                   p.stdout_log_maxbytes, p.stderr_log_maxbytes, p.stdout_log_backups,
-                  p.stderr_log_backups);
+                  p.stderr_log_backups, p.log_timestamps);
 }
 
 }  // namespace

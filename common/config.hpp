@@ -58,6 +58,9 @@ struct ProgramConfig {
   std::uint64_t stderr_log_maxbytes = kDefaultLogMaxBytes;
   int stdout_log_backups = 10;
   int stderr_log_backups = 10;
+  // Prefix each output line with an RFC 3339 UTC time. Unset in a [program] table means the
+  // [konnectd] default; the loader always resolves it.
+  std::optional<bool> log_timestamps;
 
   // Where the [program.NAME] table was defined; not part of equality.
   std::string source_file;
@@ -83,6 +86,9 @@ struct DaemonConfig {
   std::filesystem::path log_file{"/var/log/konnect/konnectd.log"};  // "-" means stderr
   std::filesystem::path pid_file{"/run/konnect/konnectd.pid"};
   std::string log_level{"info"};  // trace, debug, info, warn, error, critical, off
+  std::uint64_t log_file_maxbytes = kDefaultLogMaxBytes;  // the daemon log's rotation; 0 = never
+  int log_file_backups = 10;
+  bool log_timestamps = false;  // default for every program's log_timestamps
 };
 
 struct Config {

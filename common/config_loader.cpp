@@ -31,8 +31,9 @@ using config_detail::make_field;
 
 const std::vector<std::string_view> kMainKeys{"konnectd", "program", "group", "include"};
 const std::vector<std::string_view> kIncludedKeys{"program", "group", "include"};
-const std::vector<std::string_view> kDaemonKeys{"socket", "log_dir", "log_file", "pid_file", "log_level",
-                                                "include"};
+const std::vector<std::string_view> kDaemonKeys{"socket",         "log_dir",           "log_file",
+                                                "pid_file",       "log_level",         "log_file_maxbytes",
+                                                "log_file_backups", "log_timestamps", "include"};
 const std::vector<std::string_view> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // One include pattern, absolute, and where it was written.
@@ -94,6 +95,9 @@ class Loader {
     config_.file = absolute_path(file);
     if (auto r = load_file(config_.file, text, /*is_main=*/true, nullptr); !r) return r.error();
     if (auto r = check_groups(); !r) return r.error();
+    for (auto& program : config_.programs) {
+      if (!program.log_timestamps) program.log_timestamps = config_.daemon.log_timestamps;
+    }
     return std::move(config_);
   }
 
@@ -198,6 +202,12 @@ class Loader {
         }
       } else if (key == "log_level") {
         r = read_log_level(value, d.log_level);
+      } else if (key == "log_file_maxbytes") {
+        r = assign_value(config_detail::read_size(value), d.log_file_maxbytes);
+      } else if (key == "log_file_backups") {
+        r = assign_value(config_detail::read_int(value, 0, 1000), d.log_file_backups);
+      } else if (key == "log_timestamps") {
+        r = assign_value(config_detail::read_bool(value), d.log_timestamps);
       } else if (key == "include") {
         r = read_include(value, includes);
       } else {
@@ -206,6 +216,13 @@ class Loader {
       if (!r) return r.error();
     }
     if (table->contains("log_dir") && !log_file_set) d.log_file = d.log_dir / "konnectd.log";
+    return {};
+  }
+
+  template <class T, class U>
+  static Result<void> assign_value(Result<T> value, U& out) {
+    if (!value) return value.error();
+    out = std::move(*value);
     return {};
   }
 

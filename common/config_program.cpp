@@ -60,6 +60,7 @@ const ProgramKey kProgramKeys[] = {
      [](const Field& f, ProgramConfig& p) { return assign(read_int(f, 0, kIntMax), p.stdout_log_backups); }},
     {"stderr_log_backups",
      [](const Field& f, ProgramConfig& p) { return assign(read_int(f, 0, kIntMax), p.stderr_log_backups); }},
+    {"log_timestamps", [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.log_timestamps); }},
 };
 
 std::string accepted_program_keys() {

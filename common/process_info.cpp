@@ -20,7 +20,9 @@ std::string format_uptime(std::int64_t seconds) {
   return std::to_string(days) + (days == 1 ? " day, " : " days, ") + buf;
 }
 
-std::string describe(const ProcessInfo& info) {
+namespace {
+
+std::string describe_state(const ProcessInfo& info) {
   switch (info.state) {
     case State::Running:
       return "pid " + std::to_string(info.pid) + ", uptime " + format_uptime(info.now - info.start);
@@ -45,6 +47,14 @@ std::string describe(const ProcessInfo& info) {
   return "";
 }
 
+}  // namespace
+
+std::string describe(const ProcessInfo& info) {
+  std::string text = describe_state(info);
+  if (!info.log_error.empty()) text += (text.empty() ? "" : " ") + ("[log: " + info.log_error + "]");
+  return text;
+}
+
 nlohmann::json to_json(const ProcessInfo& info) {
   return {
       {"name", info.namespec()},
@@ -57,6 +67,7 @@ nlohmann::json to_json(const ProcessInfo& info) {
       {"now", info.now},
       {"exitstatus", info.exitstatus},
       {"spawnerr", info.spawnerr},
+      {"log_error", info.log_error},
       {"description", describe(info)},
   };
 }

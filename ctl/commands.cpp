@@ -72,6 +72,74 @@ Result<Json> build_no_args(const Command& self, const std::vector<std::string>& 
   return args_value(Json::object());
 }
 
+// -n LINES / -nLINES / --lines=LINES, and -f; returns the other words. A bad number is a
+// usage error.
+struct TailOptions {
+  std::optional<long> lines;
+  bool follow = false;
+  std::vector<std::string> words;
+};
+
+Result<TailOptions> parse_tail_options(const Command& self, const std::vector<std::string>& args) {
+  TailOptions o;
+  auto number = [&](const std::string& text) -> std::optional<long> {
+    if (text.empty() || text.size() > 7 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    return std::stol(text);
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::optional<std::string> value;
+    if (a == "-f" || a == "--follow") {
+      o.follow = true;
+      continue;
+    }
+    if (a == "-n" || a == "--lines") {
+      if (i + 1 >= args.size()) return usage_error("Error: " + std::string(self.name) + " " + a + " needs a number");
+      value = args[++i];
+    } else if (a.rfind("-n", 0) == 0 && a.size() > 2) {
+      value = a.substr(2);
+    } else if (a.rfind("--lines=", 0) == 0) {
+      value = a.substr(8);
+    } else if (is_option(a)) {
+      return usage_error("konnectctl: " + std::string(self.name) + ": unknown option '" + a + "'");
+    } else {
+      o.words.push_back(a);
+      continue;
+    }
+    o.lines = number(*value);
+    if (!o.lines) return usage_error("Error: " + std::string(self.name) + ": '" + *value + "' is not a number of lines");
+  }
+  return o;
+}
+
+// tail [-f] [-n LINES] NAME [stdout|stderr]
+Result<Json> build_tail(const Command& self, const std::vector<std::string>& args) {
+  auto o = parse_tail_options(self, args);
+  if (!o) return args_error(o.error());
+  if (o->follow) return args_error(usage_error("Error: tail -f is not available yet; use tail -n LINES"));
+  if (o->words.empty()) return args_error(usage_error("Error: tail requires a process name"));
+  if (o->words.size() > 2) return args_error(usage_error("Error: tail takes one process name and stdout or stderr"));
+  Json out{{"name", o->words[0]}, {"lines", o->lines.value_or(10)}};
+  if (o->words.size() == 2) {
+    if (o->words[1] != "stdout" && o->words[1] != "stderr") {
+      return args_error(usage_error("Error: tail: '" + o->words[1] + "' is neither stdout nor stderr"));
+    }
+    out["stream"] = o->words[1];
+  }
+  return args_value(std::move(out));
+}
+
+// maintail [-f] [-n LINES]
+Result<Json> build_maintail(const Command& self, const std::vector<std::string>& args) {
+  auto o = parse_tail_options(self, args);
+  if (!o) return args_error(o.error());
+  if (o->follow) return args_error(usage_error("Error: maintail -f is not available yet; use maintail -n LINES"));
+  if (!o->words.empty()) return args_error(usage_error("Error: maintail takes no process name"));
+  return args_value(Json{{"lines", o->lines.value_or(10)}});
+}
+
 bool any_failed(const Json& processes) {
   return std::any_of(processes.begin(), processes.end(), [](const Json& p) { return !json_bool(p, "ok"); });
 }
@@ -115,6 +183,10 @@ Outcome render_pid(const Json& result) {
 
 Outcome render_shutdown(const Json&) { return {"Shut down\n", {}, kExitOk}; }
 
+Outcome render_data(const Json& result) { return {std::string(json_string(result, "data")), {}, kExitOk}; }
+Outcome render_clear(const Json& result) { return render_action(result, {"cleared"}); }
+Outcome render_message(const Json& result) { return {std::string(json_string(result, "message")) + '\n', {}, kExitOk}; }
+
 Outcome render_version(const Json& result) {
   return {"konnectd " + std::string(json_string(result, "version")) + '\n', {}, kExitOk};
 }
@@ -153,6 +225,26 @@ const std::array kCommands{
             .summary = "print the daemon's pid, or each process's pid (0 when not running)",
             .build_args = build_optional_targets,
             .render = render_pid},
+    Command{.name = "tail",
+            .synopsis = "tail [-n LINES] NAME [stdout|stderr]",
+            .summary = "print the last LINES (10) lines of a process's log",
+            .build_args = build_tail,
+            .render = render_data},
+    Command{.name = "maintail",
+            .synopsis = "maintail [-n LINES]",
+            .summary = "print the last LINES (10) lines of konnectd's own log",
+            .build_args = build_maintail,
+            .render = render_data},
+    Command{.name = "clear",
+            .synopsis = "clear TARGET...",
+            .summary = "empty the current log files of processes",
+            .build_args = build_required_targets,
+            .render = render_clear},
+    Command{.name = "logreopen",
+            .synopsis = "logreopen",
+            .summary = "reopen every log file (after logrotate renamed them), as SIGUSR2",
+            .build_args = build_no_args,
+            .render = render_message},
     Command{.name = "shutdown",
             .synopsis = "shutdown",
             .summary = "stop every process, then the daemon; returns once it is gone",

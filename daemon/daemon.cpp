@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include "daemon/daemon_log.hpp"
 #include "daemon/spawner.hpp"
 #include "version.hpp"
 
@@ -20,7 +21,8 @@ Daemon::Daemon(Config config)
       supervisor_(io_.get_executor(), config_),
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
               [this] { on_reaped(); }),
-      handler_(supervisor_, [this] { begin_shutdown("shutdown requested by konnectctl"); }),
+      handler_(supervisor_, {[this] { begin_shutdown("shutdown requested by konnectctl"); },
+                             [this](auto done) { reopen_logs(std::move(done)); }, config_.daemon.log_file}),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);
 }
@@ -88,7 +90,7 @@ void Daemon::on_signal(int signo) {
       return;
     case SIGUSR2:
       spdlog::info("SIGUSR2 received: reopening log files");
-      for (const auto& e : supervisor_.reopen_logs()) spdlog::warn("Failed to reopen a log: {}", e.to_string());
+      reopen_logs([](const std::vector<Error>&) {});
       return;
     case SIGHUP:
       // FIXME: reload (reread + apply the diff) arrives with the reload issue.
@@ -116,10 +118,21 @@ void Daemon::on_reaped() {
   if (draining_ && killed == 0) finish_shutdown();
 }
 
+void Daemon::reopen_logs(std::function<void(const std::vector<Error>&)> done) {
+  reopen_daemon_log(config_.daemon);
+  supervisor_.reopen_logs([done = std::move(done)](std::vector<Error> errors) {
+    for (const auto& e : errors) spdlog::warn("Failed to reopen a log: {}", e.to_string());
+    done(errors);
+  });
+}
+
 void Daemon::all_stopped() {
   spdlog::info("Every process is stopped");
-  draining_ = true;
-  if (supervisor_.sweep_orphans() == 0) finish_shutdown();
+  // What the programs wrote last is still in their pipes: into the files before we go.
+  supervisor_.drain_output([this] {
+    draining_ = true;
+    if (supervisor_.sweep_orphans() == 0) finish_shutdown();
+  });
 }
 
 void Daemon::finish_shutdown() {

@@ -31,6 +31,7 @@ class Daemon {
   void do_wait_signal();
   void on_signal(int signo);
   void begin_shutdown(const char* why);
+  void reopen_logs(std::function<void(const std::vector<Error>&)> done);
   void on_reaped();
   void all_stopped();
   void finish_shutdown();

@@ -6,8 +6,8 @@
 #include "daemon/daemon.hpp"
 #include "version.hpp"
 
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include "daemon/daemon_log.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
@@ -39,27 +39,6 @@ void ensure_std_fds() {
       }
     }
   }
-}
-
-void setup_logging(const konnect::DaemonConfig& daemon) {
-  std::shared_ptr<spdlog::logger> logger;
-  if (daemon.log_file == "-") {
-    logger = spdlog::stderr_color_st("konnectd");
-  } else {
-    try {
-      std::error_code ec;
-      std::filesystem::create_directories(daemon.log_file.parent_path(), ec);
-      logger = spdlog::basic_logger_st("konnectd", daemon.log_file.string());
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "konnectd: Failed to open log file '%s': %s; logging to stderr\n",
-                   daemon.log_file.c_str(), e.what());
-      logger = spdlog::stderr_color_st("konnectd");
-    }
-  }
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  logger->set_level(spdlog::level::from_str(daemon.log_level));
-  logger->flush_on(spdlog::level::trace);
-  spdlog::set_default_logger(logger);
 }
 
 }  // namespace
@@ -102,14 +81,19 @@ int main(int argc, char** argv) {
   }
 
   try {
-    setup_logging(config->daemon);
-    konnect::Daemon daemon(std::move(*config));
-    if (auto r = daemon.setup(); !r) {
-      spdlog::critical("Failed to start: {}", r.error().to_string());
-      std::fprintf(stderr, "konnectd: %s\n", r.error().to_string().c_str());
-      return 1;
+    konnect::setup_daemon_log(config->daemon);
+    int rc = 1;
+    {
+      konnect::Daemon daemon(std::move(*config));
+      if (auto r = daemon.setup(); !r) {
+        spdlog::critical("Failed to start: {}", r.error().to_string());
+        std::fprintf(stderr, "konnectd: %s\n", r.error().to_string().c_str());
+      } else {
+        rc = daemon.run();
+      }
     }
-    return daemon.run();
+    konnect::shutdown_daemon_log();
+    return rc;
   } catch (const std::exception& e) {
     spdlog::critical("Fatal: {}", e.what());
     std::fprintf(stderr, "konnectd: fatal: %s\n", e.what());

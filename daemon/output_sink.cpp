@@ -3,36 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <system_error>
-
 namespace konnect {
-namespace {
 
-Result<int> open_log(const std::filesystem::path& path) {
-  if (path.empty()) return -1;
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) {
-    return make_error(ErrorCode::Io, "cannot create log directory '" + path.parent_path().string() +
-                                         "': " + ec.message());
-  }
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return make_error(ErrorCode::Io,
-                      "cannot open log file '" + path.string() + "': " + std::strerror(errno));
-  }
-  return fd;
-}
-
-}  // namespace
-
-OutputSink::OutputSink(std::shared_ptr<const ProgramConfig> config, std::string process_name,
+OutputSink::OutputSink(OutputPump& pump, std::shared_ptr<const ProgramConfig> config, std::string process_name,
                        std::filesystem::path log_dir)
-    : config_(std::move(config)), process_name_(std::move(process_name)), log_dir_(std::move(log_dir)) {}
+    : pump_(pump), config_(std::move(config)), process_name_(std::move(process_name)), log_dir_(std::move(log_dir)) {}
 
-OutputSink::~OutputSink() { close_all(); }
+OutputSink::~OutputSink() {
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  if (stderr_fd_ >= 0) ::close(stderr_fd_);
+}
 
 std::filesystem::path OutputSink::resolve(const LogTarget& target, const char* suffix) const {
   switch (target.kind) {
@@ -53,33 +33,38 @@ std::filesystem::path OutputSink::stderr_path() const {
   return resolve(config_->stderr_log, ".err.log");
 }
 
-Result<void> OutputSink::open() {
-  if (opened_) return {};
-  auto out = open_log(stdout_path());
-  if (!out) return out.error();
-  stdout_fd_ = *out;
-  if (!config_->redirect_stderr) {
-    auto err = open_log(stderr_path());
-    if (!err) {
-      close_all();
-      return err.error();
-    }
-    stderr_fd_ = *err;
-  }
-  opened_ = true;
+Result<void> OutputSink::add(const std::filesystem::path& path, const char* which, std::uint64_t maxbytes,
+                             int backups, int& fd, std::optional<OutputPump::StreamId>& id) {
+  if (id || path.empty()) return {};
+  OutputPump::StreamOptions options;
+  options.name = process_name_ + " " + which;
+  options.path = path;
+  options.maxbytes = maxbytes;
+  options.backups = backups;
+  options.timestamps = config_->log_timestamps.value_or(false);
+  auto added = pump_.add_stream(std::move(options));
+  if (!added) return added.error();
+  fd = added->write_fd;
+  id = added->id;
   return {};
 }
 
-Result<void> OutputSink::reopen() {
-  close_all();
-  return open();
-}
-
-void OutputSink::close_all() {
-  if (stdout_fd_ >= 0) ::close(stdout_fd_);
-  if (stderr_fd_ >= 0) ::close(stderr_fd_);
-  stdout_fd_ = stderr_fd_ = -1;
-  opened_ = false;
+Result<void> OutputSink::open() {
+  if (auto r = add(stdout_path(), "stdout", config_->stdout_log_maxbytes, config_->stdout_log_backups,
+                   stdout_fd_, stdout_id_);
+      !r) {
+    return r;
+  }
+  if (config_->redirect_stderr) return {};
+  if (!stdout_path().empty() && stderr_path() == stdout_path()) {
+    // Both configured to one file: one stream, or two writers would overwrite each other.
+    stderr_fd_ = ::dup(stdout_fd_);
+    ::fcntl(stderr_fd_, F_SETFD, FD_CLOEXEC);
+    stderr_id_ = stdout_id_;
+    return {};
+  }
+  return add(stderr_path(), "stderr", config_->stderr_log_maxbytes, config_->stderr_log_backups, stderr_fd_,
+             stderr_id_);
 }
 
 }  // namespace konnect

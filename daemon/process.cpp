@@ -57,6 +57,7 @@ ProcessInfo Process::info() const {
   info.now = unix_now();
   info.exitstatus = exitstatus_;
   info.spawnerr = spawnerr_;
+  info.log_error = log_error_;
   return info;
 }
 

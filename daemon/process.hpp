@@ -76,6 +76,8 @@ class Process {
   // The current BACKOFF delay, zero in other states.
   Duration backoff_delay() const { return state_ == State::Backoff ? delay_ : Duration{0}; }
   ProcessInfo info() const;
+  // A log write failure of this process's output (empty when writing works).
+  void set_log_error(std::string error) { log_error_ = std::move(error); }
 
  private:
   void enter_starting();
@@ -115,6 +117,7 @@ class Process {
   std::int64_t stop_time_ = 0;
   int exitstatus_ = 0;
   std::string spawnerr_;
+  std::string log_error_;
 };
 
 // 128+N for a signal, else the exit code (the shell's convention).

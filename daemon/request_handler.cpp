@@ -32,8 +32,8 @@ Result<std::vector<std::string>> read_targets(const Json& args) {
 
 }  // namespace
 
-RequestHandler::RequestHandler(Supervisor& supervisor, std::function<void()> request_shutdown)
-    : supervisor_(supervisor), request_shutdown_(std::move(request_shutdown)) {}
+RequestHandler::RequestHandler(Supervisor& supervisor, DaemonHooks hooks)
+    : supervisor_(supervisor), hooks_(std::move(hooks)) {}
 
 void RequestHandler::handle_line(std::string_view line, Reply reply) {
   Json id;
@@ -117,19 +117,125 @@ void RequestHandler::dispatch(const Request& request, Reply reply) {
   }
 
   if (cmd == "logreopen") {
-    Json failures = Json::array();
-    for (const auto& e : supervisor_.reopen_logs()) failures.push_back(e.to_string());
-    if (!failures.empty()) return fail(make_error(ErrorCode::Io, failures.dump()));
-    return answer({{"message", "Reopened log files"}});
+    hooks_.reopen_logs([id, reply](const std::vector<Error>& errors) {
+      if (errors.empty()) {
+        reply(encode_ok(id, {{"message", "Reopened log files"}}));
+        return;
+      }
+      std::string text;
+      for (const auto& e : errors) text += (text.empty() ? "" : "; ") + e.to_string();
+      reply(encode_error(id, make_error(ErrorCode::Io, text)));
+    });
+    return;
   }
+  if (cmd == "tail") return do_tail(request, std::move(reply));
+  if (cmd == "clear") return do_clear(request, std::move(reply));
+  if (cmd == "maintail") return do_maintail(request, std::move(reply));
 
   if (cmd == "shutdown") {
     answer({{"message", "Shut down"}});
-    request_shutdown_();
+    hooks_.request_shutdown();
     return;
   }
 
   fail(make_error(ErrorCode::UnknownCommand, "unknown command: " + cmd));
+}
+
+namespace {
+
+constexpr std::size_t kMaxTailBytes = 1024 * 1024;
+
+// args.lines: a positive number of lines, 10 when missing.
+Result<std::size_t> read_lines(const Json& args) {
+  auto it = args.find("lines");
+  if (it == args.end() || it->is_null()) return std::size_t{10};
+  if (!it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 1000000) {
+    return bad_arguments("\"lines\" must be a number of lines from 0 to 1000000");
+  }
+  return static_cast<std::size_t>(it->get<std::int64_t>());
+}
+
+}  // namespace
+
+void RequestHandler::do_tail(const Request& request, Reply reply) {
+  const Json id = request.id;
+  auto fail = [&](const Error& e) { reply(encode_error(id, e)); };
+  auto name = request.args.find("name");
+  if (name == request.args.end() || !name->is_string()) return fail(bad_arguments("tail needs \"name\""));
+  const std::string stream = request.args.value("stream", "stdout");
+  if (stream != "stdout" && stream != "stderr") return fail(bad_arguments("\"stream\" is stdout or stderr"));
+  auto lines = read_lines(request.args);
+  if (!lines) return fail(lines.error());
+  auto processes = supervisor_.resolve({name->get<std::string>()});
+  if (!processes) return fail(processes.error());
+  if (processes->size() != 1) {
+    return fail(bad_arguments(name->get<std::string>() + " names " + std::to_string(processes->size()) +
+                              " processes; tail one of them as GROUP:NAME"));
+  }
+  const Process& p = *processes->front();
+  auto sid = supervisor_.log_stream(p, stream == "stderr");
+  if (!sid) return fail(sid.error());
+  const std::string path = supervisor_.pump().path_of(*sid).string();
+  supervisor_.pump().tail_file(path, *lines, kMaxTailBytes,
+                               [id, reply, path, namespec = p.namespec()](Result<std::string> data) {
+                                 if (!data) {
+                                   reply(encode_error(id, data.error()));
+                                   return;
+                                 }
+                                 reply(encode_ok(id, {{"name", namespec}, {"path", path}, {"data", *data}}));
+                               });
+}
+
+void RequestHandler::do_clear(const Request& request, Reply reply) {
+  const Json id = request.id;
+  auto targets = read_targets(request.args);
+  if (!targets) return reply(encode_error(id, targets.error()));
+  if (targets->empty()) return reply(encode_error(id, bad_arguments("clear needs \"targets\"")));
+  auto processes = supervisor_.resolve(*targets);
+  if (!processes) return reply(encode_error(id, processes.error()));
+  // One truncate per stream on the pump thread; answer when the last is done.
+  struct Pending {
+    Json list = Json::array();
+    std::size_t left = 0;
+  };
+  auto pending = std::make_shared<Pending>();
+  std::vector<std::pair<const Process*, OutputPump::StreamId>> work;
+  for (const Process* p : *processes) {
+    auto out = supervisor_.log_stream(*p, false);
+    auto err = supervisor_.log_stream(*p, true);
+    if (out) work.emplace_back(p, *out);
+    if (err && (!out || *err != *out)) work.emplace_back(p, *err);
+    pending->list.push_back({{"name", p->namespec()}, {"ok", true}});
+  }
+  pending->left = work.size();
+  if (work.empty()) return reply(encode_ok(id, {{"processes", pending->list}}));
+  for (const auto& [p, sid] : work) {
+    supervisor_.pump().clear(sid, [pending, id, reply, name = p->namespec()](Result<void> r) {
+      if (!r) {
+        for (auto& item : pending->list) {
+          if (item["name"] == name) {
+            item["ok"] = false;
+            item["error"] = {{"code", std::string(to_string(ErrorCode::Io))}, {"message", r.error().message}};
+          }
+        }
+      }
+      if (--pending->left == 0) reply(encode_ok(id, {{"processes", pending->list}}));
+    });
+  }
+}
+
+void RequestHandler::do_maintail(const Request& request, Reply reply) {
+  const Json id = request.id;
+  auto lines = read_lines(request.args);
+  if (!lines) return reply(encode_error(id, lines.error()));
+  if (hooks_.daemon_log_file == "-") {
+    return reply(encode_error(id, make_error(ErrorCode::Failed, "konnectd logs to stderr (log_file = \"-\")")));
+  }
+  const std::string path = hooks_.daemon_log_file.string();
+  supervisor_.pump().tail_file(path, *lines, kMaxTailBytes, [id, reply, path](Result<std::string> data) {
+    if (!data) return reply(encode_error(id, data.error()));
+    reply(encode_ok(id, {{"path", path}, {"data", *data}}));
+  });
 }
 
 }  // namespace konnect

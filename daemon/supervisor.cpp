@@ -19,6 +19,8 @@ namespace konnect {
 Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& config)
     : executor_(std::move(executor)),
       log_dir_(config.daemon.log_dir),
+      pump_(executor_, {[this](OutputPump::StreamId id, const Error& e) { on_log_error(id, e); },
+                        [this](OutputPump::StreamId id) { on_log_recovered(id); }}),
       sweeper_([this](pid_t pid) { return by_pid_.count(pid) != 0; },
                [this](std::uint64_t id) { return by_spawn_id_.count(id) != 0; }) {
   std::map<std::string, const GroupConfig*> group_of;
@@ -63,7 +65,7 @@ void Supervisor::add_program(const ProgramConfig& program, const std::string& gr
     }
     Slot slot;
     slot.process = std::make_unique<Process>(executor_, *this, shared, group, name, group_priority);
-    slot.output = std::make_unique<OutputSink>(shared, name, log_dir_);
+    slot.output = std::make_unique<OutputSink>(pump_, shared, name, log_dir_);
     slots_.push_back(std::move(slot));
   }
 }
@@ -131,12 +133,35 @@ void Supervisor::shutdown(std::function<void()> done) {
   run_operation(Operation::Kind::Stop, ordered_, [done = std::move(done)](nlohmann::json) { done(); });
 }
 
-std::vector<Error> Supervisor::reopen_logs() {
-  std::vector<Error> errors;
-  for (auto& slot : slots_) {
-    if (auto r = slot.output->reopen(); !r) errors.push_back(r.error());
+void Supervisor::reopen_logs(std::function<void(std::vector<Error>)> done) { pump_.reopen_all(std::move(done)); }
+
+Result<OutputPump::StreamId> Supervisor::log_stream(const Process& process, bool stderr_stream) const {
+  const Slot* slot = slot_of(process);
+  const auto id = stderr_stream ? slot->output->stderr_stream() : slot->output->stdout_stream();
+  if (id) return *id;
+  const bool discarded = (stderr_stream ? slot->output->stderr_path() : slot->output->stdout_path()).empty();
+  return make_error(ErrorCode::Failed, process.namespec() + " has no " + (stderr_stream ? "stderr" : "stdout") +
+                                           " log" + (discarded ? " (it is discarded)" : " yet (never started)"));
+}
+
+Process* Supervisor::process_of_stream(OutputPump::StreamId id) const {
+  for (const auto& slot : slots_) {
+    if (slot.output->stdout_stream() == id || slot.output->stderr_stream() == id) return slot.process.get();
   }
-  return errors;
+  return nullptr;
+}
+
+void Supervisor::on_log_error(OutputPump::StreamId id, const Error& error) {
+  Process* p = process_of_stream(id);
+  spdlog::error("Failed to write the log of '{}': {}; output waits in its pipe, retrying every second",
+                p ? p->namespec() : "?", error.to_string());
+  if (p) p->set_log_error(error.to_string());
+}
+
+void Supervisor::on_log_recovered(OutputPump::StreamId id) {
+  Process* p = process_of_stream(id);
+  spdlog::info("Writing the log of '{}' again", p ? p->namespec() : "?");
+  if (p) p->set_log_error({});
 }
 
 void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
@@ -145,6 +170,13 @@ void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std:
 
 Supervisor::Slot* Supervisor::slot_of(const Process& process) {
   for (auto& slot : slots_) {
+    if (slot.process.get() == &process) return &slot;
+  }
+  return nullptr;
+}
+
+const Supervisor::Slot* Supervisor::slot_of(const Process& process) const {
+  for (const auto& slot : slots_) {
     if (slot.process.get() == &process) return &slot;
   }
   return nullptr;

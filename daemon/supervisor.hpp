@@ -44,8 +44,13 @@ class Supervisor final : public ProcessHost {
   void shutdown(std::function<void()> done);
   bool is_shutting_down() const { return shutting_down_; }
 
-  // Reopens every program log file (SIGUSR2, logreopen). Returns the failures.
-  std::vector<Error> reopen_logs();
+  // Reopens every program log file (SIGUSR2, logreopen); done gets the failures.
+  void reopen_logs(std::function<void(std::vector<Error>)> done);
+  // The output stream of a process (stdout or stderr), or an error naming why there is none.
+  Result<OutputPump::StreamId> log_stream(const Process& process, bool stderr_stream) const;
+  OutputPump& pump() { return pump_; }
+  // Moves the output still in the pipes to the files (shutdown), then calls done.
+  void drain_output(std::function<void()> done) { pump_.drain(std::move(done)); }
 
   // The reaper's callbacks: one exit, then (once per batch) the orphan sweep, which returns
   // how many leftover descendants it killed.
@@ -71,9 +76,15 @@ class Supervisor final : public ProcessHost {
   void check_operations();
   void check_ready();
   Slot* slot_of(const Process& process);
+  const Slot* slot_of(const Process& process) const;
+
+  void on_log_error(OutputPump::StreamId id, const Error& error);
+  void on_log_recovered(OutputPump::StreamId id);
+  Process* process_of_stream(OutputPump::StreamId id) const;
 
   boost::asio::any_io_executor executor_;
   std::filesystem::path log_dir_;
+  OutputPump pump_;  // before slots_: the sinks that feed it go first
   std::vector<Slot> slots_;
   std::vector<Process*> ordered_;  // priority order (group priority, priority, name)
   std::unordered_map<const Process*, std::size_t> rank_;  // index in ordered_

@@ -378,12 +378,35 @@ TEST_F(ConfigLoader, LogLevels) {
                       "expected one of trace, debug, info, warn, error, critical, off, got \"verbose\"");
 }
 
+// log_timestamps: a program without it takes [konnectd]'s, wherever [konnectd] is written.
+TEST_F(ConfigLoader, LogTimestampsDefaultComesFromKonnectd) {
+  auto c = load_ok("[program.a]\ncommand = \"x\"\n[program.b]\ncommand = \"x\"\nlog_timestamps = false\n"
+                   "[konnectd]\nlog_timestamps = true\n");
+  EXPECT_EQ(c.programs[0].log_timestamps, true);
+  EXPECT_EQ(c.programs[1].log_timestamps, false);
+  EXPECT_EQ(load_ok("[program.a]\ncommand = \"x\"\n").programs[0].log_timestamps, false);
+  auto r = load("[program.a]\ncommand = \"x\"\nlog_timestamps = \"yes\"\n");
+  ASSERT_FALSE(r);
+  EXPECT_CONFIG_ERROR(r.error(), path("konnectd.toml"), 3, "program.a.log_timestamps", "got \"yes\"");
+}
+
+// The daemon log's rotation settings.
+TEST_F(ConfigLoader, DaemonLogRotation) {
+  auto c = load_ok("[konnectd]\nlog_file_maxbytes = \"1MB\"\nlog_file_backups = 3\n");
+  EXPECT_EQ(c.daemon.log_file_maxbytes, 1024u * 1024u);
+  EXPECT_EQ(c.daemon.log_file_backups, 3);
+  EXPECT_EQ(load_ok("").daemon.log_file_maxbytes, 50u * 1024u * 1024u);
+  auto r = load("[konnectd]\nlog_file_backups = -1\n");
+  ASSERT_FALSE(r);
+  EXPECT_CONFIG_ERROR(r.error(), path("konnectd.toml"), 2, "konnectd.log_file_backups", "-1");
+}
+
 TEST_F(ConfigLoader, DaemonErrors) {
   std::string file = path("konnectd.toml");
   auto r = load("[konnectd]\nsocket = \"/a\"\nsockett = \"/b\"\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 3, "konnectd.sockett",
-                      "unknown key; accepted keys: socket, log_dir, log_file, pid_file, log_level, include");
+                      "unknown key; accepted keys: socket, log_dir, log_file, pid_file, log_level, log_file_maxbytes, log_file_backups, log_timestamps, include");
   r = load("[konnectd]\nsocket = 1\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 2, "konnectd.socket", "expected a non-empty path string, got 1");

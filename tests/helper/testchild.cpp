@@ -14,6 +14,9 @@
 //   --pidfile PATH      write "PID\n" (and each forked descendant's pid, one a line) to PATH
 //   --exit CODE         exit with CODE now
 //   --kill-self SIG     raise signal SIG
+//   --lines N           write "line 000000\n" .. "line N-1\n" to stdout
+//   --raw TEXT          write TEXT to stdout as is, "\n" in TEXT meaning a newline
+//   --on-usr1 TEXT      from now on, write TEXT and a newline to stdout on every SIGUSR1
 
 #include <fcntl.h>
 #include <signal.h>
@@ -54,6 +57,21 @@ void sleep_ms(long ms) {
 }
 
 void on_term(int) { ::_exit(g_term_exit); }
+
+std::string g_usr1_text;
+void on_usr1(int) {
+  ssize_t ignored = ::write(STDOUT_FILENO, g_usr1_text.data(), g_usr1_text.size());
+  (void)ignored;
+}
+
+void write_all(const std::string& s) {
+  std::size_t off = 0;
+  while (off < s.size()) {
+    const ssize_t n = ::write(STDOUT_FILENO, s.data() + off, s.size() - off);
+    if (n <= 0) return;
+    off += static_cast<std::size_t>(n);
+  }
+}
 
 }  // namespace
 
@@ -129,6 +147,33 @@ int main(int argc, char** argv) {
       ::close(ready[1]);
     } else if (arg == "--exit") {
       return std::atoi(next().c_str());
+    } else if (arg == "--lines") {
+      const long n = std::atol(next().c_str());
+      std::string chunk;
+      char line[32];
+      for (long k = 0; k < n; ++k) {
+        std::snprintf(line, sizeof line, "line %06ld\n", k);
+        chunk += line;
+        if (chunk.size() >= 65536) {
+          write_all(chunk);
+          chunk.clear();
+        }
+      }
+      write_all(chunk);
+    } else if (arg == "--raw") {
+      std::string text = next(), out;
+      for (std::size_t k = 0; k < text.size(); ++k) {
+        if (text[k] == '\\' && k + 1 < text.size() && text[k + 1] == 'n') {
+          out += '\n';
+          ++k;
+        } else {
+          out += text[k];
+        }
+      }
+      write_all(out);
+    } else if (arg == "--on-usr1") {
+      g_usr1_text = next() + "\n";
+      ::signal(SIGUSR1, on_usr1);
     } else if (arg == "--kill-self") {
       ::raise(std::atoi(next().c_str()));
     } else {

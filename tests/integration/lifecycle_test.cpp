@@ -123,7 +123,7 @@ TEST(Lifecycle, StopEscalatesToSigkillAfterStopwaitsecs) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_FALSE(pid_alive(pid));
   EXPECT_GE(took, 300ms);
-  EXPECT_NE(d.daemon_log().find("sending SIGKILL"), std::string::npos);
+  EXPECT_TRUE(wait_until([&] { return d.daemon_log().find("sending SIGKILL") != std::string::npos; }));
 }
 
 // stopsignal is what the program gets (QUIT here, recorded via --term-exit not firing).

@@ -1,0 +1,18 @@
+#pragma once
+// konnectd's own log (SPEC.md: [konnectd] log_file, "-" for stderr), through spdlog. The
+// logger is asynchronous with a bounded queue that drops the oldest message rather than
+// block: no log write ever stalls the event loop. The file rotates by size
+// (log_file_maxbytes, log_file_backups) and is reopened on SIGUSR2 / logreopen.
+
+#include "common/config.hpp"
+
+namespace konnect {
+
+// Installs the default logger. A file that cannot be opened falls back to stderr (said there).
+void setup_daemon_log(const DaemonConfig& config);
+// Opens the log file again (after logrotate renamed it).
+void reopen_daemon_log(const DaemonConfig& config);
+// Flushes and stops the logging thread (end of main).
+void shutdown_daemon_log();
+
+}  // namespace konnect

@@ -1,0 +1,62 @@
+#pragma once
+// One program log file with supervisord's size rotation (SPEC.md: FILE.1 newest .. FILE.N):
+// when the next byte would take FILE past maxbytes, FILE becomes FILE.1 (FILE.1 becomes
+// FILE.2, ..., FILE.N is dropped) and a new FILE starts. Unlike supervisord, no file ever
+// exceeds maxbytes: a write is split exactly at the boundary. maxbytes = 0 never rotates;
+// backups = 0 truncates FILE instead of keeping a copy (as supervisord).
+//
+// Owns: the fd and the write offset. Used only on the output thread (OutputPump): every
+// call here may block on the disk. The file is written at an explicit offset (splice(2)
+// refuses O_APPEND files), so logrotate must rename (then logreopen), not copytruncate.
+
+#include "common/error.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+
+namespace konnect {
+
+class LogFile {
+ public:
+  LogFile(std::filesystem::path path, std::uint64_t maxbytes, int backups);
+  ~LogFile();
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+
+  // Opens (creating the directory and file) at its end. Idempotent.
+  Result<void> open();
+  // Closes and opens FILE again: after logrotate renamed it, a new FILE starts.
+  Result<void> reopen();
+  // Empties FILE (konnectctl clear); rotated files stay.
+  Result<void> truncate();
+
+  // Moves up to `max` bytes from a non-blocking pipe into the file without copying them
+  // through user space, rotating first when the file is full. Returns the bytes moved; 0
+  // means the pipe is empty.
+  Result<std::size_t> splice_from(int pipe_fd, std::size_t max);
+  // Writes all of data, rotating at the exact boundary as often as needed. data is advanced
+  // past what was written, so after an error the caller still holds the rest.
+  Result<void> write(std::string_view& data);
+
+  const std::filesystem::path& path() const { return path_; }
+  std::uint64_t size() const { return size_; }
+  bool is_open() const { return fd_ >= 0; }
+
+ private:
+  // Bytes that still fit before a rotation (SIZE_MAX without rotation).
+  std::size_t room() const;
+  Result<void> rotate_if_full();
+  Result<void> rotate();
+  Error io_error(const char* what, int err) const;
+
+  std::filesystem::path path_;
+  std::uint64_t maxbytes_;
+  int backups_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;  // also the write offset
+};
+
+}  // namespace konnect

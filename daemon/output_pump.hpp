@@ -1,0 +1,93 @@
+#pragma once
+// Moves every program's output from its pipes into its log files, on a thread of its own.
+//
+// Why a thread: a disk write can block (slow disk, full filesystem, NFS); it must never stall
+// supervision or control (STYLE.md, issue "never stall"). The pump has its own io_context;
+// the main loop talks to it only by posting, and it answers by posting back.
+//
+// Each stream is one pipe (owned by a program, not by one instance of it, so nothing written
+// around a restart is lost: konnectd keeps the write end and hands it to every new child) and
+// one LogFile. Without timestamps bytes move by splice(2), never through user space; with
+// them they are read, prefixed per line and written. A write error is reported (on_error),
+// the stream stops reading (the child is slowed by its full pipe, nothing is dropped) and
+// retries every second; the first success is reported as a recovery.
+// Memory per stream is bounded: one pending chunk at most, kept only while retrying.
+
+#include "common/error.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace konnect {
+
+class OutputPump {
+ public:
+  using StreamId = std::uint64_t;
+
+  struct StreamOptions {
+    std::string name;  // for messages: "web stdout"
+    std::filesystem::path path;
+    std::uint64_t maxbytes = 0;
+    int backups = 0;
+    bool timestamps = false;
+  };
+
+  // Callbacks run on the main loop (main_executor).
+  struct Events {
+    std::function<void(StreamId, const Error&)> on_error;   // a write or open failed; retrying
+    std::function<void(StreamId)> on_recovered;              // writing again after an error
+  };
+
+  OutputPump(boost::asio::any_io_executor main_executor, Events events);
+  ~OutputPump();  // stops the thread; data still in pipes is drained first
+  OutputPump(const OutputPump&) = delete;
+  OutputPump& operator=(const OutputPump&) = delete;
+
+  // Creates the stream's pipe and opens its file. Returns the pipe's write end (owned by
+  // the caller, close-on-exec) for children's stdout/stderr; the read end is the pump's.
+  struct Added {
+    StreamId id;
+    int write_fd;
+  };
+  Result<Added> add_stream(StreamOptions options);
+
+  // Reopens every file (SIGUSR2, logreopen); done gets the failures, on the main loop.
+  void reopen_all(std::function<void(std::vector<Error>)> done);
+  // Empties a stream's file (clear).
+  void clear(StreamId id, std::function<void(Result<void>)> done);
+  // The last `lines` lines of a file (FILE.1 too when FILE has fewer), at most max_bytes,
+  // read on the pump thread (any file: program logs and the daemon's own).
+  void tail_file(std::filesystem::path path, std::size_t lines, std::size_t max_bytes,
+                 std::function<void(Result<std::string>)> done);
+  // Moves what is in the pipes now, then calls done (on the main loop). For shutdown.
+  void drain(std::function<void()> done);
+
+  // The file path of a stream (fixed at creation).
+  std::filesystem::path path_of(StreamId id) const;
+
+  struct Stream;  // output_pump.cpp
+
+ private:
+  void post_main(std::function<void()> fn);
+
+  boost::asio::any_io_executor main_;
+  Events events_;
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unordered_map<StreamId, std::shared_ptr<Stream>> streams_;  // touched only on the pump thread
+  std::unordered_map<StreamId, std::filesystem::path> paths_;     // touched only on the main thread
+  StreamId next_id_ = 1;
+  std::thread thread_;
+};
+
+}  // namespace konnect
