@@ -15,6 +15,11 @@ std::string program(const std::string& name, std::initializer_list<std::string> 
   return "[program." + name + "]\n" + testchild_command(args) + extra + "\n";
 }
 
+// The stubborn program ignores SIGTERM only once it has run that far: wait for it.
+bool stubborn_ready(Konnectd& d) {
+  return wait_until([&] { return read_file(d.log_dir() / "stubborn.out.log") == "ready\n"; });
+}
+
 }  // namespace
 
 // Two autostart programs come up RUNNING; status prints supervisorctl's columns.
@@ -114,8 +119,9 @@ TEST(Lifecycle, ExpectedExitStaysExited) {
 
 // A program that ignores SIGTERM is SIGKILLed after stopwaitsecs.
 TEST(Lifecycle, StopEscalatesToSigkillAfterStopwaitsecs) {
-  Konnectd d(program("stubborn", {"--ignore-term"}, "startsecs = 0\nstopwaitsecs = \"300ms\"\n"));
+  Konnectd d(program("stubborn", {"--ignore-term", "--print", "ready"}, "startsecs = 0\nstopwaitsecs = \"300ms\"\n"));
   ASSERT_TRUE(d.start());
+  ASSERT_TRUE(stubborn_ready(d));
   const pid_t pid = d.pid_of("stubborn");
   const auto t0 = std::chrono::steady_clock::now();
   auto r = d.ctl({"stop", "stubborn"});
@@ -223,8 +229,9 @@ TEST(Lifecycle, SigtermWithManyProgramsExits) {
 
 // STOPPING is visible while a stubborn process is given its stopwaitsecs.
 TEST(Lifecycle, StoppingIsVisibleDuringStopwaitsecs) {
-  Konnectd d(program("stubborn", {"--ignore-term"}, "startsecs = 0\nstopwaitsecs = \"1500ms\"\n"));
+  Konnectd d(program("stubborn", {"--ignore-term", "--print", "ready"}, "startsecs = 0\nstopwaitsecs = \"1500ms\"\n"));
   ASSERT_TRUE(d.start());
+  ASSERT_TRUE(stubborn_ready(d));
   RunningCtl stop(d, {"stop", "stubborn"});
   EXPECT_TRUE(d.wait_state("stubborn", "STOPPING"));
   EXPECT_EQ(stop.wait().exit_code, 0);
@@ -254,8 +261,9 @@ TEST(Lifecycle, ClosedPipeEndsQuietly) {
 // A stop that overlaps another client's restart completes (it counts the process as stopped
 // the moment it is down, even though the restart starts it again right after).
 TEST(Lifecycle, StopOverlappingARestartCompletes) {
-  Konnectd d(program("stubborn", {"--ignore-term"}, "startsecs = 0\nstopwaitsecs = \"800ms\"\n"));
+  Konnectd d(program("stubborn", {"--ignore-term", "--print", "ready"}, "startsecs = 0\nstopwaitsecs = \"800ms\"\n"));
   ASSERT_TRUE(d.start());
+  ASSERT_TRUE(stubborn_ready(d));
   RunningCtl restart(d, {"restart", "stubborn"});
   ASSERT_TRUE(d.wait_state("stubborn", "STOPPING"));
   RunningCtl stop(d, {"stop", "stubborn"});
@@ -266,8 +274,9 @@ TEST(Lifecycle, StopOverlappingARestartCompletes) {
 // SIGTERM during a restart ends the daemon; the restart's client gets an error, and nothing
 // is started again.
 TEST(Lifecycle, SigtermDuringRestartShutsDown) {
-  Konnectd d(program("stubborn", {"--ignore-term"}, "startsecs = 0\nstopwaitsecs = \"800ms\"\n"));
+  Konnectd d(program("stubborn", {"--ignore-term", "--print", "ready"}, "startsecs = 0\nstopwaitsecs = \"800ms\"\n"));
   ASSERT_TRUE(d.start());
+  ASSERT_TRUE(stubborn_ready(d));
   RunningCtl restart(d, {"restart", "stubborn"});
   ASSERT_TRUE(d.wait_state("stubborn", "STOPPING"));
   EXPECT_EQ(d.stop_with(SIGTERM, 10s), 0);
