@@ -439,13 +439,24 @@ def m_rss(s, started):
     return sum(proc_status(p, "VmRSS") for p in s.rss_pids()) / 1024.0
 
 
+def switches(pid):
+    """Context switches of every thread of pid (a thread that wakes counts too)."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            for line in f:
+                if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                    total += int(line.split()[1])
+    return total
+
+
 def m_idle(s, started):
     time.sleep(1.0)
     pids = s.rss_pids()
-    sw0 = sum(proc_status(p, "voluntary_ctxt_switches") + proc_status(p, "nonvoluntary_ctxt_switches") for p in pids)
+    sw0 = sum(switches(p) for p in pids)
     c0 = sum(cpu_ticks(p) for p in pids)
     time.sleep(IDLE_SECONDS)
-    sw1 = sum(proc_status(p, "voluntary_ctxt_switches") + proc_status(p, "nonvoluntary_ctxt_switches") for p in pids)
+    sw1 = sum(switches(p) for p in pids)
     c1 = sum(cpu_ticks(p) for p in pids)
     return (sw1 - sw0, (c1 - c0) / os.sysconf("SC_CLK_TCK"))
 

@@ -118,10 +118,10 @@ Result<TailOptions> parse_tail_options(const Command& self, const std::vector<st
 Result<Json> build_tail(const Command& self, const std::vector<std::string>& args) {
   auto o = parse_tail_options(self, args);
   if (!o) return args_error(o.error());
-  if (o->follow) return args_error(usage_error("Error: tail -f is not available yet; use tail -n LINES"));
   if (o->words.empty()) return args_error(usage_error("Error: tail requires a process name"));
   if (o->words.size() > 2) return args_error(usage_error("Error: tail takes one process name and stdout or stderr"));
   Json out{{"name", o->words[0]}, {"lines", o->lines.value_or(10)}};
+  if (o->follow) out["follow"] = true;
   if (o->words.size() == 2) {
     if (o->words[1] != "stdout" && o->words[1] != "stderr") {
       return args_error(usage_error("Error: tail: '" + o->words[1] + "' is neither stdout nor stderr"));
@@ -135,9 +135,10 @@ Result<Json> build_tail(const Command& self, const std::vector<std::string>& arg
 Result<Json> build_maintail(const Command& self, const std::vector<std::string>& args) {
   auto o = parse_tail_options(self, args);
   if (!o) return args_error(o.error());
-  if (o->follow) return args_error(usage_error("Error: maintail -f is not available yet; use maintail -n LINES"));
   if (!o->words.empty()) return args_error(usage_error("Error: maintail takes no process name"));
-  return args_value(Json{{"lines", o->lines.value_or(10)}});
+  Json out{{"lines", o->lines.value_or(10)}};
+  if (o->follow) out["follow"] = true;
+  return args_value(std::move(out));
 }
 
 bool any_failed(const Json& processes) {
@@ -226,13 +227,13 @@ const std::array kCommands{
             .build_args = build_optional_targets,
             .render = render_pid},
     Command{.name = "tail",
-            .synopsis = "tail [-n LINES] NAME [stdout|stderr]",
-            .summary = "print the last LINES (10) lines of a process's log",
+            .synopsis = "tail [-f] [-n LINES] NAME [stdout|stderr]",
+            .summary = "print the last LINES (10) lines of a process's log; -f: and follow it",
             .build_args = build_tail,
             .render = render_data},
     Command{.name = "maintail",
-            .synopsis = "maintail [-n LINES]",
-            .summary = "print the last LINES (10) lines of konnectd's own log",
+            .synopsis = "maintail [-f] [-n LINES]",
+            .summary = "print the last LINES (10) lines of konnectd's own log; -f: and follow it",
             .build_args = build_maintail,
             .render = render_data},
     Command{.name = "clear",

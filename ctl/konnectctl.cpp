@@ -20,7 +20,8 @@ bool asks_for_help(const std::vector<std::string>& args) {
 
 }  // namespace
 
-Outcome run_command(const Command& command, const Request& request, const std::filesystem::path& socket, bool json) {
+Outcome run_command(const Command& command, const Request& request, const std::filesystem::path& socket, bool json,
+                    const std::function<void(std::string_view)>& write_out) {
   auto client = Client::connect(socket);
   if (!client) return client_failure(client.error());
   auto line = client->call(request);
@@ -31,6 +32,35 @@ Outcome run_command(const Command& command, const Request& request, const std::f
   }
   Outcome outcome = render_response(command, *response, *line, json);
   if (response->ok && command.waits_for_close) client->wait_for_close();
+  if (!response->ok || !response->result.is_object() || !response->result.value("more", false)) return outcome;
+  // A stream (tail -f): print each piece as it comes, until the daemon goes away.
+  auto emit = [&](std::string_view text) {
+    if (write_out) {
+      write_out(text);
+    } else {
+      outcome.out.append(text);
+    }
+  };
+  std::string first = std::move(outcome.out);
+  outcome.out.clear();
+  emit(first);
+  for (;;) {
+    auto next = client->read_line();
+    if (!next) break;
+    if (json) {
+      emit(*next + '\n');
+      continue;
+    }
+    auto piece = parse_response(*next);
+    if (!piece || !piece->ok || !piece->result.is_object()) break;
+    if (auto it = piece->result.find("skipped"); it != piece->result.end()) {
+      emit("\n[konnectctl: " + it->dump() + " chunk(s) skipped: output came faster than it was read]\n");
+      continue;
+    }
+    if (auto it = piece->result.find("data"); it != piece->result.end() && it->is_string()) {
+      emit(it->get_ref<const std::string&>());
+    }
+  }
   return outcome;
 }
 
@@ -55,7 +85,7 @@ Outcome run_konnectctl(const std::vector<std::string>& args, const Environment& 
                                      .read_config = env.read_config});
   if (!socket) return usage_failure("konnectctl: " + socket.error().to_string() + '\n');
 
-  Outcome outcome = run_command(*command, *request, socket->path, invocation->json);
+  Outcome outcome = run_command(*command, *request, socket->path, invocation->json, env.write_out);
   if (!invocation->json && command->local_text != nullptr) outcome.out.insert(0, command->local_text());
   if (!socket->warning.empty()) outcome.err.insert(0, "konnectctl: " + socket->warning + '\n');
   return outcome;

@@ -9,6 +9,8 @@
 #include "ctl/socket_path.hpp"
 
 #include <filesystem>
+#include <functional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct Environment {
   std::string konnect_socket;  // $KONNECT_SOCKET; empty when unset
   std::filesystem::path default_config{kDefaultConfigFile};
   ConfigSocketReader read_config;  // socket_from_config() in the real program
+  // Streamed output (tail -f): written as it arrives, not collected into the Outcome.
+  // Unset: collected like everything else (tests).
+  std::function<void(std::string_view)> write_out;
 };
 
 // `args` excludes argv[0].
@@ -25,6 +30,9 @@ Outcome run_konnectctl(const std::vector<std::string>& args, const Environment& 
 
 // Sends `request` to the daemon at `socket` and renders its answer: exit 4 when it cannot
 // be reached, 1 when the answer is not a protocol answer.
-Outcome run_command(const Command& command, const Request& request, const std::filesystem::path& socket, bool json);
+// An answer with "more": true is followed by more answer lines (tail -f): each one's data (or,
+// with json, the line itself) goes to write_out as it comes, until the daemon closes.
+Outcome run_command(const Command& command, const Request& request, const std::filesystem::path& socket, bool json,
+                    const std::function<void(std::string_view)>& write_out = {});
 
 }  // namespace konnect::ctl

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     konnect::ctl::Environment env;
     if (const char* socket = std::getenv("KONNECT_SOCKET")) env.konnect_socket = socket;
     env.read_config = konnect::ctl::socket_from_config;
+    env.write_out = [](std::string_view text) { write_all(STDOUT_FILENO, text); };
     konnect::ctl::Outcome outcome = konnect::ctl::run_konnectctl(std::vector<std::string>(argv + 1, argv + argc), env);
     write_all(STDOUT_FILENO, outcome.out);
     write_all(STDERR_FILENO, outcome.err);

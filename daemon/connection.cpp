@@ -33,9 +33,14 @@ void Connection::do_read() {
                             reading_ = false;
                             if (ec == boost::asio::error::operation_aborted || closed_) return;
                             if (ec) {
-                              // EOF or error: answer what was asked, then go.
+                              // EOF or error: answer what was asked, then go. A stream
+                              // (tail -f) has no end of its own: it ends here.
                               peer_closed_ = true;
-                              if (!awaiting_answer_ && write_queue_.empty()) close();
+                              if (streaming_ || (!awaiting_answer_ && write_queue_.empty())) close();
+                              return;
+                            }
+                            if (streaming_) {
+                              do_read();  // only to see the client go; it has nothing more to ask
                               return;
                             }
                             lines_.append(std::string_view(read_buffer_.data(), n));
@@ -64,18 +69,42 @@ void Connection::process_lines() {
       case LineBuffer::Status::Line:
         if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank line
         awaiting_answer_ = true;
-        handler_.handle_line(line, [weak = weak_from_this()](std::string answer) {
+        handler_.handle_line(line, Responder([weak = weak_from_this()](std::string answer, bool more) {
           auto self = weak.lock();
-          if (!self || self->closed_) return;
-          self->awaiting_answer_ = false;
-          self->send(std::move(answer));
-        });
+          if (!self || self->closed_) return false;
+          if (!more) {
+            self->awaiting_answer_ = false;
+            self->send(std::move(answer));
+            return true;
+          }
+          self->send_streamed(std::move(answer));
+          return true;
+        }));
         return;
     }
   }
 }
 
+void Connection::send_streamed(std::string line) {
+  // A follower that reads slower than the log grows gets gaps, never unbounded memory.
+  if (!streaming_) {
+    streaming_ = true;
+    do_read();
+  }
+  if (queued_bytes_ > kMaxStreamQueue) {
+    ++skipped_;
+    return;
+  }
+  if (skipped_ > 0) {
+    nlohmann::json note = {{"ok", true}, {"result", {{"skipped", skipped_}, {"more", true}}}};
+    skipped_ = 0;
+    send(note.dump() + "\n");
+  }
+  send(std::move(line));
+}
+
 void Connection::send(std::string line) {
+  queued_bytes_ += line.size();
   write_queue_.push_back(std::move(line));
   if (write_queue_.size() == 1) do_write();
 }
@@ -88,12 +117,13 @@ void Connection::do_write() {
                                close();
                                return;
                              }
+                             queued_bytes_ -= write_queue_.front().size();
                              write_queue_.pop_front();
                              if (!write_queue_.empty()) {
                                do_write();
                              } else if (close_after_flush_) {
                                close();
-                             } else {
+                             } else if (!streaming_) {
                                process_lines();
                              }
                            });

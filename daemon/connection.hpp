@@ -7,6 +7,7 @@
 // Lifetime: shared_ptr; every async op holds `self`. The ConnectionManager owns the set.
 
 #include "common/protocol.hpp"
+#include "daemon/request_handler.hpp"
 
 #include <boost/asio/local/stream_protocol.hpp>
 
@@ -36,6 +37,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void do_read();
   void process_lines();
   void send(std::string line);
+  void send_streamed(std::string line);
   void do_write();
   void close();
 
@@ -50,6 +52,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool peer_closed_ = false;
   bool closed_ = false;
   bool close_after_flush_ = false;
+  bool streaming_ = false;        // answering tail -f: no further requests on this connection
+  std::size_t queued_bytes_ = 0;  // in write_queue_
+  std::size_t skipped_ = 0;       // stream answers dropped because the client is slow
+  static constexpr std::size_t kMaxStreamQueue = 4 * 1024 * 1024;
 };
 
 }  // namespace konnect

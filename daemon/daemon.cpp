@@ -13,6 +13,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <boost/asio/post.hpp>
+
 namespace konnect {
 
 Daemon::Daemon(Config config)
@@ -22,12 +24,14 @@ Daemon::Daemon(Config config)
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
               [this] { on_reaped(); }),
       handler_(supervisor_, {[this] { begin_shutdown("shutdown requested by konnectctl"); },
-                             [this](auto done) { reopen_logs(std::move(done)); }, config_.daemon.log_file}),
+                             [this](auto done) { reopen_logs(std::move(done)); }, config_.daemon.log_file,
+                             [this](auto on_line) { follow_daemon_log(std::move(on_line)); }}),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);
 }
 
 Daemon::~Daemon() {
+  set_daemon_log_listener(nullptr);
   if (pid_file_written_) ::unlink(config_.daemon.pid_file.c_str());
 }
 
@@ -116,6 +120,21 @@ void Daemon::on_reaped() {
   // At shutdown, exit only once no descendant is left: a killed orphan's own children come
   // back to us (subreaper) and are swept on the next reap.
   if (draining_ && killed == 0) finish_shutdown();
+}
+
+void Daemon::follow_daemon_log(std::function<bool(const std::string&)> on_line) {
+  if (log_followers_.empty()) {
+    // spdlog's thread hands each line over to the loop; the followers live on the loop.
+    set_daemon_log_listener([this, executor = io_.get_executor()](std::string line) {
+      boost::asio::post(executor, [this, line = std::move(line)] { on_daemon_log_line(line); });
+    });
+  }
+  log_followers_.push_back(std::move(on_line));
+}
+
+void Daemon::on_daemon_log_line(const std::string& line) {
+  std::erase_if(log_followers_, [&](const auto& f) { return !f(line); });
+  if (log_followers_.empty()) set_daemon_log_listener(nullptr);
 }
 
 void Daemon::reopen_logs(std::function<void(const std::vector<Error>&)> done) {

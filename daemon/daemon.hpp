@@ -32,6 +32,8 @@ class Daemon {
   void on_signal(int signo);
   void begin_shutdown(const char* why);
   void reopen_logs(std::function<void(const std::vector<Error>&)> done);
+  void follow_daemon_log(std::function<bool(const std::string&)> on_line);
+  void on_daemon_log_line(const std::string& line);
   void on_reaped();
   void all_stopped();
   void finish_shutdown();
@@ -46,6 +48,7 @@ class Daemon {
   ControlServer server_;
   Notifier notifier_;
   bool pid_file_written_ = false;
+  std::vector<std::function<bool(const std::string&)>> log_followers_;  // maintail -f
   bool draining_ = false;  // every process is stopped; waiting for killed orphans to go
   bool finished_ = false;  // shutdown complete: handlers must not re-arm
 };

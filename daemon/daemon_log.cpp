@@ -1,6 +1,7 @@
 #include "daemon/daemon_log.hpp"
 
 #include <spdlog/async.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -8,11 +9,39 @@
 
 #include <cstdio>
 #include <exception>
+#include <mutex>
 
 namespace konnect {
 namespace {
 
-constexpr std::size_t kQueueSize = 8192;  // messages; overrun drops the oldest
+// Messages; overrun drops the oldest. Preallocated (~250 bytes each): kept small for RSS.
+constexpr std::size_t kQueueSize = 1024;
+
+// Hands each formatted line to the listener (maintail -f), when there is one.
+class ListenerSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  void set(std::function<void(std::string)> listener) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    listener_ = std::move(listener);
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (!listener_) return;
+    spdlog::memory_buf_t buf;
+    formatter_->format(msg, buf);
+    listener_(std::string(buf.data(), buf.size()));
+  }
+  void flush_() override {}
+
+ private:
+  std::function<void(std::string)> listener_;
+};
+
+std::shared_ptr<ListenerSink> listener_sink() {
+  static auto sink = std::make_shared<ListenerSink>();
+  return sink;
+}
 
 spdlog::sink_ptr make_sink(const DaemonConfig& config) {
   if (config.log_file == "-") return std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
@@ -33,7 +62,8 @@ spdlog::sink_ptr make_sink(const DaemonConfig& config) {
 }
 
 void install(const DaemonConfig& config) {
-  auto logger = std::make_shared<spdlog::async_logger>("konnectd", make_sink(config), spdlog::thread_pool(),
+  spdlog::sinks_init_list sinks{make_sink(config), listener_sink()};
+  auto logger = std::make_shared<spdlog::async_logger>("konnectd", sinks, spdlog::thread_pool(),
                                                        spdlog::async_overflow_policy::overrun_oldest);
   logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   logger->set_level(spdlog::level::from_str(config.log_level));
@@ -53,6 +83,11 @@ void reopen_daemon_log(const DaemonConfig& config) {
   install(config);
 }
 
-void shutdown_daemon_log() { spdlog::shutdown(); }
+void set_daemon_log_listener(std::function<void(std::string)> listener) { listener_sink()->set(std::move(listener)); }
+
+void shutdown_daemon_log() {
+  listener_sink()->set(nullptr);
+  spdlog::shutdown();
+}
 
 }  // namespace konnect

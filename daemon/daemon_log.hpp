@@ -6,12 +6,18 @@
 
 #include "common/config.hpp"
 
+#include <functional>
+#include <string>
+
 namespace konnect {
 
 // Installs the default logger. A file that cannot be opened falls back to stderr (said there).
 void setup_daemon_log(const DaemonConfig& config);
 // Opens the log file again (after logrotate renamed it).
 void reopen_daemon_log(const DaemonConfig& config);
+// maintail -f: every formatted line from now on goes to listener, on spdlog's thread (the
+// listener must only hand it over, e.g. post it to the event loop). Empty to stop.
+void set_daemon_log_listener(std::function<void(std::string)> listener);
 // Flushes and stops the logging thread (end of main).
 void shutdown_daemon_log();
 

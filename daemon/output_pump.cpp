@@ -90,18 +90,26 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
     }
     std::size_t moved = 0;
     while (moved < budget) {
-      if (!options_.timestamps) {
+      if (!options_.timestamps && !following_) {
         auto n = file_->splice_from(pipe_.native_handle(), budget - moved);
         if (!n) return n.error();
         if (*n == 0) break;
         moved += *n;
         continue;
       }
-      const ssize_t n = ::read(pipe_.native_handle(), buffer_, sizeof buffer_);
+      // One buffer for every stream: they all run on this one thread.
+      static thread_local char buffer[kReadChunk];
+      const ssize_t n = ::read(pipe_.native_handle(), buffer, sizeof buffer);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // EAGAIN: empty
       moved += static_cast<std::size_t>(n);
-      pending_ = stamp(std::string_view(buffer_, static_cast<std::size_t>(n)));
+      const std::string_view chunk(buffer, static_cast<std::size_t>(n));
+      pending_ = options_.timestamps ? stamp(chunk) : std::string(chunk);
+      if (following_) {
+        pump_.post_main([&pump = pump_, id = id_, data = pending_]() mutable {
+          if (pump.events_.on_data) pump.events_.on_data(id, std::move(data));
+        });
+      }
       std::string_view rest(pending_);
       auto r = file_->write(rest);
       pending_.erase(0, pending_.size() - rest.size());
@@ -158,8 +166,8 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
   boost::asio::steady_timer retry_;
   bool at_line_start_ = true;
   bool failing_ = false;
+  bool following_ = false;
   std::string pending_;
-  char buffer_[kReadChunk];
 };
 
 OutputPump::OutputPump(boost::asio::any_io_executor main_executor, Events events)
@@ -222,10 +230,19 @@ void OutputPump::clear(StreamId id, std::function<void(Result<void>)> done) {
 }
 
 void OutputPump::tail_file(std::filesystem::path path, std::size_t lines, std::size_t max_bytes,
-                           std::function<void(Result<std::string>)> done) {
-  boost::asio::post(io_, [this, path = std::move(path), lines, max_bytes, done = std::move(done)]() mutable {
+                           std::function<void(Result<std::string>)> done, std::optional<StreamId> follow) {
+  boost::asio::post(io_, [this, path = std::move(path), lines, max_bytes, done = std::move(done), follow]() mutable {
     auto result = read_tail(path, lines, max_bytes);
+    if (follow && result) {
+      if (auto it = streams_.find(*follow); it != streams_.end()) it->second->following_ = true;
+    }
     post_main([done = std::move(done), result = std::move(result)] { done(result); });
+  });
+}
+
+void OutputPump::set_following(StreamId id, bool following) {
+  boost::asio::post(io_, [this, id, following] {
+    if (auto it = streams_.find(id); it != streams_.end()) it->second->following_ = following;
   });
 }
 

@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -46,6 +47,7 @@ class OutputPump {
   struct Events {
     std::function<void(StreamId, const Error&)> on_error;   // a write or open failed; retrying
     std::function<void(StreamId)> on_recovered;              // writing again after an error
+    std::function<void(StreamId, std::string)> on_data;      // what was read, while followed
   };
 
   OutputPump(boost::asio::any_io_executor main_executor, Events events);
@@ -67,8 +69,14 @@ class OutputPump {
   void clear(StreamId id, std::function<void(Result<void>)> done);
   // The last `lines` lines of a file (FILE.1 too when FILE has fewer), at most max_bytes,
   // read on the pump thread (any file: program logs and the daemon's own).
+  // With `follow`, that stream is followed from the same instant on (tail -f): no byte is
+  // both in the tail and in on_data, none is in neither, and done runs before the first
+  // on_data of it.
   void tail_file(std::filesystem::path path, std::size_t lines, std::size_t max_bytes,
-                 std::function<void(Result<std::string>)> done);
+                 std::function<void(Result<std::string>)> done, std::optional<StreamId> follow = std::nullopt);
+  // While a stream is followed (tail -f), its bytes pass through user space and on_data gets
+  // a copy of each chunk (as written, timestamps included); otherwise they are spliced.
+  void set_following(StreamId id, bool following);
   // Moves what is in the pipes now, then calls done (on the main loop). For shutdown.
   void drain(std::function<void()> done);
 

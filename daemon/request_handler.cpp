@@ -4,6 +4,8 @@
 #include "daemon/supervisor.hpp"
 #include "version.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <unistd.h>
 
 #include <array>
@@ -145,6 +147,14 @@ namespace {
 
 constexpr std::size_t kMaxTailBytes = 1024 * 1024;
 
+// args[key] as a bool (false when missing); a wrong type is an error, never an exception.
+Result<bool> read_flag(const Json& args, const char* key) {
+  auto it = args.find(key);
+  if (it == args.end() || it->is_null()) return false;
+  if (!it->is_boolean()) return bad_arguments(std::string("\"") + key + "\" must be true or false");
+  return it->get<bool>();
+}
+
 // args.lines: a positive number of lines, 10 when missing.
 Result<std::size_t> read_lines(const Json& args) {
   auto it = args.find("lines");
@@ -162,8 +172,14 @@ void RequestHandler::do_tail(const Request& request, Reply reply) {
   auto fail = [&](const Error& e) { reply(encode_error(id, e)); };
   auto name = request.args.find("name");
   if (name == request.args.end() || !name->is_string()) return fail(bad_arguments("tail needs \"name\""));
-  const std::string stream = request.args.value("stream", "stdout");
+  std::string stream = "stdout";
+  if (auto it = request.args.find("stream"); it != request.args.end() && !it->is_null()) {
+    if (!it->is_string()) return fail(bad_arguments("\"stream\" is stdout or stderr"));
+    stream = it->get<std::string>();
+  }
   if (stream != "stdout" && stream != "stderr") return fail(bad_arguments("\"stream\" is stdout or stderr"));
+  auto follow_arg = read_flag(request.args, "follow");
+  if (!follow_arg) return fail(follow_arg.error());
   auto lines = read_lines(request.args);
   if (!lines) return fail(lines.error());
   auto processes = supervisor_.resolve({name->get<std::string>()});
@@ -175,15 +191,30 @@ void RequestHandler::do_tail(const Request& request, Reply reply) {
   const Process& p = *processes->front();
   auto sid = supervisor_.log_stream(p, stream == "stderr");
   if (!sid) return fail(sid.error());
+  const bool follow = *follow_arg;
   const std::string path = supervisor_.pump().path_of(*sid).string();
-  supervisor_.pump().tail_file(path, *lines, kMaxTailBytes,
-                               [id, reply, path, namespec = p.namespec()](Result<std::string> data) {
-                                 if (!data) {
-                                   reply(encode_error(id, data.error()));
-                                   return;
-                                 }
-                                 reply(encode_ok(id, {{"name", namespec}, {"path", path}, {"data", *data}}));
-                               });
+  Supervisor& supervisor = supervisor_;
+  supervisor_.pump().tail_file(
+      path, *lines, kMaxTailBytes,
+      [id, reply, path, follow, sid = *sid, &supervisor, namespec = p.namespec()](Result<std::string> data) {
+        if (!data) {
+          reply(encode_error(id, data.error()));
+          return;
+        }
+        Json first = {{"name", namespec}, {"path", path}, {"data", *data}};
+        if (!follow) {
+          reply(encode_ok(id, first));
+          return;
+        }
+        // tail -f: one answer line per chunk written, until the client goes.
+        first["more"] = true;
+        if (!reply.stream(encode_ok(id, first))) return;
+        spdlog::debug("A client follows {} ({})", namespec, path);
+        supervisor.follow(sid, [id, reply](const std::string& chunk) {
+          return reply.stream(encode_ok(id, {{"data", chunk}, {"more", true}}));
+        });
+      },
+      follow ? std::optional<OutputPump::StreamId>(*sid) : std::nullopt);
 }
 
 void RequestHandler::do_clear(const Request& request, Reply reply) {
@@ -231,10 +262,22 @@ void RequestHandler::do_maintail(const Request& request, Reply reply) {
   if (hooks_.daemon_log_file == "-") {
     return reply(encode_error(id, make_error(ErrorCode::Failed, "konnectd logs to stderr (log_file = \"-\")")));
   }
+  auto follow_arg = read_flag(request.args, "follow");
+  if (!follow_arg) return reply(encode_error(id, follow_arg.error()));
+  const bool follow = *follow_arg;
   const std::string path = hooks_.daemon_log_file.string();
-  supervisor_.pump().tail_file(path, *lines, kMaxTailBytes, [id, reply, path](Result<std::string> data) {
+  auto& hooks = hooks_;
+  supervisor_.pump().tail_file(path, *lines, kMaxTailBytes, [id, reply, path, follow, &hooks](Result<std::string> data) {
     if (!data) return reply(encode_error(id, data.error()));
-    reply(encode_ok(id, {{"path", path}, {"data", *data}}));
+    Json first = {{"path", path}, {"data", *data}};
+    if (!follow) return reply(encode_ok(id, first));
+    first["more"] = true;
+    if (!reply.stream(encode_ok(id, first))) return;
+    // Lines logged between the read and this point may be missed or repeated once: the daemon
+    // log is written by spdlog's thread, not by the pump.
+    hooks.follow_daemon_log([id, reply](const std::string& line) {
+      return reply.stream(encode_ok(id, {{"data", line}, {"more", true}}));
+    });
   });
 }
 

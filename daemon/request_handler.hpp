@@ -13,16 +13,33 @@ namespace konnect {
 
 class Supervisor;
 
+// How a request is answered: once (reply(line)), or, for tail -f, as a stream of answer
+// lines (stream(line) returns false once the client is gone; the stream never ends on its
+// own). Copies share the same connection.
+class Responder {
+ public:
+  using Send = std::function<bool(std::string line, bool more)>;
+  Responder() = default;
+  explicit Responder(Send send) : send_(std::move(send)) {}
+  void operator()(std::string line) const { send_(std::move(line), false); }
+  bool stream(std::string line) const { return send_(std::move(line), true); }
+
+ private:
+  Send send_;
+};
+
 class RequestHandler {
  public:
   // The answer line, '\n'-terminated. May be called later (start/stop wait for the action).
-  using Reply = std::function<void(std::string line)>;
+  using Reply = Responder;
 
   // What the daemon itself provides.
   struct DaemonHooks {
     std::function<void()> request_shutdown;
     std::function<void(std::function<void(const std::vector<Error>&)>)> reopen_logs;
     std::filesystem::path daemon_log_file;  // "-": stderr, nothing to tail
+    // maintail -f: on_line gets every daemon log line until it returns false.
+    std::function<void(std::function<bool(const std::string&)> on_line)> follow_daemon_log;
   };
 
   RequestHandler(Supervisor& supervisor, DaemonHooks hooks);

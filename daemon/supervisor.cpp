@@ -20,7 +20,8 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
     : executor_(std::move(executor)),
       log_dir_(config.daemon.log_dir),
       pump_(executor_, {[this](OutputPump::StreamId id, const Error& e) { on_log_error(id, e); },
-                        [this](OutputPump::StreamId id) { on_log_recovered(id); }}),
+                        [this](OutputPump::StreamId id) { on_log_recovered(id); },
+                        [this](OutputPump::StreamId id, std::string data) { on_log_data(id, data); }}),
       sweeper_([this](pid_t pid) { return by_pid_.count(pid) != 0; },
                [this](std::uint64_t id) { return by_spawn_id_.count(id) != 0; }) {
   std::map<std::string, const GroupConfig*> group_of;
@@ -156,6 +157,25 @@ void Supervisor::on_log_error(OutputPump::StreamId id, const Error& error) {
   spdlog::error("Failed to write the log of '{}': {}; output waits in its pipe, retrying every second",
                 p ? p->namespec() : "?", error.to_string());
   if (p) p->set_log_error(error.to_string());
+}
+
+void Supervisor::follow(OutputPump::StreamId id, std::function<bool(const std::string&)> on_data) {
+  // The pump already follows the stream (tail_file with follow); this only adds the listener.
+  followers_[id].push_back(std::move(on_data));
+}
+
+void Supervisor::on_log_data(OutputPump::StreamId id, const std::string& data) {
+  auto it = followers_.find(id);
+  if (it == followers_.end()) {
+    pump_.set_following(id, false);
+    return;
+  }
+  auto& list = it->second;
+  list.erase(std::remove_if(list.begin(), list.end(), [&](const auto& f) { return !f(data); }), list.end());
+  if (list.empty()) {
+    followers_.erase(it);
+    pump_.set_following(id, false);
+  }
 }
 
 void Supervisor::on_log_recovered(OutputPump::StreamId id) {

@@ -49,6 +49,9 @@ class Supervisor final : public ProcessHost {
   // The output stream of a process (stdout or stderr), or an error naming why there is none.
   Result<OutputPump::StreamId> log_stream(const Process& process, bool stderr_stream) const;
   OutputPump& pump() { return pump_; }
+  // tail -f: on_data gets every chunk written to the stream, until it returns false. Call it
+  // from the done of pump().tail_file(..., follow = id), which starts the following.
+  void follow(OutputPump::StreamId id, std::function<bool(const std::string&)> on_data);
   // Moves the output still in the pipes to the files (shutdown), then calls done.
   void drain_output(std::function<void()> done) { pump_.drain(std::move(done)); }
 
@@ -80,11 +83,13 @@ class Supervisor final : public ProcessHost {
 
   void on_log_error(OutputPump::StreamId id, const Error& error);
   void on_log_recovered(OutputPump::StreamId id);
+  void on_log_data(OutputPump::StreamId id, const std::string& data);
   Process* process_of_stream(OutputPump::StreamId id) const;
 
   boost::asio::any_io_executor executor_;
   std::filesystem::path log_dir_;
   OutputPump pump_;  // before slots_: the sinks that feed it go first
+  std::unordered_map<OutputPump::StreamId, std::vector<std::function<bool(const std::string&)>>> followers_;
   std::vector<Slot> slots_;
   std::vector<Process*> ordered_;  // priority order (group priority, priority, name)
   std::unordered_map<const Process*, std::size_t> rank_;  // index in ordered_

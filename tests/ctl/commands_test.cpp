@@ -216,5 +216,38 @@ TEST(CommandsTest, UsageTextListsEveryCommand) {
   EXPECT_NE(short_usage().find("--help"), std::string::npos);
 }
 
+
+// tail [-f] [-n LINES] NAME [stdout|stderr], in any order of options and words.
+TEST(CommandsTest, TailRequests) {
+  expect_request("tail", {"web"}, R"({"id":1,"cmd":"tail","args":{"name":"web","lines":10}})");
+  expect_request("tail", {"-n", "5", "web", "stderr"},
+                 R"({"id":1,"cmd":"tail","args":{"name":"web","lines":5,"stream":"stderr"}})");
+  expect_request("tail", {"web", "-n20", "-f"}, R"({"id":1,"cmd":"tail","args":{"name":"web","lines":20,"follow":true}})");
+  expect_request("tail", {"--lines=3", "g:web"}, R"({"id":1,"cmd":"tail","args":{"name":"g:web","lines":3}})");
+  EXPECT_NE(usage_error("tail", {}).find("requires a process name"), std::string::npos);
+  EXPECT_NE(usage_error("tail", {"-n", "many", "web"}).find("'many' is not a number"), std::string::npos);
+  EXPECT_NE(usage_error("tail", {"-n"}).find("needs a number"), std::string::npos);
+  EXPECT_NE(usage_error("tail", {"web", "sideways"}).find("neither stdout nor stderr"), std::string::npos);
+  EXPECT_NE(usage_error("tail", {"web", "stdout", "x"}).find("one process name"), std::string::npos);
+}
+
+TEST(CommandsTest, MaintailClearLogreopenRequests) {
+  expect_request("maintail", {}, R"({"id":1,"cmd":"maintail","args":{"lines":10}})");
+  expect_request("maintail", {"-f", "-n", "2"}, R"({"id":1,"cmd":"maintail","args":{"lines":2,"follow":true}})");
+  EXPECT_NE(usage_error("maintail", {"web"}).find("no process name"), std::string::npos);
+  expect_request("clear", {"web", "g:*"}, R"({"id":1,"cmd":"clear","args":{"targets":["web","g:*"]}})");
+  EXPECT_NE(usage_error("clear", {}).find("requires a process name"), std::string::npos);
+  expect_request("logreopen", {}, R"({"id":1,"cmd":"logreopen"})");
+}
+
+// tail prints the data as it is; clear says "cleared" per process.
+TEST(CommandsTest, TailAndClearOutput) {
+  auto o = answer("tail", R"({"id":1,"ok":true,"result":{"name":"web","path":"/x","data":"a\nb\n"}})");
+  EXPECT_EQ(o.out, "a\nb\n");
+  EXPECT_EQ(o.exit_code, kExitOk);
+  o = answer("clear", R"({"id":1,"ok":true,"result":{"processes":[{"name":"web","ok":true}]}})");
+  EXPECT_EQ(o.out, "web: cleared\n");
+}
+
 }  // namespace
 }  // namespace konnect::ctl

@@ -22,55 +22,6 @@ namespace {
 
 const std::string kOneProgram = "[program.web]\n" + testchild_command({}) + "startsecs = 0\n";
 
-// A raw protocol client: connect, send bytes, read answer lines with a deadline.
-class RawClient {
- public:
-  explicit RawClient(const std::filesystem::path& socket) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~RawClient() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  bool send(const std::string& bytes) {
-    std::size_t off = 0;
-    while (off < bytes.size()) {
-      const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-  // The next answer line, or "" on timeout/EOF.
-  std::string line(std::chrono::milliseconds deadline = 10s) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    for (;;) {
-      const auto nl = buf_.find('\n');
-      if (nl != std::string::npos) {
-        std::string l = buf_.substr(0, nl);
-        buf_.erase(0, nl + 1);
-        return l;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return "";
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
-      char b[65536];
-      const ssize_t n = ::recv(fd_, b, sizeof b, 0);
-      if (n <= 0) return "";
-      buf_.append(b, static_cast<std::size_t>(n));
-    }
-  }
-  nlohmann::json answer() { return nlohmann::json::parse(line(), nullptr, false); }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buf_;
-};
-
 }  // namespace
 
 // Bad JSON, non-objects, unknown commands, bad args and oversized lines each get an error

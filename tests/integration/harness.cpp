@@ -280,8 +280,8 @@ bool Konnectd::wait_state(const std::string& name, const std::string& state, std
 
 namespace konnect::test {
 
-RunningCtl::RunningCtl(Konnectd& d, const std::vector<std::string>& args)
-    : thread_([this, &d, args] { result_ = d.ctl(args); }) {}
+RunningCtl::RunningCtl(Konnectd& d, const std::vector<std::string>& args, std::chrono::milliseconds deadline)
+    : thread_([this, &d, args, deadline] { result_ = d.ctl(args, deadline); }) {}
 
 RunningCtl::~RunningCtl() {
   if (!joined_) thread_.join();
@@ -291,6 +291,54 @@ CommandResult RunningCtl::wait() {
   thread_.join();
   joined_ = true;
   return result_;
+}
+
+}  // namespace konnect::test
+
+namespace konnect::test {
+
+RawClient::RawClient(const std::filesystem::path& socket) {
+  fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+  connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+RawClient::~RawClient() { ::close(fd_); }
+
+bool RawClient::send(const std::string& bytes) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    off += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string RawClient::line(std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    const auto nl = buf_.find('\n');
+    if (nl != std::string::npos) {
+      std::string l = buf_.substr(0, nl);
+      buf_.erase(0, nl + 1);
+      return l;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return "";
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
+    char b[65536];
+    const ssize_t n = ::recv(fd_, b, sizeof b, 0);
+    if (n <= 0) return "";
+    buf_.append(b, static_cast<std::size_t>(n));
+  }
+}
+
+nlohmann::json RawClient::answer(std::chrono::milliseconds deadline) {
+  return nlohmann::json::parse(line(deadline), nullptr, false);
 }
 
 }  // namespace konnect::test

@@ -4,6 +4,8 @@
 // a deadline. Everything a test started is killed by pid at the end: konnectd itself, and
 // every process that carries this test's KONNECT_TEST_TAG in its environment.
 
+#include <nlohmann/json.hpp>
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -97,7 +99,7 @@ class Konnectd {
 // konnectctl running in the background (for commands that wait), reaped by wait().
 class RunningCtl {
  public:
-  RunningCtl(Konnectd& d, const std::vector<std::string>& args);
+  RunningCtl(Konnectd& d, const std::vector<std::string>& args, std::chrono::milliseconds deadline = 60s);
   ~RunningCtl();
   CommandResult wait();  // ctl() has its own deadline, so this cannot hang past it
 
@@ -105,6 +107,23 @@ class RunningCtl {
   std::thread thread_;
   CommandResult result_;
   bool joined_ = false;
+};
+
+// A raw protocol client: connect, send bytes, read answer lines with a deadline.
+class RawClient {
+ public:
+  explicit RawClient(const std::filesystem::path& socket);
+  ~RawClient();
+  bool connected() const { return connected_; }
+  bool send(const std::string& bytes);
+  // The next answer line, or "" on timeout/EOF.
+  std::string line(std::chrono::milliseconds deadline = 10s);
+  nlohmann::json answer(std::chrono::milliseconds deadline = 10s);
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buf_;
 };
 
 // Pids of every live process whose environment has KONNECT_TEST_TAG=tag.

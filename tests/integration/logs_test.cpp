@@ -205,3 +205,53 @@ TEST(Logs, FullDiskIsReportedAndNothingIsLost) {
   }
   ::umount2(small.path().c_str(), MNT_DETACH);
 }
+
+// tail -f on the wire: the last lines first, then every new chunk as it is written, across
+// rotations, until the client goes.
+TEST(Logs, TailFollowStreamsNewOutputAcrossRotation) {
+  Konnectd d("[program.talk]\n" + testchild_command({"--on-usr1", "ping-ping-ping", "--print", "ready"}) +
+             "startsecs = 0\nstdout_log_maxbytes = 20\n");
+  ASSERT_TRUE(d.start());
+  const auto log = d.log_dir() / "talk.out.log";
+  ASSERT_TRUE(wait_until([&] { return read_file(log) == "ready\n"; }));
+  RawClient c(d.socket());
+  c.send(R"({"id":5,"cmd":"tail","args":{"name":"talk","follow":true}})" "\n");
+  auto a = c.answer();
+  EXPECT_EQ(a["id"], 5);
+  EXPECT_EQ(a["result"]["data"], "ready\n");
+  EXPECT_EQ(a["result"]["more"], true);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(d.ctl({"signal", "USR1", "talk"}).exit_code, 0);
+    a = c.answer();
+    EXPECT_EQ(a["result"]["data"], "ping-ping-ping\n") << a.dump();
+  }
+  EXPECT_TRUE(std::filesystem::exists(log.string() + ".2"));  // it did rotate meanwhile
+}
+
+// konnectctl tail -f prints as output arrives (it runs until killed).
+TEST(Logs, CtlTailFollowPrintsNewOutput) {
+  Konnectd d("[program.talk]\n" + testchild_command({"--on-usr1", "ping", "--print", "ready"}) + "startsecs = 0\n");
+  ASSERT_TRUE(d.start());
+  ASSERT_TRUE(wait_until([&] { return read_file(d.log_dir() / "talk.out.log") == "ready\n"; }));
+  // The client runs for 3 s, then the harness kills it and returns what it printed.
+  RunningCtl follow(d, {"tail", "-f", "talk"}, 3s);
+  ASSERT_TRUE(wait_until([&] { return d.daemon_log().find("A client follows talk") != std::string::npos; }));
+  ASSERT_EQ(d.ctl({"signal", "USR1", "talk"}).exit_code, 0);
+  EXPECT_EQ(follow.wait().out, "ready\nping\n");
+}
+
+// maintail -f streams konnectd's own log.
+TEST(Logs, MaintailFollowStreamsTheDaemonLog) {
+  Konnectd d("[program.talk]\n" + testchild_command({}) + "startsecs = 0\n");
+  ASSERT_TRUE(d.start());
+  RawClient c(d.socket());
+  c.send(R"({"id":1,"cmd":"maintail","args":{"lines":1,"follow":true}})" "\n");
+  EXPECT_EQ(c.answer()["result"]["more"], true);
+  ASSERT_EQ(d.ctl({"stop", "talk"}).exit_code, 0);
+  std::string seen;
+  EXPECT_TRUE(wait_until([&] {
+    auto a = c.answer(1s);
+    if (a.is_object()) seen += a["result"].value("data", "");
+    return seen.find("talk: RUNNING -> STOPPING") != std::string::npos;
+  }, 10s)) << seen;
+}
