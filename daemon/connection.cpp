@@ -11,12 +11,13 @@ Connection::Connection(Socket socket, RequestHandler& handler, std::function<voi
 
 void Connection::start() { do_read(); }
 
-void Connection::stop_after_flush() {
+bool Connection::stop_after_flush() {
   if (write_queue_.empty()) {
     stop();
-    return;
+    return true;
   }
   close_after_flush_ = true;
+  return false;
 }
 
 void Connection::stop() {

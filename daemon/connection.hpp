@@ -30,8 +30,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
   // Closes the socket; pending handlers see operation_aborted.
   void stop();
-  // Closes once every queued answer is written (daemon shutdown).
-  void stop_after_flush();
+  // Closes once every queued answer is written (daemon shutdown). True if closed now.
+  bool stop_after_flush();
 
  private:
   void do_read();

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <chrono>
+#include <vector>
 
 namespace konnect {
 namespace {
@@ -110,12 +111,15 @@ void ControlServer::stop() {
   connections_.clear();
   // Answers already queued (the shutdown request's own) get a moment to go out; a client
   // that does not read them must not keep the daemon alive.
-  for (auto& [ptr, conn] : connections) conn->stop_after_flush();
-  if (!connections.empty()) {
+  std::vector<std::shared_ptr<Connection>> flushing;
+  for (auto& [ptr, conn] : connections) {
+    if (!conn->stop_after_flush()) flushing.push_back(conn);
+  }
+  if (!flushing.empty()) {
     auto timer = std::make_shared<boost::asio::steady_timer>(retry_timer_.get_executor());
     timer->expires_after(std::chrono::seconds(1));
-    timer->async_wait([timer, connections](const boost::system::error_code&) {
-      for (auto& [ptr, conn] : connections) conn->stop();
+    timer->async_wait([timer, flushing](const boost::system::error_code&) {
+      for (auto& conn : flushing) conn->stop();
     });
   }
   if (!path_.empty()) {

@@ -10,7 +10,7 @@ In another terminal, talk to it with:
 
   build/bin/konnectctl -s run/konnectd.sock status
   build/bin/konnectctl -s run/konnectd.sock restart clock
-  tail -f run/logs/clock.out.log
+  build/bin/konnectctl -s run/konnectd.sock tail -f clock
   build/bin/konnectctl -s run/konnectd.sock shutdown
 
 EOT
