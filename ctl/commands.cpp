@@ -184,6 +184,18 @@ Outcome render_pid(const Json& result) {
 
 Outcome render_shutdown(const Json&) { return {"Shut down\n", {}, kExitOk}; }
 
+// supervisorctl's reread lines: added, then changed, then removed.
+Outcome render_reread(const Json& result) {
+  Outcome o;
+  for (const auto& [key, word] : {std::pair{"added", "available"}, {"changed", "changed"}, {"removed", "disappeared"}}) {
+    for (const Json& name : json_array(result, key)) {
+      if (name.is_string()) o.out += name.get<std::string>() + ": " + word + "\n";
+    }
+  }
+  if (o.out.empty()) o.out = "No config updates to processes\n";
+  return o;
+}
+
 Outcome render_data(const Json& result) { return {std::string(json_string(result, "data")), {}, kExitOk}; }
 Outcome render_clear(const Json& result) { return render_action(result, {"cleared"}); }
 Outcome render_message(const Json& result) { return {std::string(json_string(result, "message")) + '\n', {}, kExitOk}; }
@@ -226,6 +238,11 @@ const std::array kCommands{
             .summary = "print the daemon's pid, or each process's pid (0 when not running)",
             .build_args = build_optional_targets,
             .render = render_pid},
+    Command{.name = "reread",
+            .synopsis = "reread",
+            .summary = "read the config again and say what changed (changes nothing)",
+            .build_args = build_no_args,
+            .render = render_reread},
     Command{.name = "tail",
             .synopsis = "tail [-f] [-n LINES] NAME [stdout|stderr]",
             .summary = "print the last LINES (10) lines of a process's log; -f: and follow it",

@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include "common/config_loader.hpp"
 #include "daemon/daemon_log.hpp"
 #include "daemon/spawner.hpp"
 #include "version.hpp"
@@ -25,6 +26,7 @@ Daemon::Daemon(Config config)
               [this] { on_reaped(); }),
       handler_(supervisor_, {[this] { begin_shutdown("shutdown requested by konnectctl"); },
                              [this](auto done) { reopen_logs(std::move(done)); }, config_.daemon.log_file,
+                             [this] { return load_config(config_.file); }, &config_,
                              [this](auto on_line) { follow_daemon_log(std::move(on_line)); }}),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);

@@ -1,5 +1,6 @@
 #include "daemon/request_handler.hpp"
 
+#include "common/config_diff.hpp"
 #include "common/signal_names.hpp"
 #include "daemon/supervisor.hpp"
 #include "version.hpp"
@@ -129,6 +130,13 @@ void RequestHandler::dispatch(const Request& request, Reply reply) {
       reply(encode_error(id, make_error(ErrorCode::Io, text)));
     });
     return;
+  }
+  if (cmd == "reread") {
+    // Reads and parses only; nothing changes (reload applies the diff).
+    auto next = hooks_.read_config();
+    if (!next) return fail(next.error());
+    const ConfigDiff diff = diff_configs(*hooks_.running_config, *next);
+    return answer({{"added", diff.added}, {"changed", diff.changed}, {"removed", diff.removed}});
   }
   if (cmd == "tail") return do_tail(request, std::move(reply));
   if (cmd == "clear") return do_clear(request, std::move(reply));

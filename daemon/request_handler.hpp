@@ -2,6 +2,7 @@
 // Dispatches one decoded request to the Supervisor and produces exactly one answer line
 // (docs/protocol.md). Owns nothing; a Connection only moves bytes and hands lines here.
 
+#include "common/config.hpp"
 #include "common/protocol.hpp"
 
 #include <filesystem>
@@ -38,6 +39,9 @@ class RequestHandler {
     std::function<void()> request_shutdown;
     std::function<void(std::function<void(const std::vector<Error>&)>)> reopen_logs;
     std::filesystem::path daemon_log_file;  // "-": stderr, nothing to tail
+    // reread: the config as it is on disk now, and the one running.
+    std::function<Result<Config>()> read_config;
+    const Config* running_config = nullptr;
     // maintail -f: on_line gets every daemon log line until it returns false.
     std::function<void(std::function<bool(const std::string&)> on_line)> follow_daemon_log;
   };

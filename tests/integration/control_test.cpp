@@ -181,3 +181,28 @@ TEST(Control, ClientThatNeverReadsIsThrottled) {
   };
   EXPECT_LT(rss(), 64 * 1024) << "kB";  // 2000 queued answers of ~10 KB would be ~20 MB more
 }
+
+// reread prints what a reload would change and changes nothing; a broken file is reported
+// with file and line.
+TEST(Control, RereadReportsChangesAndChangesNothing) {
+  Konnectd d("[program.web]\n" + testchild_command({}) + "startsecs = 0\n\n[program.old]\n" +
+             testchild_command({}) + "startsecs = 0\n");
+  ASSERT_TRUE(d.start());
+  auto r = d.ctl({"reread"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "No config updates to processes\n");
+  const pid_t web = d.pid_of("web");
+  std::string text = read_file(d.config_file());
+  text.replace(text.find("[program.old]"), 13, "[program.new]");
+  text += "\n[program.web2]\n" + testchild_command({"--print", "x"});
+  std::ofstream(d.config_file()) << text;
+  r = d.ctl({"reread"});
+  EXPECT_EQ(r.out, "new: available\nweb2: available\nold: disappeared\n") << r.err;
+  EXPECT_EQ(d.pid_of("web"), web);
+  EXPECT_EQ(d.state_of("old"), "RUNNING");
+  std::ofstream(d.config_file(), std::ios::app) << "\n[program.bad]\ncommand = 5\n";
+  r = d.ctl({"reread"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(d.config_file().string() + ":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("program.bad.command"), std::string::npos) << r.err;
+}
