@@ -115,6 +115,13 @@ Result<void> Process::signal(int signo) {
 
 // --- events -------------------------------------------------------------------------------
 
+void Process::on_spawn_failure(std::uint64_t spawn_id, std::string reason) {
+  if (spawn_id != spawn_id_) return;
+  exec_error_ = std::move(reason);
+  // The exit may have come first: then the generic reason is already shown; be precise.
+  if (state_ == State::Backoff || state_ == State::Fatal) spawnerr_ = exec_error_;
+}
+
 void Process::on_exit(int wait_status) {
   assert(pid_ != 0);
   const pid_t old_pid = pid_;
@@ -131,7 +138,7 @@ void Process::on_exit(int wait_status) {
   switch (state_) {
     case State::Starting:
       cancel_timer();
-      enter_backoff(kExitedTooQuickly);
+      enter_backoff(exec_error_.empty() ? kExitedTooQuickly : exec_error_);
       return;
     case State::Running:
       enter_exited(exit_expected(wait_status));
@@ -189,6 +196,7 @@ void Process::enter_starting() {
   }
   pid_ = *pid;
   spawnerr_.clear();
+  exec_error_.clear();
   start_time_ = unix_now();
   started_at_ = std::chrono::steady_clock::now();
   set_state(State::Starting);

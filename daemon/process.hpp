@@ -76,6 +76,9 @@ class Process {
   // The current BACKOFF delay, zero in other states.
   Duration backoff_delay() const { return state_ == State::Backoff ? delay_ : Duration{0}; }
   ProcessInfo info() const;
+  // Why the child of spawn `spawn_id` could not exec (from the spawner's report pipe); it
+  // replaces "Exited too quickly" as the spawn error. Ignored for an older spawn.
+  void on_spawn_failure(std::uint64_t spawn_id, std::string reason);
   // A log write failure of this process's output (empty when writing works).
   void set_log_error(std::string error) { log_error_ = std::move(error); }
 
@@ -117,6 +120,7 @@ class Process {
   std::int64_t stop_time_ = 0;
   int exitstatus_ = 0;
   std::string spawnerr_;
+  std::string exec_error_;  // from the report pipe of the current spawn
   std::string log_error_;
 };
 

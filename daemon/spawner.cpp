@@ -57,16 +57,23 @@ Result<std::string> resolve_command(const std::string& argv0, const std::string&
   return make_error(ErrorCode::SpawnError, "can't find command '" + argv0 + "'");
 }
 
-// Async-signal-safe message to the child's stderr: "konnectd: WHAT PATH: ERRNO-TEXT\n".
+// In the child: the write end of the spawn report pipe (see Spawned).
+int g_report_fd = -1;
+
+// Async-signal-safe message to the child's stderr, "konnectd: WHAT PATH: ERRNO-TEXT\n", and
+// "WHAT PATH: ERRNO-TEXT" to the report pipe (the spawn error shown in status).
 void child_fail(const char* what, const char* path) {
   const int err = errno;
   const char* text = strerrordesc_np(err);
   if (text == nullptr) text = "unknown error";
-  const char* parts[] = {"konnectd: ", what, path ? " " : "", path ? path : "", ": ", text, "\n"};
+  const char* parts[] = {what, path ? " " : "", path ? path : "", ": ", text};
+  ssize_t ignored = ::write(STDERR_FILENO, "konnectd: ", 10);
   for (const char* p : parts) {
-    ssize_t ignored = ::write(STDERR_FILENO, p, std::strlen(p));
-    (void)ignored;
+    ignored = ::write(STDERR_FILENO, p, std::strlen(p));
+    if (g_report_fd >= 0) ignored = ::write(g_report_fd, p, std::strlen(p));
   }
+  ignored = ::write(STDERR_FILENO, "\n", 1);
+  (void)ignored;
   ::_exit(127);
 }
 
@@ -156,7 +163,7 @@ void raise_fd_limit() {
   g_nofile_raised = ::setrlimit(RLIMIT_NOFILE, &lim) == 0;
 }
 
-Result<pid_t> spawn_child(const SpawnSpec& spec) {
+Result<Spawned> spawn_child(const SpawnSpec& spec) {
   // Everything the child needs is built here: after fork() only async-signal-safe calls.
   std::vector<char*> argv;
   argv.reserve(spec.argv.size() + 1);
@@ -171,6 +178,10 @@ Result<pid_t> spawn_child(const SpawnSpec& spec) {
   // Every signal stays blocked from before fork() until the child has reset its handlers:
   // a signal for the new child that arrived earlier would run konnectd's handler in the
   // child, which writes to Asio's self-pipe, shared with konnectd (a phantom signal).
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) < 0) {
+    return make_error(ErrorCode::SpawnError, std::string("cannot create a pipe: ") + std::strerror(errno));
+  }
   sigset_t all, saved;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &saved);
@@ -178,11 +189,17 @@ Result<pid_t> spawn_child(const SpawnSpec& spec) {
   if (pid != 0) {
     const int err = errno;
     ::sigprocmask(SIG_SETMASK, &saved, nullptr);
-    if (pid < 0) return make_error(ErrorCode::SpawnError, std::string("fork failed: ") + std::strerror(err));
-    return pid;
+    ::close(report[1]);
+    if (pid < 0) {
+      ::close(report[0]);
+      return make_error(ErrorCode::SpawnError, std::string("fork failed: ") + std::strerror(err));
+    }
+    ::fcntl(report[0], F_SETFL, O_NONBLOCK);
+    return Spawned{pid, report[0]};
   }
 
   // --- child ---
+  g_report_fd = report[1];
   // NOTES.md: the blocked mask and ignored signals survive exec; hand the program a clean slate.
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
@@ -214,12 +231,17 @@ Result<pid_t> spawn_child(const SpawnSpec& spec) {
     if (::setuid(spec.uid) < 0) child_fail("setuid failed", nullptr);
   }
   // NOTES.md: not every library opens fds with O_CLOEXEC.
-  if (::syscall(SYS_close_range, 3U, ~0U, 0U) < 0) {
-    for (int fd = 3; fd < 65536; ++fd) ::close(fd);
+  // The report pipe stays until exec closes it (O_CLOEXEC): EOF tells the parent exec worked.
+  const unsigned keep = static_cast<unsigned>(g_report_fd);
+  if ((keep > 3 && ::syscall(SYS_close_range, 3U, keep - 1, 0U) < 0) ||
+      ::syscall(SYS_close_range, keep + 1, ~0U, 0U) < 0) {
+    for (int fd = 3; fd < 65536; ++fd) {
+      if (fd != g_report_fd) ::close(fd);
+    }
   }
   ::execve(spec.path.c_str(), argv.data(), envp.data());
   child_fail("couldn't exec", spec.path.c_str());
-  return pid;  // not reached
+  return Spawned{};  // not reached
 }
 
 }  // namespace konnect

@@ -48,8 +48,14 @@ Result<SpawnSpec> plan_spawn(const ProgramConfig& config, const SpawnIdentity& w
                              char** daemon_environ);
 
 // Forks and execs. Only fork() itself can fail here; a failure in the child (exec, chdir,
-// setuid) is written to the child's stderr and the child exits 127.
-Result<pid_t> spawn_child(const SpawnSpec& spec);
+// setuid) is written to the child's stderr and to report_fd, and the child exits 127.
+struct Spawned {
+  pid_t pid = 0;
+  // Read end of a close-on-exec pipe (non-blocking): EOF once the exec succeeded, or the
+  // failure ("couldn't exec /x: Exec format error") before EOF. The caller owns it.
+  int report_fd = -1;
+};
+Result<Spawned> spawn_child(const SpawnSpec& spec);
 
 // konnectd raises its own open-file limit (it holds fds for many programs); children get
 // back the soft limit konnectd started with, as systemd gives services 1024 by default.

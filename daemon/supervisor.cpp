@@ -2,10 +2,12 @@
 
 #include "daemon/spawner.hpp"
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -210,13 +212,41 @@ Result<pid_t> Supervisor::spawn(Process& process) {
   if (!spec) return spec.error();
   spec->stdout_fd = slot->output->stdout_fd();
   spec->stderr_fd = slot->output->stderr_fd();
-  auto pid = spawn_child(*spec);
-  if (!pid) return pid.error();
+  auto spawned = spawn_child(*spec);
+  if (!spawned) return spawned.error();
+  const pid_t pid = spawned->pid;
+  watch_spawn_report(process, who.spawn_id, spawned->report_fd);
   by_spawn_id_.erase(process.spawn_id());
   process.set_spawn_id(who.spawn_id);
-  by_pid_[*pid] = &process;
+  by_pid_[pid] = &process;
   by_spawn_id_[who.spawn_id] = &process;
-  return *pid;
+  return pid;
+}
+
+void Supervisor::watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd) {
+  // EOF (exec worked) or the child's failure text, read without blocking the loop.
+  struct Report {
+    Report(boost::asio::any_io_executor ex, int fd) : pipe(std::move(ex), fd) {}
+    boost::asio::posix::stream_descriptor pipe;
+    std::array<char, 512> buf{};
+    std::string text;
+  };
+  auto report = std::make_shared<Report>(executor_, fd);
+  auto read = std::make_shared<std::function<void()>>();
+  *read = [report, read, &process, spawn_id] {
+    report->pipe.async_read_some(
+        boost::asio::buffer(report->buf),
+        [report, read, &process, spawn_id](const boost::system::error_code& ec, std::size_t n) {
+          report->text.append(report->buf.data(), n);
+          if (!ec && report->text.size() < 4096) {
+            (*read)();
+            return;
+          }
+          if (!report->text.empty()) process.on_spawn_failure(spawn_id, report->text);
+          *read = nullptr;  // break the cycle
+        });
+  };
+  (*read)();
 }
 
 int Supervisor::send_signal(pid_t pid, int signo) {

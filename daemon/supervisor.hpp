@@ -75,6 +75,7 @@ class Supervisor final : public ProcessHost {
   };
 
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
+  void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
   void schedule_check();
   void check_operations();
   void check_ready();

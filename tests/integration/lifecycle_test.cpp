@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
 
 using namespace konnect::test;
 
@@ -283,4 +284,21 @@ TEST(Lifecycle, SigtermDuringRestartShutsDown) {
   auto r = restart.wait();
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("shutting down"), std::string::npos) << r.out;
+}
+
+// A command that passes the parent's checks but cannot be executed (no #! line, not ELF):
+// the exec error itself is the spawn error in status, not "Exited too quickly".
+TEST(Lifecycle, ExecFailureIsTheSpawnError) {
+  TempDir t;
+  const auto bogus = t.path() / "bogus";
+  std::ofstream(bogus) << std::string("\x01\x02\x03 not a program\n");
+  std::filesystem::permissions(bogus, std::filesystem::perms(0755));
+  Konnectd d("[program.bogus]\ncommand = [" + toml_str(bogus.string()) + "]\nstartretries = 0\n");
+  ASSERT_TRUE(d.start());
+  std::string out;
+  EXPECT_TRUE(wait_until([&] {
+    out = d.ctl({"status", "bogus"}).out;
+    return out.find("couldn't exec " + bogus.string() + ": Exec format error") != std::string::npos;
+  })) << out;
+  EXPECT_NE(out.find("FATAL"), std::string::npos) << out;
 }
