@@ -31,8 +31,6 @@ class ControlServer {
   // Closes every connection and the acceptor, and removes the socket file.
   void stop();
 
-  std::size_t connection_count() const { return connections_.size(); }
-
   // Clients beyond this wait in the listen backlog until one leaves.
   static constexpr std::size_t kMaxConnections = 256;
 

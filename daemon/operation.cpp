@@ -18,10 +18,6 @@ Operation::Operation(Kind kind, std::vector<Process*> processes, Completion done
   }
 }
 
-bool Operation::involves(const Process* process) const {
-  return std::find(processes_.begin(), processes_.end(), process) != processes_.end();
-}
-
 bool Operation::begin() {
   if (kind_ == Kind::Start) {
     begin_start();

@@ -36,8 +36,6 @@ class Operation {
   // Looks at the states again; advances or completes. Returns true once complete.
   bool check();
 
-  bool involves(const Process* process) const;
-
   // Completes now: every process not yet done fails with this error (daemon shutdown).
   void abort(const Error& error);
 

@@ -69,6 +69,7 @@ void Supervisor::add_program(const ProgramConfig& program, const std::string& gr
     Slot slot;
     slot.process = std::make_unique<Process>(executor_, *this, shared, group, name, group_priority);
     slot.output = std::make_unique<OutputSink>(pump_, shared, name, log_dir_);
+    outputs_[slot.process.get()] = slot.output.get();
     slots_.push_back(std::move(slot));
   }
 }
@@ -139,19 +140,17 @@ void Supervisor::shutdown(std::function<void()> done) {
 void Supervisor::reopen_logs(std::function<void(std::vector<Error>)> done) { pump_.reopen_all(std::move(done)); }
 
 Result<OutputPump::StreamId> Supervisor::log_stream(const Process& process, bool stderr_stream) const {
-  const Slot* slot = slot_of(process);
-  const auto id = stderr_stream ? slot->output->stderr_stream() : slot->output->stdout_stream();
+  const OutputSink& output = output_of(process);
+  const auto id = stderr_stream ? output.stderr_stream() : output.stdout_stream();
   if (id) return *id;
-  const bool discarded = (stderr_stream ? slot->output->stderr_path() : slot->output->stdout_path()).empty();
+  const bool discarded = (stderr_stream ? output.stderr_path() : output.stdout_path()).empty();
   return make_error(ErrorCode::Failed, process.namespec() + " has no " + (stderr_stream ? "stderr" : "stdout") +
                                            " log" + (discarded ? " (it is discarded)" : " yet (never started)"));
 }
 
 Process* Supervisor::process_of_stream(OutputPump::StreamId id) const {
-  for (const auto& slot : slots_) {
-    if (slot.output->stdout_stream() == id || slot.output->stderr_stream() == id) return slot.process.get();
-  }
-  return nullptr;
+  auto it = by_stream_.find(id);
+  return it == by_stream_.end() ? nullptr : it->second;
 }
 
 void Supervisor::on_log_error(OutputPump::StreamId id, const Error& error) {
@@ -190,28 +189,19 @@ void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std:
 
 // --- ProcessHost --------------------------------------------------------------------------
 
-Supervisor::Slot* Supervisor::slot_of(const Process& process) {
-  for (auto& slot : slots_) {
-    if (slot.process.get() == &process) return &slot;
-  }
-  return nullptr;
-}
-
-const Supervisor::Slot* Supervisor::slot_of(const Process& process) const {
-  for (const auto& slot : slots_) {
-    if (slot.process.get() == &process) return &slot;
-  }
-  return nullptr;
-}
+OutputSink& Supervisor::output_of(const Process& process) const { return *outputs_.at(&process); }
 
 Result<pid_t> Supervisor::spawn(Process& process) {
-  Slot* slot = slot_of(process);
-  if (auto r = slot->output->open(); !r) return r.error();
+  OutputSink& output = output_of(process);
+  if (auto r = output.open(); !r) return r.error();
+  for (const auto id : {output.stdout_stream(), output.stderr_stream()}) {
+    if (id) by_stream_[*id] = &process;
+  }
   const SpawnIdentity who{process.group(), process.name(), next_spawn_id_++};
   auto spec = plan_spawn(process.config(), who, environ);
   if (!spec) return spec.error();
-  spec->stdout_fd = slot->output->stdout_fd();
-  spec->stderr_fd = slot->output->stderr_fd();
+  spec->stdout_fd = output.stdout_fd();
+  spec->stderr_fd = output.stderr_fd();
   auto spawned = spawn_child(*spec);
   if (!spawned) return spawned.error();
   const pid_t pid = spawned->pid;
@@ -265,12 +255,7 @@ int Supervisor::send_signal(pid_t pid, int signo) {
   return 0;
 }
 
-void Supervisor::on_state_change(Process& process, State from) {
-  if (is_down(process.state()) || process.state() == State::Backoff) {
-    by_spawn_id_.erase(process.spawn_id());
-  }
-  schedule_check();
-}
+void Supervisor::on_state_change(Process&, State) { schedule_check(); }
 
 void Supervisor::on_child_exit(pid_t pid, int wait_status) {
   auto it = by_pid_.find(pid);

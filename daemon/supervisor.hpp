@@ -79,8 +79,7 @@ class Supervisor final : public ProcessHost {
   void schedule_check();
   void check_operations();
   void check_ready();
-  Slot* slot_of(const Process& process);
-  const Slot* slot_of(const Process& process) const;
+  OutputSink& output_of(const Process& process) const;
 
   void on_log_error(OutputPump::StreamId id, const Error& error);
   void on_log_recovered(OutputPump::StreamId id);
@@ -97,6 +96,8 @@ class Supervisor final : public ProcessHost {
   std::unordered_map<std::string, std::vector<Process*>> by_name_;   // group, program, process names
   std::unordered_map<std::string, std::vector<Process*>> by_group_;
   std::unordered_map<pid_t, Process*> by_pid_;
+  std::unordered_map<const Process*, OutputSink*> outputs_;
+  std::unordered_map<OutputPump::StreamId, Process*> by_stream_;
   std::unordered_map<std::uint64_t, Process*> by_spawn_id_;
   std::uint64_t next_spawn_id_ = 1;
   std::vector<std::unique_ptr<Operation>> operations_;
