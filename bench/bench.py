@@ -348,6 +348,42 @@ def m_log_throughput(kind, size, digest):
         shutil.rmtree(d, ignore_errors=True)
 
 
+FLOOR_SCRIPT = r"""
+import os, resource, subprocess, sys
+data, base, maxbytes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cat = subprocess.Popen(["/bin/cat", data], stdout=subprocess.PIPE)
+fd = cat.stdout.fileno()
+out, size, n = os.open(base, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 0, 0
+while True:
+    if size == maxbytes:
+        os.close(out)
+        n += 1
+        os.rename(base, "%s.%d" % (base, n))
+        out, size = os.open(base, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 0
+    k = os.splice(fd, out, min(1 << 20, maxbytes - size))
+    if k == 0:
+        break
+    size += k
+cat.wait()
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(ru.ru_utime + ru.ru_stime)
+"""
+
+
+def m_log_floor(size):
+    """The kernel's part of any logger: one blocking process splicing the same pipe into the
+    same 50 MB files, with no event loop. Its CPU is what the copy into the page cache costs
+    on this machine today, measured in the same run."""
+    d = tempfile.mkdtemp(prefix="konnect-bench-")
+    try:
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, DATA, os.path.join(d, "big.log"), str(LOG_MAX)],
+                             stdout=subprocess.PIPE, check=True, text=True).stdout
+        return time.perf_counter() - t0, float(out.strip())
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def log_table(kinds, runs, size):
     size, digest = make_data(size)
     gb = size / float(1 << 30)
@@ -364,6 +400,11 @@ def log_table(kinds, runs, size):
                                                        "yes" if all(v[2] for v in vals) else "NO",
                                                        max(v[3] for v in vals) / 1e6))
         sys.stdout.flush()
+    floor = [m_log_floor(size) for _ in range(runs)]
+    el = statistics.median(v[0] for v in floor)
+    cpu = statistics.median(v[1] for v in floor)
+    results["floor"] = (size / el / 1e6, cpu / gb)
+    print("| floor: one blocking splice loop, no supervisor | %.0f | %.2f | — | — |" % (size / el / 1e6, cpu / gb))
     if "konnect" in results:
         for name, (mbs, cpu) in results.items():
             if name != "konnect":
