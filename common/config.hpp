@@ -69,6 +69,15 @@ struct ProgramConfig {
   bool operator==(const ProgramConfig& o) const;
 };
 
+// True when going from `running` to `next` needs a new process: command, directory, user,
+// group, umask, environment, numprocs or where the output goes changed. The other settings
+// (autorestart, startretries, stopsignal, rotation sizes...) apply in place.
+bool needs_restart(const ProgramConfig& running, const ProgramConfig& next);
+
+// The names of a program's process instances: NAME, or NAME_00, NAME_01... with numprocs > 1
+// (numbered from numprocs_start).
+std::vector<std::string> process_names(const ProgramConfig& program);
+
 struct GroupConfig {
   std::string name;
   std::vector<std::string> programs;

@@ -5,10 +5,14 @@
 #include <utility>
 
 namespace konnect {
-namespace {
 
-// program name -> (group name, group priority); a program in no [group] is its own.
-std::map<std::string, std::pair<std::string, int>> group_of(const Config& config) {
+bool auto_logs_moved(const Config& running, const Config& next, const ProgramConfig& program) {
+  if (running.daemon.log_dir == next.daemon.log_dir) return false;
+  const bool stderr_auto = !program.redirect_stderr && program.stderr_log.kind == LogTarget::Kind::Auto;
+  return program.stdout_log.kind == LogTarget::Kind::Auto || stderr_auto;
+}
+
+std::map<std::string, std::pair<std::string, int>> program_groups(const Config& config) {
   std::map<std::string, std::pair<std::string, int>> out;
   for (const auto& p : config.programs) out[p.name] = {p.name, p.priority};
   for (const auto& g : config.groups) {
@@ -17,17 +21,16 @@ std::map<std::string, std::pair<std::string, int>> group_of(const Config& config
   return out;
 }
 
-}  // namespace
-
 ConfigDiff diff_configs(const Config& running, const Config& next) {
   ConfigDiff diff;
-  const auto old_groups = group_of(running);
-  const auto new_groups = group_of(next);
+  const auto old_groups = program_groups(running);
+  const auto new_groups = program_groups(next);
   for (const auto& p : next.programs) {
     const ProgramConfig* old = running.find_program(p.name);
     if (old == nullptr) {
       diff.added.push_back(p.name);
-    } else if (!(*old == p) || old_groups.at(p.name) != new_groups.at(p.name)) {
+    } else if (!(*old == p) || old_groups.at(p.name) != new_groups.at(p.name) ||
+               auto_logs_moved(running, next, p)) {
       diff.changed.push_back(p.name);
     }
   }

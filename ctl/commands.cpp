@@ -72,6 +72,23 @@ Result<Json> build_no_args(const Command& self, const std::vector<std::string>& 
   return args_value(Json::object());
 }
 
+// reload / update [--dry-run] [NAME...]: names limit it to those programs or groups.
+Result<Json> build_reload(const Command& self, const std::vector<std::string>& args) {
+  Json out = Json::object();
+  std::vector<std::string> names;
+  for (const std::string& arg : args) {
+    if (arg == "--dry-run") {
+      out["dry_run"] = true;
+    } else if (is_option(arg)) {
+      return args_error(usage_error("konnectctl: " + std::string(self.name) + ": unknown option '" + arg + "'"));
+    } else {
+      names.push_back(arg);
+    }
+  }
+  if (!names.empty()) out["targets"] = targets_json(names);
+  return args_value(std::move(out));
+}
+
 // -n LINES / -nLINES / --lines=LINES, and -f; returns the other words. A bad number is a
 // usage error.
 struct TailOptions {
@@ -196,6 +213,80 @@ Outcome render_reread(const Json& result) {
   return o;
 }
 
+// One line per program of result[key].
+void append_names(std::string& out, const Json& result, const char* key, std::initializer_list<std::string_view> verbs) {
+  for (const Json& name : json_array(result, key)) {
+    if (!name.is_string()) continue;
+    for (std::string_view verb : verbs) out += name.get<std::string>() + ": " + std::string(verb) + "\n";
+  }
+}
+
+// The start results of what a reload made: only the failures print (the added or updated
+// line already says it).
+void append_failures(Outcome& o, const Json& result) {
+  for (const Json& p : json_array(result, "processes")) {
+    if (json_bool(p, "ok")) continue;
+    const Json& error = p.is_object() && p.contains("error") ? p["error"] : Json();
+    o.out += format_process_error(json_string(p, "name"), error) + "\n";
+    o.exit_code = kExitFailed;
+  }
+}
+
+void append_warnings(Outcome& o, const Json& result) {
+  for (const Json& w : json_array(result, "warnings")) {
+    if (w.is_string()) o.err += "konnectctl: warning: " + w.get<std::string>() + "\n";
+  }
+}
+
+// supervisorctl update's lines, in its order: removed, changed, added.
+Outcome render_reload(const Json& result) {
+  Outcome o;
+  if (json_bool(result, "dry_run")) {
+    append_names(o.out, result, "removed", {"would be stopped and removed"});
+    append_names(o.out, result, "restarted", {"would be restarted with its new settings"});
+    append_names(o.out, result, "updated", {"would get its new settings in place, no restart"});
+    append_names(o.out, result, "added", {"would be added"});
+  } else {
+    append_names(o.out, result, "removed", {"stopped", "removed process group"});
+    append_names(o.out, result, "restarted", {"stopped", "updated process group"});
+    append_names(o.out, result, "updated", {"updated in place"});
+    append_names(o.out, result, "added", {"added process group"});
+  }
+  if (o.out.empty()) o.out = "No config updates to processes\n";
+  append_failures(o, result);
+  append_warnings(o, result);
+  return o;
+}
+
+Outcome render_add(const Json& result) {
+  Outcome o;
+  append_names(o.out, result, "added", {"added process group"});
+  append_failures(o, result);
+  return o;
+}
+
+Outcome render_remove(const Json& result) {
+  Outcome o;
+  append_names(o.out, result, "removed", {"removed process group"});
+  return o;
+}
+
+// supervisorctl avail: '%-32s %-9s %-9s %s' with "GROUP_PRIORITY:PRIORITY".
+Outcome render_avail(const Json& result) {
+  Outcome o;
+  auto pad = [](std::string s, std::size_t width) {
+    if (s.size() < width) s.append(width - s.size(), ' ');
+    return s;
+  };
+  for (const Json& p : json_array(result, "processes")) {
+    o.out += pad(std::string(json_string(p, "name")), 32) + " " + pad(json_bool(p, "in_use") ? "in use" : "avail", 9) +
+             " " + pad(json_bool(p, "autostart") ? "auto" : "manual", 9) + " " +
+             std::to_string(json_integer(p, "group_priority")) + ":" + std::to_string(json_integer(p, "priority")) +
+             "\n";
+  }
+  return o;
+}
+
 Outcome render_data(const Json& result) { return {std::string(json_string(result, "data")), {}, kExitOk}; }
 Outcome render_clear(const Json& result) { return render_action(result, {"cleared"}); }
 Outcome render_message(const Json& result) { return {std::string(json_string(result, "message")) + '\n', {}, kExitOk}; }
@@ -243,6 +334,31 @@ const std::array kCommands{
             .summary = "read the config again and say what changed (changes nothing)",
             .build_args = build_no_args,
             .render = render_reread},
+    Command{.name = "reload",
+            .synopsis = "reload [--dry-run] [NAME...]",
+            .summary = "apply the config: add, remove, restart what changed; the rest keeps running",
+            .build_args = build_reload,
+            .render = render_reload},
+    Command{.name = "update",
+            .synopsis = "update [--dry-run] [NAME...]",
+            .summary = "the same as reload",
+            .build_args = build_reload,
+            .render = render_reload},
+    Command{.name = "avail",
+            .synopsis = "avail",
+            .summary = "list every process of the config file, in use or available",
+            .build_args = build_no_args,
+            .render = render_avail},
+    Command{.name = "add",
+            .synopsis = "add NAME...",
+            .summary = "add programs or groups of the config file that do not run yet",
+            .build_args = build_required_targets,
+            .render = render_add},
+    Command{.name = "remove",
+            .synopsis = "remove NAME...",
+            .summary = "stop and drop programs or groups from the running set",
+            .build_args = build_required_targets,
+            .render = render_remove},
     Command{.name = "tail",
             .synopsis = "tail [-f] [-n LINES] NAME [stdout|stderr]",
             .summary = "print the last LINES (10) lines of a process's log; -f: and follow it",

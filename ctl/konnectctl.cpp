@@ -52,7 +52,13 @@ Outcome run_command(const Command& command, const Request& request, const std::f
       continue;
     }
     auto piece = parse_response(*next);
-    if (!piece || !piece->ok || !piece->result.is_object()) break;
+    if (piece && !piece->ok) {
+      // The daemon ended the stream (the program was removed by a reload).
+      outcome.err = format_daemon_error(piece->error) + '\n';
+      outcome.exit_code = kExitFailed;
+      break;
+    }
+    if (!piece || !piece->result.is_object()) break;
     if (auto it = piece->result.find("skipped"); it != piece->result.end()) {
       emit("\n[konnectctl: " + it->dump() + " chunk(s) skipped: output came faster than it was read]\n");
       continue;

@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include "common/config_loader.hpp"
+#include "common/reload_plan.hpp"
 #include "daemon/daemon_log.hpp"
 #include "daemon/spawner.hpp"
 #include "version.hpp"
@@ -26,7 +27,9 @@ Daemon::Daemon(Config config)
               [this] { on_reaped(); }),
       handler_(supervisor_, {[this] { begin_shutdown("shutdown requested by konnectctl"); },
                              [this](auto done) { reopen_logs(std::move(done)); }, config_.daemon.log_file,
-                             [this] { return load_config(config_.file); }, &config_,
+                             {[this] { return load_config(config_.file); },
+                              [this]() -> const Config& { return config_; },
+                              [this](ReloadPlan plan, auto done) { apply_plan(std::move(plan), std::move(done)); }},
                              [this](auto on_line) { follow_daemon_log(std::move(on_line)); }}),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);
@@ -99,8 +102,7 @@ void Daemon::on_signal(int signo) {
       reopen_logs([](const std::vector<Error>&) {});
       return;
     case SIGHUP:
-      // FIXME: reload (reread + apply the diff) arrives with the reload issue.
-      spdlog::warn("SIGHUP received: reload is not implemented yet; ignoring");
+      reload_on_sighup();
       return;
     default:
       return;
@@ -115,6 +117,41 @@ void Daemon::begin_shutdown(const char* why) {
   spdlog::info("{}: shutting down", why);
   notifier_.notify("STOPPING=1");
   supervisor_.shutdown([this] { all_stopped(); });
+}
+
+void Daemon::apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done) {
+  if (supervisor_.is_shutting_down()) return done(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
+  if (supervisor_.is_reloading()) {
+    return done(make_error(ErrorCode::Failed, "a reload is in progress; try again when it is done"));
+  }
+  for (const auto& warning : plan.warnings) spdlog::warn("Reload: {}", warning);
+  if (plan.result.daemon.log_level != config_.daemon.log_level) {
+    spdlog::info("Reload: log_level {} -> {}", config_.daemon.log_level, plan.result.daemon.log_level);
+    spdlog::set_level(spdlog::level::from_str(plan.result.daemon.log_level));
+  }
+  config_ = plan.result;  // what runs from now on: reread compares against it
+  notifier_.notify("RELOADING=1");
+  supervisor_.apply(std::move(plan), [this, done = std::move(done)](Result<Json> result) {
+    notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
+    done(std::move(result));
+  });
+}
+
+void Daemon::reload_on_sighup() {
+  auto next = load_config(config_.file);
+  if (!next) {
+    spdlog::error("SIGHUP received: the config is not applied, nothing changes: {}", next.error().to_string());
+    return;
+  }
+  auto plan = plan_reload(config_, *next, {});
+  if (!plan) {
+    spdlog::error("SIGHUP received: {}", plan.error().message);
+    return;
+  }
+  spdlog::info("SIGHUP received: reloading the config");
+  apply_plan(std::move(*plan), [](Result<Json> result) {
+    if (!result) spdlog::error("Failed to reload after SIGHUP: {}", result.error().message);
+  });
 }
 
 void Daemon::on_reaped() {

@@ -35,6 +35,9 @@ class Daemon {
   void follow_daemon_log(std::function<bool(const std::string&)> on_line);
   void on_daemon_log_line(const std::string& line);
   void on_reaped();
+  // reload, update, add, remove, SIGHUP: the plan's config becomes the running one.
+  void apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done);
+  void reload_on_sighup();
   void all_stopped();
   void finish_shutdown();
   void write_pid_file();

@@ -41,6 +41,12 @@ class LogFile {
   // past what was written, so after an error the caller still holds the rest.
   Result<void> write(std::string_view& data);
 
+  // New rotation settings (reload in place); the next write obeys them.
+  void set_limits(std::uint64_t maxbytes, int backups) {
+    maxbytes_ = maxbytes;
+    backups_ = backups;
+  }
+
   const std::filesystem::path& path() const { return path_; }
   std::uint64_t size() const { return size_; }
   bool is_open() const { return fd_ >= 0; }

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -36,8 +37,14 @@ class Operation {
   // Looks at the states again; advances or completes. Returns true once complete.
   bool check();
 
-  // Completes now: every process not yet done fails with this error (daemon shutdown).
+  // Completes now: every process not yet done fails with this error (daemon shutdown, or
+  // a reload that removes one of its processes).
   void abort(const Error& error);
+
+  bool is_complete() const { return completed_; }
+  bool involves(const Process* process) const {
+    return std::find(processes_.begin(), processes_.end(), process) != processes_.end();
+  }
 
  private:
   struct Outcome {

@@ -253,6 +253,32 @@ void OutputPump::drain(std::function<void()> done) {
   });
 }
 
+void OutputPump::update_stream(StreamId id, std::uint64_t maxbytes, int backups, bool timestamps) {
+  boost::asio::post(io_, [this, id, maxbytes, backups, timestamps] {
+    auto it = streams_.find(id);
+    if (it == streams_.end()) return;
+    Stream& s = *it->second;
+    s.file_->set_limits(maxbytes, backups);
+    s.options_.maxbytes = maxbytes;
+    s.options_.backups = backups;
+    s.options_.timestamps = timestamps;
+  });
+}
+
+void OutputPump::remove_streams(std::vector<StreamId> ids, std::function<void()> done) {
+  for (const StreamId id : ids) paths_.erase(id);
+  boost::asio::post(io_, [this, ids = std::move(ids), done = std::move(done)]() mutable {
+    for (const StreamId id : ids) {
+      auto it = streams_.find(id);
+      if (it == streams_.end()) continue;
+      it->second->drain();
+      it->second->stop();
+      streams_.erase(it);
+    }
+    post_main(std::move(done));
+  });
+}
+
 std::filesystem::path OutputPump::path_of(StreamId id) const {
   auto it = paths_.find(id);
   return it == paths_.end() ? std::filesystem::path() : it->second;

@@ -79,6 +79,12 @@ class OutputPump {
   void set_following(StreamId id, bool following);
   // Moves what is in the pipes now, then calls done (on the main loop). For shutdown.
   void drain(std::function<void()> done);
+  // New rotation and timestamp settings for a stream (reload in place); path stays.
+  void update_stream(StreamId id, std::uint64_t maxbytes, int backups, bool timestamps);
+  // Drops streams whose write ends are closed (reload removed their program): what is in
+  // their pipes still goes to the files, then they are closed; done runs on the main loop
+  // after that, so a new stream may open the same file without two writers on it.
+  void remove_streams(std::vector<StreamId> ids, std::function<void()> done);
 
   // The file path of a stream (fixed at creation).
   std::filesystem::path path_of(StreamId id) const;

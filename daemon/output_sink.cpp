@@ -49,6 +49,22 @@ Result<void> OutputSink::add(const std::filesystem::path& path, const char* whic
   return {};
 }
 
+std::vector<OutputPump::StreamId> OutputSink::streams() const {
+  std::vector<OutputPump::StreamId> out;
+  if (stdout_id_) out.push_back(*stdout_id_);
+  if (stderr_id_ && stderr_id_ != stdout_id_) out.push_back(*stderr_id_);
+  return out;
+}
+
+void OutputSink::set_config(std::shared_ptr<const ProgramConfig> config) {
+  config_ = std::move(config);
+  const bool timestamps = config_->log_timestamps.value_or(false);
+  if (stdout_id_) pump_.update_stream(*stdout_id_, config_->stdout_log_maxbytes, config_->stdout_log_backups, timestamps);
+  if (stderr_id_ && stderr_id_ != stdout_id_) {
+    pump_.update_stream(*stderr_id_, config_->stderr_log_maxbytes, config_->stderr_log_backups, timestamps);
+  }
+}
+
 Result<void> OutputSink::open() {
   if (auto r = add(stdout_path(), "stdout", config_->stdout_log_maxbytes, config_->stdout_log_backups,
                    stdout_fd_, stdout_id_);

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace konnect {
 
@@ -39,6 +40,12 @@ class OutputSink {
   std::optional<OutputPump::StreamId> stderr_stream() const {
     return config_->redirect_stderr ? stdout_id_ : stderr_id_;
   }
+
+  // Every stream this sink created (one when both outputs share a file).
+  std::vector<OutputPump::StreamId> streams() const;
+
+  // Reload in place: the same paths (needs_restart is false), new rotation and timestamps.
+  void set_config(std::shared_ptr<const ProgramConfig> config);
 
   // The resolved file paths; empty when the stream is discarded.
   std::filesystem::path stdout_path() const;

@@ -115,6 +115,12 @@ Result<void> Process::signal(int signo) {
 
 // --- events -------------------------------------------------------------------------------
 
+void Process::set_config(std::shared_ptr<const ProgramConfig> config, int group_priority) {
+  assert(!needs_restart(*config_, *config));
+  config_ = std::move(config);
+  group_priority_ = group_priority;
+}
+
 void Process::on_spawn_failure(std::uint64_t spawn_id, std::string reason) {
   if (spawn_id != spawn_id_) return;
   exec_error_ = std::move(reason);

@@ -81,6 +81,13 @@ class Process {
   void on_spawn_failure(std::uint64_t spawn_id, std::string reason);
   // A log write failure of this process's output (empty when writing works).
   void set_log_error(std::string error) { log_error_ = std::move(error); }
+  // Reload in place: settings that need no new process (config::needs_restart is false) and
+  // the group's priority. They apply from the next event on (a running stopwaitsecs or
+  // startsecs deadline keeps the value it was armed with).
+  void set_config(std::shared_ptr<const ProgramConfig> config, int group_priority);
+  // Expires when this process is destroyed (reload removes processes): for handlers of
+  // other owners that refer to it.
+  std::weak_ptr<int> lifetime() const { return alive_; }
 
  private:
   void enter_starting();

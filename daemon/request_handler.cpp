@@ -1,6 +1,5 @@
 #include "daemon/request_handler.hpp"
 
-#include "common/config_diff.hpp"
 #include "common/signal_names.hpp"
 #include "daemon/supervisor.hpp"
 #include "version.hpp"
@@ -36,7 +35,7 @@ Result<std::vector<std::string>> read_targets(const Json& args) {
 }  // namespace
 
 RequestHandler::RequestHandler(Supervisor& supervisor, DaemonHooks hooks)
-    : supervisor_(supervisor), hooks_(std::move(hooks)) {}
+    : supervisor_(supervisor), hooks_(std::move(hooks)), config_commands_(hooks_.config) {}
 
 void RequestHandler::handle_line(std::string_view line, Reply reply) {
   Json id;
@@ -58,6 +57,7 @@ void RequestHandler::dispatch(const Request& request, Reply reply) {
 
   auto targets = read_targets(request.args);
   if (!targets) return fail(targets.error());
+  if (config_commands_.handle(request, *targets, reply)) return;
 
   if (cmd == "status") {
     if (targets->empty()) targets->push_back("all");
@@ -130,13 +130,6 @@ void RequestHandler::dispatch(const Request& request, Reply reply) {
       reply(encode_error(id, make_error(ErrorCode::Io, text)));
     });
     return;
-  }
-  if (cmd == "reread") {
-    // Reads and parses only; nothing changes (reload applies the diff).
-    auto next = hooks_.read_config();
-    if (!next) return fail(next.error());
-    const ConfigDiff diff = diff_configs(*hooks_.running_config, *next);
-    return answer({{"added", diff.added}, {"changed", diff.changed}, {"removed", diff.removed}});
   }
   if (cmd == "tail") return do_tail(request, std::move(reply));
   if (cmd == "clear") return do_clear(request, std::move(reply));
@@ -218,9 +211,14 @@ void RequestHandler::do_tail(const Request& request, Reply reply) {
         first["more"] = true;
         if (!reply.stream(encode_ok(id, first))) return;
         spdlog::debug("A client follows {} ({})", namespec, path);
-        supervisor.follow(sid, [id, reply](const std::string& chunk) {
-          return reply.stream(encode_ok(id, {{"data", chunk}, {"more", true}}));
-        });
+        supervisor.follow(
+            sid,
+            [id, reply](const std::string& chunk) {
+              return reply.stream(encode_ok(id, {{"data", chunk}, {"more", true}}));
+            },
+            [id, reply, namespec] {
+              reply(encode_error(id, make_error(ErrorCode::Failed, namespec + " was removed from the config; its log is no longer followed")));
+            });
       },
       follow ? std::optional<OutputPump::StreamId>(*sid) : std::nullopt);
 }

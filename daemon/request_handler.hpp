@@ -4,6 +4,7 @@
 
 #include "common/config.hpp"
 #include "common/protocol.hpp"
+#include "daemon/config_commands.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -39,9 +40,8 @@ class RequestHandler {
     std::function<void()> request_shutdown;
     std::function<void(std::function<void(const std::vector<Error>&)>)> reopen_logs;
     std::filesystem::path daemon_log_file;  // "-": stderr, nothing to tail
-    // reread: the config as it is on disk now, and the one running.
-    std::function<Result<Config>()> read_config;
-    const Config* running_config = nullptr;
+    // reread, reload, avail, add, remove.
+    ConfigCommands::Hooks config;
     // maintail -f: on_line gets every daemon log line until it returns false.
     std::function<void(std::function<bool(const std::string&)> on_line)> follow_daemon_log;
   };
@@ -59,6 +59,7 @@ class RequestHandler {
 
   Supervisor& supervisor_;
   DaemonHooks hooks_;
+  ConfigCommands config_commands_;
 };
 
 }  // namespace konnect

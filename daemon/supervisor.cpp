@@ -1,5 +1,7 @@
 #include "daemon/supervisor.hpp"
 
+#include "common/config_diff.hpp"
+#include "daemon/reload.hpp"
 #include "daemon/spawner.hpp"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -8,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -26,19 +29,87 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
                         [this](OutputPump::StreamId id, std::string data) { on_log_data(id, data); }}),
       sweeper_([this](pid_t pid) { return by_pid_.count(pid) != 0; },
                [this](std::uint64_t id) { return by_spawn_id_.count(id) != 0; }) {
-  std::map<std::string, const GroupConfig*> group_of;
-  for (const auto& g : config.groups) {
-    for (const auto& p : g.programs) group_of[p] = &g;
+  std::vector<std::string> names;
+  for (const auto& program : config.programs) names.push_back(program.name);
+  add_programs(config, names);
+}
+
+Supervisor::~Supervisor() = default;
+
+std::vector<Process*> Supervisor::add_programs(const Config& config, const std::vector<std::string>& programs) {
+  log_dir_ = config.daemon.log_dir;
+  const auto groups = program_groups(config);
+  const std::size_t first = slots_.size();
+  for (const auto& name : programs) {
+    const ProgramConfig* program = config.find_program(name);
+    assert(program != nullptr);
+    const auto& [group, group_priority] = groups.at(name);
+    add_program(*program, group, group_priority);
   }
-  for (const auto& program : config.programs) {
-    auto it = group_of.find(program.name);
-    if (it == group_of.end()) {
-      add_program(program, program.name, program.priority);
-    } else {
-      add_program(program, it->second->name, it->second->priority);
+  std::vector<Process*> added;
+  for (std::size_t i = first; i < slots_.size(); ++i) added.push_back(slots_[i].process.get());
+  rebuild_index();
+  std::sort(added.begin(), added.end(), [this](const Process* a, const Process* b) { return rank_.at(a) < rank_.at(b); });
+  return added;
+}
+
+void Supervisor::update_programs(const Config& config, const std::vector<std::string>& programs) {
+  const auto groups = program_groups(config);
+  for (const auto& name : programs) {
+    auto shared = std::make_shared<const ProgramConfig>(*config.find_program(name));
+    for (auto& slot : slots_) {
+      if (slot.process->config().name != name) continue;
+      slot.process->set_config(shared, groups.at(name).second);
+      slot.output->set_config(shared);
     }
   }
+  rebuild_index();
+}
+
+std::vector<Process*> Supervisor::instances_of(const std::vector<std::string>& programs) const {
+  const std::set<std::string> names(programs.begin(), programs.end());
+  std::vector<Process*> out;
+  for (Process* p : ordered_) {
+    if (names.count(p->config().name)) out.push_back(p);
+  }
+  return out;
+}
+
+void Supervisor::remove_programs(const std::vector<std::string>& programs, std::function<void()> done) {
+  const std::vector<Process*> victims = instances_of(programs);
+  const std::set<const Process*> gone(victims.begin(), victims.end());
+  // Operations that wait on them end now, before the processes do.
+  for (auto& op : operations_) {
+    if (std::any_of(victims.begin(), victims.end(), [&](const Process* p) { return op->involves(p); })) {
+      op->abort(make_error(ErrorCode::Failed, "removed from the config by a reload"));
+    }
+  }
+  std::erase_if(operations_, [](const auto& op) { return op->is_complete(); });
+  std::vector<OutputPump::StreamId> streams;
+  for (const Process* p : victims) {
+    assert(is_down(p->state()));
+    for (const auto id : outputs_.at(p)->streams()) {
+      streams.push_back(id);
+      by_stream_.erase(id);
+      end_followers(id);
+    }
+    outputs_.erase(p);
+    by_spawn_id_.erase(p->spawn_id());
+  }
+  std::erase_if(by_pid_, [&](const auto& entry) { return gone.count(entry.second) != 0; });
+  std::erase_if(by_spawn_id_, [&](const auto& entry) { return gone.count(entry.second) != 0; });
+  // The sinks close their write ends here, so the pump sees each pipe's end once drained.
+  std::erase_if(slots_, [&](const Slot& slot) { return gone.count(slot.process.get()) != 0; });
+  rebuild_index();
+  pump_.remove_streams(std::move(streams), std::move(done));
+}
+
+void Supervisor::rebuild_index() {
   // Priority order: group priority, then program priority, then name (supervisord's order).
+  ordered_.clear();
+  rank_.clear();
+  by_name_.clear();
+  by_group_.clear();
   for (auto& slot : slots_) ordered_.push_back(slot.process.get());
   auto key = [](const Process* p) {
     return std::make_tuple(p->group_priority(), p->config().priority, p->namespec());
@@ -55,17 +126,9 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
   }
 }
 
-Supervisor::~Supervisor() = default;
-
 void Supervisor::add_program(const ProgramConfig& program, const std::string& group, int group_priority) {
   auto shared = std::make_shared<const ProgramConfig>(program);
-  for (int i = 0; i < program.numprocs; ++i) {
-    std::string name = program.name;
-    if (program.numprocs > 1) {
-      char suffix[16];
-      std::snprintf(suffix, sizeof suffix, "_%02d", program.numprocs_start + i);
-      name += suffix;
-    }
+  for (const std::string& name : process_names(program)) {
     Slot slot;
     slot.process = std::make_unique<Process>(executor_, *this, shared, group, name, group_priority);
     slot.output = std::make_unique<OutputSink>(pump_, shared, name, log_dir_);
@@ -160,9 +223,24 @@ void Supervisor::on_log_error(OutputPump::StreamId id, const Error& error) {
   if (p) p->set_log_error(error.to_string());
 }
 
-void Supervisor::follow(OutputPump::StreamId id, std::function<bool(const std::string&)> on_data) {
+void Supervisor::follow(OutputPump::StreamId id, std::function<bool(const std::string&)> on_data,
+                        std::function<void()> on_end) {
   // The pump already follows the stream (tail_file with follow); this only adds the listener.
-  followers_[id].push_back(std::move(on_data));
+  if (by_stream_.count(id) == 0) {
+    if (on_end) on_end();  // removed by a reload while its tail was read
+    return;
+  }
+  followers_[id].push_back({std::move(on_data), std::move(on_end)});
+}
+
+void Supervisor::end_followers(OutputPump::StreamId id) {
+  auto it = followers_.find(id);
+  if (it == followers_.end()) return;
+  auto list = std::move(it->second);
+  followers_.erase(it);
+  for (auto& f : list) {
+    if (f.on_end) f.on_end();
+  }
 }
 
 void Supervisor::on_log_data(OutputPump::StreamId id, const std::string& data) {
@@ -172,7 +250,7 @@ void Supervisor::on_log_data(OutputPump::StreamId id, const std::string& data) {
     return;
   }
   auto& list = it->second;
-  list.erase(std::remove_if(list.begin(), list.end(), [&](const auto& f) { return !f(data); }), list.end());
+  list.erase(std::remove_if(list.begin(), list.end(), [&](const auto& f) { return !f.on_data(data); }), list.end());
   if (list.empty()) {
     followers_.erase(it);
     pump_.set_following(id, false);
@@ -186,6 +264,18 @@ void Supervisor::on_log_recovered(OutputPump::StreamId id) {
 }
 
 void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
+
+void Supervisor::apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done) {
+  if (shutting_down_) return done(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
+  if (reload_) return done(make_error(ErrorCode::Failed, "a reload is in progress; try again when it is done"));
+  reload_ = std::make_unique<Reload>(*this, executor_, std::move(plan),
+                                     [this, done = std::move(done)](Result<nlohmann::json> result) {
+                                       // Reload calls this last; it is destroyed after it returns.
+                                       boost::asio::post(executor_, [this] { reload_.reset(); });
+                                       done(std::move(result));
+                                     });
+  reload_->begin();
+}
 
 // --- ProcessHost --------------------------------------------------------------------------
 
@@ -223,16 +313,17 @@ void Supervisor::watch_spawn_report(Process& process, std::uint64_t spawn_id, in
   };
   auto report = std::make_shared<Report>(executor_, fd);
   auto read = std::make_shared<std::function<void()>>();
-  *read = [report, read, &process, spawn_id] {
+  // A reload may remove the process before the report ends: it is reached through lifetime().
+  *read = [report, read, &process, alive = process.lifetime(), spawn_id] {
     report->pipe.async_read_some(
         boost::asio::buffer(report->buf),
-        [report, read, &process, spawn_id](const boost::system::error_code& ec, std::size_t n) {
+        [report, read, &process, alive, spawn_id](const boost::system::error_code& ec, std::size_t n) {
           report->text.append(report->buf.data(), n);
           if (!ec && report->text.size() < 4096) {
             (*read)();
             return;
           }
-          if (!report->text.empty()) process.on_spawn_failure(spawn_id, report->text);
+          if (!report->text.empty() && !alive.expired()) process.on_spawn_failure(spawn_id, report->text);
           *read = nullptr;  // break the cycle
         });
   };

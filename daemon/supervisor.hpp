@@ -7,6 +7,7 @@
 
 #include "common/config.hpp"
 #include "common/error.hpp"
+#include "common/reload_plan.hpp"
 #include "daemon/operation.hpp"
 #include "daemon/orphan_sweeper.hpp"
 #include "daemon/output_sink.hpp"
@@ -51,7 +52,9 @@ class Supervisor final : public ProcessHost {
   OutputPump& pump() { return pump_; }
   // tail -f: on_data gets every chunk written to the stream, until it returns false. Call it
   // from the done of pump().tail_file(..., follow = id), which starts the following.
-  void follow(OutputPump::StreamId id, std::function<bool(const std::string&)> on_data);
+  // on_end runs instead if the stream goes away (a reload removed its program).
+  void follow(OutputPump::StreamId id, std::function<bool(const std::string&)> on_data,
+              std::function<void()> on_end);
   // Moves the output still in the pipes to the files (shutdown), then calls done.
   void drain_output(std::function<void()> done) { pump_.drain(std::move(done)); }
 
@@ -62,6 +65,22 @@ class Supervisor final : public ProcessHost {
 
   // Called once, when every autostart process has reached RUNNING or FATAL (readiness).
   void set_on_ready(std::function<void()> on_ready);
+
+  // Reload, update, add, remove: applies the plan (daemon/reload.hpp) and calls done with
+  // the start results of the programs it made, or an error. One at a time.
+  void apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done);
+  bool is_reloading() const { return reload_ != nullptr; }
+
+  // The steps Reload takes, each for programs by name:
+  // every process instance of them, in priority order;
+  std::vector<Process*> instances_of(const std::vector<std::string>& programs) const;
+  // drops them (they must be down): their pending operations fail, their tail -f followers
+  // end, their log streams are drained and closed; done runs after the pump let go of the files;
+  void remove_programs(const std::vector<std::string>& programs, std::function<void()> done);
+  // gives their processes the settings of `config` (needs_restart must be false for each);
+  void update_programs(const Config& config, const std::vector<std::string>& programs);
+  // creates them from `config` (log_dir too), not started; returns the new processes.
+  std::vector<Process*> add_programs(const Config& config, const std::vector<std::string>& programs);
 
   // ProcessHost
   Result<pid_t> spawn(Process& process) override;
@@ -75,6 +94,8 @@ class Supervisor final : public ProcessHost {
   };
 
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
+  void rebuild_index();
+  void end_followers(OutputPump::StreamId id);
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
   void schedule_check();
   void check_operations();
@@ -89,7 +110,11 @@ class Supervisor final : public ProcessHost {
   boost::asio::any_io_executor executor_;
   std::filesystem::path log_dir_;
   OutputPump pump_;  // before slots_: the sinks that feed it go first
-  std::unordered_map<OutputPump::StreamId, std::vector<std::function<bool(const std::string&)>>> followers_;
+  struct Follower {
+    std::function<bool(const std::string&)> on_data;
+    std::function<void()> on_end;
+  };
+  std::unordered_map<OutputPump::StreamId, std::vector<Follower>> followers_;
   std::vector<Slot> slots_;
   std::vector<Process*> ordered_;  // priority order (group priority, priority, name)
   std::unordered_map<const Process*, std::size_t> rank_;  // index in ordered_
@@ -106,6 +131,7 @@ class Supervisor final : public ProcessHost {
   bool shutting_down_ = false;
   std::function<void()> on_ready_;
   bool ready_ = false;
+  std::unique_ptr<class Reload> reload_;
 };
 
 }  // namespace konnect

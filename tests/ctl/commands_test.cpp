@@ -251,3 +251,45 @@ TEST(CommandsTest, TailAndClearOutput) {
 
 }  // namespace
 }  // namespace konnect::ctl
+
+namespace konnect::ctl {
+namespace {
+
+// reload and update take --dry-run and names; any other option is a usage error.
+TEST(CommandsTest, ReloadRequest) {
+  expect_request("reload", {}, R"({"id":1,"cmd":"reload"})");
+  expect_request("update", {"--dry-run", "web", "app"},
+                 R"({"id":1,"cmd":"update","args":{"dry_run":true,"targets":["web","app"]}})");
+  EXPECT_NE(usage_error("reload", {"--force"}).find("unknown option '--force'"), std::string::npos);
+}
+
+// supervisorctl update's lines: removed, changed, added; failures of the new processes and
+// the daemon's warnings too.
+TEST(CommandsTest, ReloadRendersSupervisorctlLines) {
+  auto o = answer("reload",
+                  R"({"id":1,"ok":true,"result":{"added":["new"],"restarted":["web"],"updated":["tuned"],"removed":["old"],)"
+                  R"("warnings":["[konnectd] socket changed"],"dry_run":false,"processes":[{"name":"web","ok":true},)"
+                  R"({"name":"new","ok":false,"error":{"code":"SPAWN_ERROR","message":"Exited too quickly"}}]}})");
+  EXPECT_EQ(o.out,
+            "old: stopped\nold: removed process group\nweb: stopped\nweb: updated process group\n"
+            "tuned: updated in place\nnew: added process group\nnew: ERROR (spawn error: Exited too quickly)\n");
+  EXPECT_EQ(o.err, "konnectctl: warning: [konnectd] socket changed\n");
+  EXPECT_EQ(o.exit_code, kExitFailed);
+  o = answer("reload", R"({"id":1,"ok":true,"result":{"added":[],"restarted":[],"updated":[],"removed":[],"processes":[]}})");
+  EXPECT_EQ(o.out, "No config updates to processes\n");
+  EXPECT_EQ(o.exit_code, kExitOk);
+  o = answer("reload", R"({"id":1,"ok":true,"result":{"added":["new"],"restarted":[],"updated":[],"removed":[],"dry_run":true}})");
+  EXPECT_EQ(o.out, "new: would be added\n");
+}
+
+// supervisorctl avail: name in 32 columns, in use / avail, auto / manual, priorities.
+TEST(CommandsTest, AvailRendersSupervisorctlColumns) {
+  auto o = answer("avail", R"({"id":1,"ok":true,"result":{"processes":[{"name":"app:web","in_use":true,"autostart":false,)"
+                           R"("group_priority":5,"priority":999}]}})");
+  EXPECT_EQ(o.out, "app:web                          in use    manual    5:999\n");
+  EXPECT_NE(usage_error("avail", {"x"}).find("accepts no arguments"), std::string::npos);
+  EXPECT_NE(usage_error("add", {}).find("requires a process name"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace konnect::ctl
