@@ -4,6 +4,8 @@
 // so every field that matters for a program's behaviour takes part in operator==.
 // Defaults are supervisord's unless SPEC.md says otherwise (killasgroup = true).
 
+#include "common/error.hpp"
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -98,6 +100,9 @@ struct DaemonConfig {
   std::uint64_t log_file_maxbytes = kDefaultLogMaxBytes;  // the daemon log's rotation; 0 = never
   int log_file_backups = 10;
   bool log_timestamps = false;  // default for every program's log_timestamps
+  // Added to every program's environment (a program's own value wins); the loader merges it
+  // into each ProgramConfig, so reload sees a change here as a change of those programs.
+  std::map<std::string, std::string> environment;
 };
 
 struct Config {
@@ -106,6 +111,9 @@ struct Config {
   std::vector<ProgramConfig> programs;  // in the order they were read
   std::vector<GroupConfig> groups;
   std::vector<std::filesystem::path> files_read;  // main file first, then includes
+  // What was read but is not applied (supervisord options konnect does not implement), each
+  // naming file, line and option; konnectd logs them, --check prints them.
+  std::vector<Error> warnings;
 
   const ProgramConfig* find_program(const std::string& name) const;
 };

@@ -1,44 +1,40 @@
-// read_user/read_group: the config values checked against the system's accounts. Kept apart
-// from config_values.cpp so a binary that never reads program tables (the static
-// konnectctl) links no NSS lookups.
+// The config checked against this machine's accounts: user and group names must exist.
+// Kept apart from the loader so a binary that never calls load_config (the static
+// konnectctl, whose convert uses load_config_with without checks) links no NSS lookups.
 
-#include "common/config_values.hpp"
+#include "common/config_loader.hpp"
 
 #include <grp.h>
 #include <pwd.h>
 
 #include <vector>
 
-namespace konnect::config_detail {
+namespace konnect {
 namespace {
 
 // getpwnam_r/getgrnam_r need a caller buffer; this size fits any sane passwd/group entry.
 constexpr std::size_t kPwBufSize = 16384;
 
-}  // namespace
-
-Result<std::string> read_user(const Field& f) {
-  auto name = read_string(f);
-  if (!name) return name.error();
+bool account_exists(bool is_group, const std::string& name) {
+  std::vector<char> buf(kPwBufSize);
+  if (is_group) {
+    group gr{};
+    group* found = nullptr;
+    return getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) == 0 && found;
+  }
   passwd pw{};
   passwd* found = nullptr;
-  std::vector<char> buf(kPwBufSize);
-  if (getpwnam_r(name->c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found) {
-    return f.error("no such user " + describe(*f.node) + "; expected an existing user name");
-  }
-  return name;
+  return getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) == 0 && found;
 }
 
-Result<std::string> read_group(const Field& f) {
-  auto name = read_string(f);
-  if (!name) return name.error();
-  group gr{};
-  group* found = nullptr;
-  std::vector<char> buf(kPwBufSize);
-  if (getgrnam_r(name->c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) {
-    return f.error("no such group " + describe(*f.node) + "; expected an existing group name");
-  }
-  return name;
+}  // namespace
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  return load_config_with(file, LoadOptions{&account_exists});
 }
 
-}  // namespace konnect::config_detail
+Result<Config> load_config_from_string(std::string_view text, const std::filesystem::path& file) {
+  return load_config_text(text, file, LoadOptions{&account_exists});
+}
+
+}  // namespace konnect

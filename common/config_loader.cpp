@@ -7,6 +7,7 @@
 
 #include "common/config_program.hpp"
 #include "common/config_values.hpp"
+#include "common/supervisord_config.hpp"
 
 #include <glob.h>
 
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -33,7 +35,7 @@ const std::vector<std::string_view> kMainKeys{"konnectd", "program", "group", "i
 const std::vector<std::string_view> kIncludedKeys{"program", "group", "include"};
 const std::vector<std::string_view> kDaemonKeys{"socket",         "log_dir",           "log_file",
                                                 "pid_file",       "log_level",         "log_file_maxbytes",
-                                                "log_file_backups", "log_timestamps", "include"};
+                                                "log_file_backups", "log_timestamps", "environment", "include"};
 const std::vector<std::string_view> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // One include pattern, absolute, and where it was written.
@@ -91,12 +93,16 @@ fs::path identity(const fs::path& p) {
 
 class Loader {
  public:
+  explicit Loader(const LoadOptions& options) : options_(options) {}
+
   Result<Config> load(const fs::path& file, std::optional<std::string_view> text) {
     config_.file = absolute_path(file);
     if (auto r = load_file(config_.file, text, /*is_main=*/true, nullptr); !r) return r.error();
+    resolve_split_programs();
     if (auto r = check_groups(); !r) return r.error();
     for (auto& program : config_.programs) {
       if (!program.log_timestamps) program.log_timestamps = config_.daemon.log_timestamps;
+      for (const auto& [k, v] : config_.daemon.environment) program.environment.emplace(k, v);  // own value wins
     }
     return std::move(config_);
   }
@@ -109,7 +115,7 @@ class Loader {
     seen_.insert(identity(path));
     config_.files_read.push_back(path);
     // FileInfo must outlive every Field pointing at it: keep them all in a node-stable list.
-    files_.push_back(std::make_unique<FileInfo>(FileInfo{path.string(), path.parent_path()}));
+    files_.push_back(std::make_unique<FileInfo>(FileInfo{path.string(), path.parent_path(), options_.account_exists}));
     const FileInfo& file = *files_.back();
     std::string owned;
     if (!text) {
@@ -123,6 +129,7 @@ class Loader {
       owned = std::move(*read);
       text = owned;
     }
+    if (config_detail::is_supervisord_file(path)) return read_ini(*text, file, is_main);
     toml::table root;
     try {
       root = toml::parse(*text, file.name);
@@ -208,6 +215,8 @@ class Loader {
         r = assign_value(config_detail::read_int(value, 0, 1000), d.log_file_backups);
       } else if (key == "log_timestamps") {
         r = assign_value(config_detail::read_bool(value), d.log_timestamps);
+      } else if (key == "environment") {
+        r = assign_value(config_detail::read_environment(value), d.environment);
       } else if (key == "include") {
         r = read_include(value, includes);
       } else {
@@ -297,16 +306,74 @@ class Loader {
     return {};
   }
 
+  // A supervisord .conf/.ini file: its programs, groups and includes join the others.
+  Result<void> read_ini(std::string_view text, const FileInfo& file, bool is_main) {
+    auto ini = config_detail::read_supervisord_file(text, file, is_main, config_.daemon);
+    if (!ini) return ini.error();
+    static const toml::value<std::string> kNoNode{""};
+    auto field = [&](std::string key, int line) { return Field{&kNoNode, &file, std::move(key), line}; };
+    for (auto& program : ini->programs) {
+      const Field f = field("[program:" + program.name + "]", program.source_line);
+      if (auto r = insert_program(f, std::move(program)); !r) return r.error();
+    }
+    for (auto& group : ini->groups) {
+      for (const auto& other : config_.groups) {
+        if (other.name == group.name) {
+          return field("[group:" + group.name + "]", group.source_line)
+              .error("group '" + group.name + "' is already defined at " + other.source_file + ":" +
+                     std::to_string(other.source_line));
+        }
+      }
+      config_.groups.push_back(std::move(group));
+    }
+    for (auto& [name, processes] : ini->split) split_[name] = std::move(processes);
+    for (auto& w : ini->warnings) config_.warnings.push_back(std::move(w));
+    for (const auto& include : ini->includes) {
+      IncludePattern pattern{include.pattern, has_wildcards(include.pattern), field("[include] files", include.line)};
+      if (auto r = follow_include(pattern); !r) return r.error();
+    }
+    return {};
+  }
+
+  // supervisord programs whose processes became programs of their own (supervisord_config.hpp):
+  // a [group] that lists the program lists them instead; otherwise they get a group named after it.
+  void resolve_split_programs() {
+    std::set<std::string> grouped;
+    for (auto& g : config_.groups) {
+      std::vector<std::string> members;
+      for (const auto& m : g.programs) {
+        auto it = split_.find(m);
+        if (it == split_.end()) {
+          members.push_back(m);
+          continue;
+        }
+        members.insert(members.end(), it->second.begin(), it->second.end());
+        grouped.insert(m);
+      }
+      g.programs = std::move(members);
+    }
+    for (const auto& [name, processes] : split_) {
+      if (grouped.count(name)) continue;
+      const ProgramConfig& first = config_.programs[program_index_.at(processes.front())];
+      config_.groups.push_back(GroupConfig{name, processes, first.priority, first.source_file, first.source_line});
+    }
+  }
+
   Result<void> add_program(const Field& f, const std::string& name) {
     auto program = config_detail::read_program(f, name);
     if (!program) return program.error();
+    return insert_program(f, std::move(*program));
+  }
+
+  Result<void> insert_program(const Field& f, ProgramConfig program) {
+    const std::string name = program.name;
     if (auto it = program_index_.find(name); it != program_index_.end()) {
       const ProgramConfig& first = config_.programs[it->second];
       return f.error("program '" + name + "' is already defined at " + first.source_file + ":" +
                      std::to_string(first.source_line));
     }
     program_index_.emplace(name, config_.programs.size());
-    config_.programs.push_back(std::move(*program));
+    config_.programs.push_back(std::move(program));
     return {};
   }
 
@@ -361,14 +428,18 @@ class Loader {
   std::vector<std::unique_ptr<FileInfo>> files_;
   std::set<fs::path> seen_;
   std::unordered_map<std::string, std::size_t> program_index_;
+  std::map<std::string, std::vector<std::string>> split_;
+  LoadOptions options_;
 };
 
 }  // namespace
 
-Result<Config> load_config(const fs::path& file) { return Loader().load(file, std::nullopt); }
+Result<Config> load_config_with(const fs::path& file, const LoadOptions& options) {
+  return Loader(options).load(file, std::nullopt);
+}
 
-Result<Config> load_config_from_string(std::string_view text, const fs::path& file) {
-  return Loader().load(file, text);
+Result<Config> load_config_text(std::string_view text, const fs::path& file, const LoadOptions& options) {
+  return Loader(options).load(file, text);
 }
 
 }  // namespace konnect

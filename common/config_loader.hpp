@@ -14,11 +14,21 @@ namespace konnect {
 // Reads FILE (and its includes). Relative paths in a file resolve against that file's
 // directory. Unknown keys, wrong types, bad values, duplicate program names, groups that
 // name unknown programs and programs in two groups are errors.
+// User and group names are checked against this machine's accounts (config_accounts.cpp).
 Result<Config> load_config(const std::filesystem::path& file);
 
+struct LoadOptions {
+  // Whether a user (is_group false) or group exists; null: names are not checked
+  // (konnectctl convert, which may run elsewhere than the host the config is for, and
+  // links no NSS lookups).
+  bool (*account_exists)(bool is_group, const std::string& name) = nullptr;
+};
+Result<Config> load_config_with(const std::filesystem::path& file, const LoadOptions& options);
+
 // Same, from text already in memory (tests); `file` names it in errors and anchors
-// relative paths.
+// relative paths. Accounts are checked.
 Result<Config> load_config_from_string(std::string_view text, const std::filesystem::path& file);
+Result<Config> load_config_text(std::string_view text, const std::filesystem::path& file, const LoadOptions& options);
 
 // Reads only `[konnectd] socket` from FILE, resolved against its directory (konnectctl -c):
 // no includes, no program checks, no user lookups. The default socket when it is not set.

@@ -112,6 +112,12 @@ Result<ProgramConfig> read_program(const Field& f, const std::string& name) {
   return p;
 }
 
+std::optional<Result<void>> set_program_key(std::string_view key, const Field& f, ProgramConfig& p) {
+  const ProgramKey* k = find_program_key(key);
+  if (!k) return std::nullopt;
+  return k->set(f, p);
+}
+
 Result<GroupConfig> read_group_table(const Field& f, const std::string& name) {
   if (!is_valid_name(name)) {
     return f.error("invalid group name '" + name + "'; names may contain only " + std::string(kNameChars));

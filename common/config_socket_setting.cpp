@@ -3,6 +3,7 @@
 
 #include "common/config_loader.hpp"
 #include "common/config_values.hpp"
+#include "common/supervisord_config.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -28,6 +29,13 @@ Result<fs::path> read_socket_setting(const fs::path& file) {
   std::stringstream text;
   text << in.rdbuf();
   const FileInfo info{path.string(), path.parent_path()};
+  if (config_detail::is_supervisord_file(path)) {
+    // A supervisord main file: [unix_http_server] file, with its %(here)s and %(ENV_X)s.
+    DaemonConfig daemon;
+    auto ini = config_detail::read_supervisord_file(text.str(), info, /*is_main=*/true, daemon);
+    if (!ini) return ini.error();
+    return daemon.socket;
+  }
   toml::table root;
   try {
     root = toml::parse(text.str(), info.name);

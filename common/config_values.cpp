@@ -138,6 +138,24 @@ Result<std::uint64_t> read_size(const Field& f) {
   return *n;
 }
 
+Result<std::string> read_user(const Field& f) {
+  auto name = read_string(f);
+  if (!name) return name.error();
+  if (f.file->account_exists && !f.file->account_exists(false, *name)) {
+    return f.error("no such user " + describe(*f.node) + "; expected an existing user name");
+  }
+  return name;
+}
+
+Result<std::string> read_group(const Field& f) {
+  auto name = read_string(f);
+  if (!name) return name.error();
+  if (f.file->account_exists && !f.file->account_exists(true, *name)) {
+    return f.error("no such group " + describe(*f.node) + "; expected an existing group name");
+  }
+  return name;
+}
+
 Result<std::filesystem::path> read_path(const Field& f) {
   const auto* s = f.node->as_string();
   if (!s || s->get().empty()) return f.expected("a non-empty path string");

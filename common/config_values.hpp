@@ -18,11 +18,14 @@
 
 namespace konnect::config_detail {
 
+using AccountCheck = bool (*)(bool is_group, const std::string& name);
+
 // The file a value comes from: its name in errors and the directory relative paths
 // resolve against.
 struct FileInfo {
   std::string name;          // absolute path as read
   std::filesystem::path dir;  // its directory
+  AccountCheck account_exists = nullptr;  // user/group names: unchecked when null
 };
 
 // One TOML value and where it is.
@@ -69,7 +72,7 @@ Result<std::vector<int>> read_exitcodes(const Field& f);
 Result<int> read_signal(const Field& f);
 Result<AutoRestart> read_autorestart(const Field& f);
 Result<LogTarget> read_log_target(const Field& f);
-Result<std::string> read_user(const Field& f);   // must exist (getpwnam)
-Result<std::string> read_group(const Field& f);  // must exist (getgrnam)
+Result<std::string> read_user(const Field& f);   // must exist, when the file's account_exists says
+Result<std::string> read_group(const Field& f);  // the same for groups
 
 }  // namespace konnect::config_detail

@@ -1,5 +1,7 @@
 #include "ctl/commands.hpp"
 
+#include "common/config_loader.hpp"
+#include "common/config_writer.hpp"
 #include "common/process_state.hpp"
 #include "ctl/output.hpp"
 #include "version.hpp"  // generated from common/version.hpp.in
@@ -87,6 +89,29 @@ Result<Json> build_reload(const Command& self, const std::vector<std::string>& a
   }
   if (!names.empty()) out["targets"] = targets_json(names);
   return args_value(std::move(out));
+}
+
+// convert FILE.conf
+Result<Json> build_convert(const Command& self, const std::vector<std::string>& args) {
+  if (auto error = reject_options(self, args)) return args_error(*error);
+  if (args.size() != 1) return args_error(usage_error("Error: convert requires one supervisord config file"));
+  return args_value(Json{{"file", args[0]}});
+}
+
+// Reads the file (and its includes) as konnectd would, and prints it as one TOML file.
+// User names are not checked: the config may be for another host.
+Outcome run_convert(const std::vector<std::string>& args) {
+  auto config = load_config_with(args.at(0), LoadOptions{});
+  if (!config) return {{}, "konnectctl: " + config.error().to_string() + "\n", kExitFailed};
+  std::string header = "konnect config converted by `konnectctl convert` from " + config->file.string() + "\n";
+  if (config->files_read.size() > 1) header += "(includes flattened: " + std::to_string(config->files_read.size()) + " files read)\n";
+  Outcome o;
+  for (const auto& w : config->warnings) {
+    header += "warning: " + w.to_string() + "\n";
+    o.err += "konnectctl: warning: " + w.to_string() + "\n";
+  }
+  o.out = write_toml_config(*config, header);
+  return o;
 }
 
 // -n LINES / -nLINES / --lines=LINES, and -f; returns the other words. A bad number is a
@@ -385,6 +410,12 @@ const std::array kCommands{
             .build_args = build_no_args,
             .render = render_shutdown,
             .waits_for_close = true},
+    Command{.name = "convert",
+            .synopsis = "convert FILE.conf",
+            .summary = "print a supervisord config file (and its includes) as konnect TOML; needs no daemon",
+            .build_args = build_convert,
+            .render = render_message,
+            .run_local = run_convert},
     Command{.name = "version",
             .synopsis = "version",
             .summary = "print konnectctl's and konnectd's versions",

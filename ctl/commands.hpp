@@ -36,6 +36,9 @@ struct Command {
   std::string (*local_text)() = nullptr;
   // After an ok answer, read until the daemon closes the connection (it does when it exits).
   bool waits_for_close = false;
+  // A command that needs no daemon (convert): runs instead of a request; build_args still
+  // checks the arguments first.
+  Outcome (*run_local)(const std::vector<std::string>& args) = nullptr;
 };
 
 std::span<const Command> commands();

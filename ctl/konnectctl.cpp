@@ -82,6 +82,7 @@ Outcome run_konnectctl(const std::vector<std::string>& args, const Environment& 
   if (asks_for_help(invocation->args)) return {command_usage(*command), {}, kExitOk};
   auto request = build_request(*command, invocation->args);
   if (!request) return usage_failure(request.error().message + '\n' + command_usage(*command));
+  if (command->run_local != nullptr) return command->run_local(invocation->args);
 
   // Config files are read only now, and only when no -s or $KONNECT_SOCKET says where to go.
   auto socket = resolve_socket_path({.socket_option = invocation->socket,

@@ -125,6 +125,7 @@ void Daemon::apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done)
     return done(make_error(ErrorCode::Failed, "a reload is in progress; try again when it is done"));
   }
   for (const auto& warning : plan.warnings) spdlog::warn("Reload: {}", warning);
+  for (const auto& w : plan.result.warnings) spdlog::warn("Config: {}", w.to_string());
   if (plan.result.daemon.log_level != config_.daemon.log_level) {
     spdlog::info("Reload: log_level {} -> {}", config_.daemon.log_level, plan.result.daemon.log_level);
     spdlog::set_level(spdlog::level::from_str(plan.result.daemon.log_level));

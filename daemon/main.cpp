@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check) {
+    for (const auto& w : config->warnings) std::fprintf(stderr, "konnectd: warning: %s\n", w.to_string().c_str());
     std::printf("%s: OK (%zu program(s), %zu file(s))\n", config->file.c_str(), config->programs.size(),
                 config->files_read.size());
     return 0;
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
 
   try {
     konnect::setup_daemon_log(config->daemon);
+    for (const auto& w : config->warnings) spdlog::warn("Config: {}", w.to_string());
     int rc = 1;
     {
       konnect::Daemon daemon(std::move(*config));

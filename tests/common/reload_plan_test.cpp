@@ -57,12 +57,12 @@ TEST(ReloadPlan, SortsChangesIntoRestartAndInPlace) {
 // Each setting that shapes the process restarts it; the others apply in place.
 TEST(ReloadPlan, WhichSettingsNeedARestart) {
   const std::string head = "[program.web]\ncommand = \"/bin/web\"\n";
-  for (const std::string& line : {"directory = \"/srv\"", "environment = { A = \"1\" }", "numprocs = 2",
+  for (const std::string line : {"directory = \"/srv\"", "environment = { A = \"1\" }", "numprocs = 2",
                                   "user = \"nobody\"", "umask = \"022\"", "redirect_stderr = true",
                                   "stdout_log = \"none\"", "stderr_log = \"/var/log/x.log\""}) {
     EXPECT_EQ(plan(load(head), load(head + line + "\n")).restarted, Names{"web"}) << line;
   }
-  for (const std::string& line : {"autorestart = true", "startretries = 1", "startsecs = 5", "stopsignal = \"QUIT\"",
+  for (const std::string line : {"autorestart = true", "startretries = 1", "startsecs = 5", "stopsignal = \"QUIT\"",
                                   "stopwaitsecs = 600", "stopasgroup = true", "exitcodes = [0, 2]", "priority = 5",
                                   "stdout_log_maxbytes = \"1MB\"", "stderr_log_backups = 2", "log_timestamps = true",
                                   "autostart = false"}) {

@@ -179,7 +179,7 @@ bool Konnectd::start(std::chrono::milliseconds deadline) {
   std::strncpy(addr.sun_path, notify_path.c_str(), sizeof addr.sun_path - 1);
   if (::bind(notify_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return false;
 
-  const std::string config = config_file().string();
+  const std::string config = (config_override_.empty() ? config_file() : config_override_).string();
   const std::string notify_env = "NOTIFY_SOCKET=" + notify_path;
   const std::string tag_env = "KONNECT_TEST_TAG=" + tag_;
   pid_ = ::fork();

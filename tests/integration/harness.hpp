@@ -63,6 +63,9 @@ class Konnectd {
   explicit Konnectd(const std::string& programs_toml, const std::string& extra_daemon_toml = "");
   ~Konnectd();
 
+  // Starts konnectd on another main file in dir() instead (a supervisord .conf); it must put
+  // the socket, logs and pid file where socket(), log_dir() and daemon_log() look.
+  void use_config(const std::filesystem::path& file) { config_override_ = file; }
   // Starts konnectd and waits for READY=1 on NOTIFY_SOCKET (false on timeout or early exit).
   bool start(std::chrono::milliseconds deadline = 15s);
   // Sends a signal and waits for konnectd to exit; returns its exit code (-1 on timeout).
@@ -90,6 +93,7 @@ class Konnectd {
   void kill_everything();
 
   TempDir dir_;
+  std::filesystem::path config_override_;
   std::string tag_;
   pid_t pid_ = 0;
   int notify_fd_ = -1;
