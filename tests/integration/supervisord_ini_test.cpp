@@ -39,7 +39,39 @@ std::string seed_celery() {
          "killasgroup=true\npriority=1000\n";
 }
 
+// Every [program:x] option of supervisord's configuration reference, in the order and with
+// the values its example uses (paths and user made to fit the test).
+std::string docs_program(const std::filesystem::path& dir) {
+  return "[program:cat]\ncommand=" + kTestChild + " --env A\nprocess_name=%(program_name)s\nnumprocs=1\n"
+         "directory=/tmp\numask=022\npriority=999\nautostart=true\nautorestart=unexpected\nstartsecs=1\n"
+         "startretries=3\nexitcodes=0\nstopsignal=TERM\nstopwaitsecs=10\nstopasgroup=false\nkillasgroup=false\n"
+         "user=nobody\nredirect_stderr=false\nstdout_logfile=" + (dir / "cat.out").string() + "\n"
+         "stdout_logfile_maxbytes=1MB\nstdout_logfile_backups=10\nstdout_capture_maxbytes=1MB\n"
+         "stdout_events_enabled=false\nstderr_logfile=" + (dir / "cat.err").string() + "\n"
+         "stderr_logfile_maxbytes=1MB\nstderr_logfile_backups=10\nstderr_capture_maxbytes=1MB\n"
+         "stderr_events_enabled=false\nenvironment=A=\"1\",B=\"2\"\nserverurl=AUTO\n\n"
+         "[group:foo]\nprograms=cat\npriority=999\n";
+}
+
 }  // namespace
+
+// supervisord's reference example of a program (every option) runs, and each option konnect
+// does not implement is a warning in the daemon log.
+TEST(SupervisordIni, DocumentationExampleRuns) {
+  Konnectd d("");
+  write(d.dir() / "supervisord.conf", main_conf());
+  write(d.dir() / "supervisor.d/cat.conf", docs_program(d.dir()));
+  d.use_config(d.dir() / "supervisord.conf");
+  ASSERT_TRUE(d.start()) << d.daemon_log();
+  EXPECT_EQ(d.state_of("foo:cat"), "RUNNING");
+  EXPECT_TRUE(wait_until([&] { return read_file(d.dir() / "cat.out") == "A=1\n"; })) << read_file(d.dir() / "cat.out");
+  const std::string log = d.daemon_log();
+  for (const char* option : {"stdout_capture_maxbytes", "stdout_events_enabled", "stderr_capture_maxbytes",
+                             "stderr_events_enabled", "serverurl"}) {
+    EXPECT_NE(log.find("cat.conf"), std::string::npos);
+    EXPECT_NE(log.find(std::string("[program:cat] ") + option + "': not implemented"), std::string::npos) << option << "\n" << log;
+  }
+}
 
 // konnectd -c supervisord.conf runs the seed's programs from supervisor.d/; konnectctl finds
 // the socket through -c FILE.conf; the daemon log lists what it does not implement.
