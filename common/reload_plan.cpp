@@ -41,7 +41,8 @@ void place(Config& config, const Config& source, const std::string& program) {
       config.groups.push_back(std::move(g));
       it = std::prev(config.groups.end());
     }
-    it->priority = sg.priority;
+    // An existing group keeps the priority it runs with: a new one applies to all its
+    // members, with a reload of the whole group (or of everything).
     it->programs.push_back(program);
   }
 }
@@ -65,6 +66,15 @@ Config partial_result(const Config& running, const Config& next, const Actions& 
     for (const auto& name : *set) place(out, a.removed.count(name) ? out : next, name);
   }
   std::erase_if(out.groups, [](const GroupConfig& g) { return g.programs.empty(); });
+  // A group's new priority applies once every member is part of this plan.
+  for (auto& g : out.groups) {
+    auto sg = std::find_if(next.groups.begin(), next.groups.end(), [&](const GroupConfig& n) { return n.name == g.name; });
+    if (sg == next.groups.end()) continue;
+    const bool all = std::all_of(g.programs.begin(), g.programs.end(), [&](const std::string& m) {
+      return a.added.count(m) || a.restarted.count(m) || a.updated.count(m);
+    });
+    if (all) g.priority = sg->priority;
+  }
   return out;
 }
 

@@ -132,9 +132,11 @@ std::optional<std::map<std::string, std::string>> ini_environment(std::string_vi
       i = close + 1;
       skip_space();
     } else {
-      const auto comma = v.find(',', i);
-      value = trim(v.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i));
-      i = comma == std::string_view::npos ? v.size() : comma;
+      // As supervisord's shlex: an unquoted value is one word.
+      const auto end = v.find_first_of(", \t\n", i);
+      value = std::string(v.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
+      i = end == std::string_view::npos ? v.size() : end;
+      skip_space();
     }
     out[key] = value;
     if (i < v.size()) {
@@ -179,7 +181,10 @@ std::unique_ptr<toml::node> to_node(Kind kind, const std::string& v) {
     }
     case Kind::Log:
       if (lower(v) == "auto") return std::make_unique<toml::value<std::string>>("auto");
-      if (lower(v) == "none") return std::make_unique<toml::value<std::string>>("none");
+      // supervisord's LOGFILE_NONES (and syslog, warned about by the caller).
+      if (v.empty() || lower(v) == "none" || lower(v) == "off" || lower(v) == "syslog") {
+        return std::make_unique<toml::value<std::string>>("none");
+      }
       break;
     case Kind::String:
       break;
@@ -259,6 +264,7 @@ class FileReader {
   }
 
   Result<void> read_include(const IniSection& s) {
+    if (!s.find("files")) return config_error(file_, s.line, "[include] files", "missing required option; expected glob patterns");
     for (const auto& o : s.options) {
       if (o.key != "files") {
         warn(o.line, key_of(s, o), "unknown option; [include] takes files");
@@ -266,17 +272,23 @@ class FileReader {
       }
       auto v = expanded(s, o, base_);
       if (!v) return v.error();
-      for (const auto& word : split_list(*v, ' ')) {
-        for (const auto& pattern : split_list(word, '\n')) {
-          fs::path p(pattern);
-          out_.includes.push_back({(p.is_relative() ? file_.dir / p : p).lexically_normal().string(), o.line});
-        }
+      std::string words = *v;
+      for (char& c : words) {
+        if (std::isspace(static_cast<unsigned char>(c))) c = ' ';
+      }
+      for (const auto& pattern : split_list(words, ' ')) {
+        fs::path p(pattern);
+        out_.includes.push_back({(p.is_relative() ? file_.dir / p : p).lexically_normal().string(), o.line});
       }
     }
     return {};
   }
 
   Result<void> read_group(const IniSection& s, const std::string& name) {
+    if (!is_valid_name(name)) {
+      return config_error(file_, s.line, "[" + s.name + "]",
+                          "invalid group name '" + name + "'; names may contain only " + std::string(kNameChars));
+    }
     GroupConfig g;
     g.name = name;
     g.source_file = file_.name;
@@ -312,6 +324,10 @@ class FileReader {
   }
 
   Result<void> read_program(const IniSection& s, const std::string& name) {
+    if (!is_valid_name(name)) {
+      return config_error(file_, s.line, "[" + s.name + "]",
+                          "invalid program name '" + name + "'; names may contain only " + std::string(kNameChars));
+    }
     std::map<std::string, Expansion> vars = base_;
     vars["program_name"] = {name, false};
     vars["group_name"] = {name, false};
@@ -342,9 +358,18 @@ class FileReader {
     std::vector<Instance> instances;
     for (std::int64_t i = *start; i < *start + *numprocs; ++i) {
       vars["process_num"] = {std::to_string(i), true};
+      // supervisord: the program's own environment is %(ENV_X)s too in its other options.
+      std::map<std::string, Expansion> own = vars;
+      if (const IniOption* env = s.find("environment")) {
+        auto v = expanded(s, *env, vars);
+        if (!v) return v.error();
+        if (auto pairs = ini_environment(*v)) {
+          for (const auto& [k, val] : *pairs) own["ENV_" + k] = {val, false};
+        }
+      }
       Instance inst;
       for (const auto& o : s.options) {
-        auto v = expanded(s, o, vars);
+        auto v = expanded(s, o, o.key == "environment" ? vars : own);
         if (!v) return v.error();
         if (o.key == "process_name") inst.name = *v;
         inst.values.push_back(std::move(*v));
@@ -390,6 +415,9 @@ class FileReader {
           continue;
         }
         if (o.key == "stderr_logfile" && p.redirect_stderr) continue;  // supervisord: stderr goes to stdout
+        if ((o.key == "stdout_logfile" || o.key == "stderr_logfile") && lower(value) == "syslog" && i == 0) {
+          warn(o.line, key_of(s, o), "syslog is not supported; the output is discarded");
+        }
         if (o.key == "command") has_command = true;
         if (auto r = apply(s, o, value, p); !r) return r.error();
       }
@@ -498,6 +526,7 @@ bool is_supervisord_file(const fs::path& path) {
 }
 
 Result<std::string> expand_percent(std::string_view text, const std::map<std::string, Expansion>& vars) {
+  constexpr std::size_t kMaxWidth = 64;  // "%(process_num)02d" needs 2; a huge one is a typo
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '%') {
@@ -522,7 +551,10 @@ Result<std::string> expand_percent(std::string_view text, const std::map<std::st
       ++j;
     }
     std::size_t width = 0;
-    while (j < text.size() && text[j] >= '0' && text[j] <= '9') width = width * 10 + static_cast<std::size_t>(text[j++] - '0');
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9' && width <= kMaxWidth) {
+      width = width * 10 + static_cast<std::size_t>(text[j++] - '0');
+    }
+    if (width > kMaxWidth) return make_error(ErrorCode::Config, "a format width over " + std::to_string(kMaxWidth));
     if (j >= text.size() || (text[j] != 's' && text[j] != 'd' && text[j] != 'i' && text[j] != 'r')) {
       return make_error(ErrorCode::Config, "%(" + name + ") must be followed by a format such as s, d or 02d");
     }

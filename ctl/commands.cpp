@@ -101,7 +101,12 @@ Result<Json> build_convert(const Command& self, const std::vector<std::string>& 
 // Reads the file (and its includes) as konnectd would, and prints it as one TOML file.
 // User names are not checked: the config may be for another host.
 Outcome run_convert(const std::vector<std::string>& args) {
-  auto config = load_config_with(args.at(0), LoadOptions{});
+  Result<Config> config = make_error(ErrorCode::Config, "not read");
+  try {
+    config = load_config_with(args.at(0), LoadOptions{});
+  } catch (const std::exception& e) {
+    return {{}, "konnectctl: cannot read " + args.at(0) + ": " + e.what() + "\n", kExitFailed};
+  }
   if (!config) return {{}, "konnectctl: " + config.error().to_string() + "\n", kExitFailed};
   std::string header = "konnect config converted by `konnectctl convert` from " + config->file.string() + "\n";
   if (config->files_read.size() > 1) header += "(includes flattened: " + std::to_string(config->files_read.size()) + " files read)\n";

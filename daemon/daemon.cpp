@@ -27,7 +27,7 @@ Daemon::Daemon(Config config)
               [this] { on_reaped(); }),
       handler_(supervisor_, {[this] { begin_shutdown("shutdown requested by konnectctl"); },
                              [this](auto done) { reopen_logs(std::move(done)); }, config_.daemon.log_file,
-                             {[this] { return load_config(config_.file); },
+                             {[this] { return read_config(); },
                               [this]() -> const Config& { return config_; },
                               [this](ReloadPlan plan, auto done) { apply_plan(std::move(plan), std::move(done)); }},
                              [this](auto on_line) { follow_daemon_log(std::move(on_line)); }}),
@@ -135,11 +135,31 @@ void Daemon::apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done)
   supervisor_.apply(std::move(plan), [this, done = std::move(done)](Result<Json> result) {
     notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
     done(std::move(result));
+    if (sighup_pending_) {
+      // After this reload is gone (Supervisor resets it from a handler of its own).
+      sighup_pending_ = false;
+      boost::asio::post(io_, [this] { reload_on_sighup(); });
+    }
   });
 }
 
+Result<Config> Daemon::read_config() const {
+  // Exceptions stop here (STYLE.md): whatever a loader throws (memory, a library) is a failed
+  // reread, never the end of the daemon.
+  try {
+    return load_config(config_.file);
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::Config, std::string("cannot read the config: ") + e.what());
+  }
+}
+
 void Daemon::reload_on_sighup() {
-  auto next = load_config(config_.file);
+  if (supervisor_.is_reloading()) {
+    spdlog::info("SIGHUP received during a reload: reloading again once it is done");
+    sighup_pending_ = true;
+    return;
+  }
+  auto next = read_config();
   if (!next) {
     spdlog::error("SIGHUP received: the config is not applied, nothing changes: {}", next.error().to_string());
     return;

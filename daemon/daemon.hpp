@@ -38,6 +38,7 @@ class Daemon {
   // reload, update, add, remove, SIGHUP: the plan's config becomes the running one.
   void apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done);
   void reload_on_sighup();
+  Result<Config> read_config() const;
   void all_stopped();
   void finish_shutdown();
   void write_pid_file();
@@ -52,6 +53,7 @@ class Daemon {
   Notifier notifier_;
   bool pid_file_written_ = false;
   std::vector<std::function<bool(const std::string&)>> log_followers_;  // maintail -f
+  bool sighup_pending_ = false;  // a SIGHUP came during a reload: reload again after it
   bool draining_ = false;  // every process is stopped; waiting for killed orphans to go
   bool finished_ = false;  // shutdown complete: handlers must not re-arm
 };

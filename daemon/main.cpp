@@ -69,7 +69,13 @@ int main(int argc, char** argv) {
     }
   }
 
-  auto config = konnect::load_config(config_file);
+  konnect::Result<konnect::Config> config = konnect::make_error(konnect::ErrorCode::Config, "not read");
+  try {
+    config = konnect::load_config(config_file);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "konnectd: cannot read %s: %s\n", config_file.c_str(), e.what());
+    return 1;
+  }
   if (!config) {
     std::fprintf(stderr, "konnectd: %s\n", config.error().to_string().c_str());
     return 1;

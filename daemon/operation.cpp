@@ -98,6 +98,17 @@ bool Operation::check_starting() {
   return all_done;
 }
 
+void Operation::drop(const Process* process, const Error& error) {
+  if (completed_ || !involves(process)) return;
+  dropped_.push_back({{"name", process->namespec()},
+                      {"ok", false},
+                      {"state", to_string(process->state())},
+                      {"error", {{"code", std::string(to_string(ErrorCode::Failed))}, {"message", error.message}}}});
+  std::erase(processes_, process);
+  for (auto& level : levels_) std::erase(level, process);
+  outcomes_.erase(process);
+}
+
 void Operation::abort(const Error& error) {
   if (completed_) return;
   for (Process* p : processes_) {
@@ -120,6 +131,7 @@ bool Operation::finish() {
     }
     list.push_back(std::move(item));
   }
+  for (auto& item : dropped_) list.push_back(std::move(item));
   if (done_) done_({{"processes", std::move(list)}});
   return true;
 }

@@ -41,6 +41,10 @@ class Operation {
   // a reload that removes one of its processes).
   void abort(const Error& error);
 
+  // The process is going away (a reload removes it): its result is fixed now, as failed
+  // with `error`, and the operation carries on with the others. Call check() afterwards.
+  void drop(const Process* process, const Error& error);
+
   bool is_complete() const { return completed_; }
   bool involves(const Process* process) const {
     return std::find(processes_.begin(), processes_.end(), process) != processes_.end();
@@ -66,6 +70,7 @@ class Operation {
   std::vector<std::vector<Process*>> levels_;  // stop levels, highest priority number first
   std::size_t level_ = 0;
   std::map<const Process*, Outcome> outcomes_;
+  std::vector<nlohmann::json> dropped_;  // results of processes that are gone
   bool completed_ = false;
   std::optional<ErrorCode> abort_code_;
 };

@@ -66,8 +66,10 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
 
   // Moves up to `budget` bytes; then waits for more (or for the retry after an error).
   void move(std::size_t budget) {
-    if (auto r = transfer(budget); !r) {
-      fail(r.error());
+    if (!pipe_.is_open()) return;  // stopped while a retry or a posted turn was queued
+    auto moved = transfer(budget);
+    if (!moved) {
+      fail(moved.error());
       return;
     }
     if (failing_) {
@@ -76,17 +78,21 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
         if (pump.events_.on_recovered) pump.events_.on_recovered(id);
       });
     }
-    wait();
+    if (*moved < budget) return wait();  // drained to EAGAIN: the next write wakes us
+    // The budget ran out with bytes still in the pipe. Asio waits edge-triggered, so a wait
+    // now would sleep until the next write; come back after the other streams had a turn.
+    boost::asio::post(pipe_.get_executor(), [self = shared_from_this(), budget] { self->move(budget); });
   }
 
   // The bytes move; an error leaves what was not written in pending_ (timestamp path) or
   // in the pipe (splice path).
-  Result<void> transfer(std::size_t budget) {
+  // Returns the bytes taken from the pipe; fewer than budget means it is empty now.
+  Result<std::size_t> transfer(std::size_t budget) {
     if (!pending_.empty()) {
       std::string_view rest(pending_);
       auto r = file_->write(rest);
       pending_.erase(0, pending_.size() - rest.size());
-      if (!r) return r;
+      if (!r) return r.error();
     }
     std::size_t moved = 0;
     while (moved < budget) {
@@ -113,9 +119,9 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
       std::string_view rest(pending_);
       auto r = file_->write(rest);
       pending_.erase(0, pending_.size() - rest.size());
-      if (!r) return r;
+      if (!r) return r.error();
     }
-    return {};
+    return moved;
   }
 
   // Prefixes every line start in data with the current time; a line cut between two reads

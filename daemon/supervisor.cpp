@@ -78,13 +78,13 @@ std::vector<Process*> Supervisor::instances_of(const std::vector<std::string>& p
 void Supervisor::remove_programs(const std::vector<std::string>& programs, std::function<void()> done) {
   const std::vector<Process*> victims = instances_of(programs);
   const std::set<const Process*> gone(victims.begin(), victims.end());
-  // Operations that wait on them end now, before the processes do.
+  // Operations that wait on them let go of them now, before they are destroyed; each goes on
+  // with its other processes (the next check may complete it).
+  const Error gone_error = make_error(ErrorCode::Failed, "removed from the config by a reload");
   for (auto& op : operations_) {
-    if (std::any_of(victims.begin(), victims.end(), [&](const Process* p) { return op->involves(p); })) {
-      op->abort(make_error(ErrorCode::Failed, "removed from the config by a reload"));
-    }
+    for (const Process* p : victims) op->drop(p, gone_error);
   }
-  std::erase_if(operations_, [](const auto& op) { return op->is_complete(); });
+  schedule_check();
   std::vector<OutputPump::StreamId> streams;
   for (const Process* p : victims) {
     assert(is_down(p->state()));

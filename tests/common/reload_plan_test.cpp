@@ -157,3 +157,18 @@ TEST(ReloadPlan, RemoveDropsProgramsAndEmptyGroups) {
   EXPECT_EQ(p->result.programs[0].name, "cron");
   EXPECT_EQ(plan_remove(running, {"nope"}).error().code, ErrorCode::NoSuchProcess);
 }
+
+// update NAME of one member of a group whose priority changed: the group keeps the priority
+// it runs with until all its members are applied (then reread has nothing left).
+TEST(ReloadPlan, GroupPriorityWaitsForTheWholeGroup) {
+  const auto running = load(kBase + "[group.app]\nprograms = [\"web\", \"worker\"]\n");
+  const auto next = load(kBase + "[group.app]\nprograms = [\"web\", \"worker\"]\npriority = 5\n");
+  const auto one = plan(running, next, {"web"});
+  EXPECT_EQ(one.updated, Names{"web"});
+  ASSERT_EQ(one.result.groups.size(), 1u);
+  EXPECT_EQ(one.result.groups[0].priority, 999);
+  EXPECT_EQ(diff_configs(one.result, next).changed, (Names{"web", "worker"}));
+  const auto both = plan(running, next, {"app"});
+  EXPECT_EQ(both.result.groups[0].priority, 5);
+  EXPECT_TRUE(diff_configs(both.result, next).empty());
+}

@@ -197,3 +197,21 @@ TEST_F(SupervisordConfig, ConvertRoundTrips) {
   EXPECT_EQ(toml.daemon.log_dir, "/tmp/logs");
   EXPECT_EQ(toml.daemon.environment, ini.daemon.environment);
 }
+
+// Fidelity details: the program's own environment in %(ENV_X)s; unquoted environment values
+// are one word; OFF and an empty logfile discard; group names are checked; huge widths are errors.
+TEST_F(SupervisordConfig, SupervisordDetails) {
+  Config c = load_ini_ok("[program:web]\nenvironment=APP_HOME=/srv/app,MODE=fast\ncommand=%(ENV_APP_HOME)s/bin/web\n"
+                         "stdout_logfile=OFF\nstderr_logfile=\n");
+  const ProgramConfig& web = c.programs.at(0);
+  EXPECT_EQ(web.command, (std::vector<std::string>{"/srv/app/bin/web"}));
+  EXPECT_EQ(web.environment.at("MODE"), "fast");
+  EXPECT_EQ(web.stdout_log.kind, LogTarget::Kind::None);
+  EXPECT_EQ(web.stderr_log.kind, LogTarget::Kind::None);
+  EXPECT_FALSE(load_ini("[program:web]\ncommand=/bin/web\nenvironment=A=1 B=2\n"));
+  EXPECT_FALSE(load_ini("[program:web]\ncommand=/bin/web %(process_num)999999999999d\n"));
+  auto bad_group = load_ini("[program:web]\ncommand=/bin/web\n[group:a b]\nprograms=web\n");
+  ASSERT_FALSE(bad_group);
+  EXPECT_NE(bad_group.error().message.find("invalid group name"), std::string::npos);
+  EXPECT_FALSE(load_ini("[program:web]\ncommand=/bin/web\n[include]\n"));
+}

@@ -215,3 +215,22 @@ TEST(Reload, WaitingClientsOfARemovedProgramAreAnswered) {
   EXPECT_NE(t.err.find("removed from the config"), std::string::npos) << t.err;
   EXPECT_EQ(d.state_of("web"), "RUNNING");
 }
+
+// A client's restart of several programs, one of which a reload replaces meanwhile, goes on
+// with the others: they are started again, and only the replaced one is reported as gone.
+TEST(Reload, ClientOperationsGoOnWithTheOtherPrograms) {
+  Konnectd d(program("slow", {"--ignore-term", "--print", "ready"}, "stopwaitsecs = 2\n") + program("web", {}));
+  ASSERT_TRUE(d.start());
+  ASSERT_TRUE(wait_until([&] { return read_file(d.log_dir() / "slow.out.log") == "ready\n"; }));
+  RunningCtl restart(d, {"restart", "all"});
+  ASSERT_TRUE(wait_until([&] { return d.state_of("slow") == "STOPPING"; }));
+  write_config(d, program("slow", {"--ignore-term", "--print", "ready"}, "stopwaitsecs = 2\n") +
+                      program("web", {"--print", "v2"}));
+  EXPECT_EQ(d.ctl({"reload"}).out, "web: stopped\nweb: updated process group\n");
+  auto r = restart.wait();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("slow: started"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("web: ERROR (failed: removed from the config by a reload)"), std::string::npos) << r.out;
+  EXPECT_EQ(d.state_of("slow"), "RUNNING");
+  EXPECT_EQ(d.state_of("web"), "RUNNING");
+}
