@@ -14,7 +14,8 @@ namespace {
 auto behaviour_fields(const ProgramConfig& p) {
   return std::tie(p.name, p.command, p.directory, p.user, p.group, p.umask, p.environment,
                   p.numprocs, p.numprocs_start, p.priority, p.autostart, p.autorestart,
-                  p.exitcodes, p.startsecs, p.startretries, p.stopsignal, p.stopwaitsecs,
+                  p.exitcodes, p.startsecs, p.startretries, p.backoff_initial, p.backoff_max,
+                  p.backoff_reset, p.stopsignal, p.stopwaitsecs,
                   p.stopasgroup, p.killasgroup, p.redirect_stderr, p.stdout_log, p.stderr_log,
                   p.stdout_log_maxbytes, p.stderr_log_maxbytes, p.stdout_log_backups,
                   p.stderr_log_backups, p.log_timestamps);

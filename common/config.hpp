@@ -48,7 +48,14 @@ struct ProgramConfig {
   AutoRestart autorestart = AutoRestart::Unexpected;
   std::vector<int> exitcodes{0};
   Duration startsecs{std::chrono::seconds(1)};
-  int startretries = 3;
+  int startretries = 3;  // -1: retry for ever, with the geometric backoff below
+  // Crash loops (SPEC.md "Process states"): after RUNNING the first crash restarts at once;
+  // each further crash of an instance that ran less than backoff_reset waits backoff_initial,
+  // then twice as long each time, up to backoff_max. startretries = -1 uses the same delays
+  // for failed starts.
+  Duration backoff_initial{std::chrono::seconds(1)};
+  Duration backoff_max{std::chrono::seconds(60)};
+  Duration backoff_reset{std::chrono::seconds(10)};
   int stopsignal = SIGTERM;
   Duration stopwaitsecs{std::chrono::seconds(10)};
   bool stopasgroup = false;

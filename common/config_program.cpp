@@ -3,6 +3,8 @@
 
 #include "common/config_program.hpp"
 
+#include "common/units.hpp"
+
 #include <utility>
 
 namespace konnect::config_detail {
@@ -42,7 +44,12 @@ const ProgramKey kProgramKeys[] = {
     {"exitcodes", [](const Field& f, ProgramConfig& p) { return assign(read_exitcodes(f), p.exitcodes); }},
     {"startsecs", [](const Field& f, ProgramConfig& p) { return assign(read_duration(f), p.startsecs); }},
     {"startretries",
-     [](const Field& f, ProgramConfig& p) { return assign(read_int(f, 0, kIntMax), p.startretries); }},
+     [](const Field& f, ProgramConfig& p) { return assign(read_int(f, -1, kIntMax), p.startretries); }},
+    {"backoff_initial",
+     [](const Field& f, ProgramConfig& p) { return assign(read_duration(f), p.backoff_initial); }},
+    {"backoff_max", [](const Field& f, ProgramConfig& p) { return assign(read_duration(f), p.backoff_max); }},
+    {"backoff_reset",
+     [](const Field& f, ProgramConfig& p) { return assign(read_duration(f), p.backoff_reset); }},
     {"stopsignal", [](const Field& f, ProgramConfig& p) { return assign(read_signal(f), p.stopsignal); }},
     {"stopwaitsecs",
      [](const Field& f, ProgramConfig& p) { return assign(read_duration(f), p.stopwaitsecs); }},
@@ -104,6 +111,16 @@ Result<ProgramConfig> read_program(const Field& f, const std::string& name) {
           .error("cannot be set together with redirect_stderr = true (stderr then goes to stdout_log); "
                  "remove one of them");
     }
+  }
+  if (p.backoff_initial.count() <= 0) {
+    const auto* v = table->get("backoff_initial");
+    return f.child(*v, "backoff_initial").error("must be more than 0 (a crash loop must not spin)");
+  }
+  if (p.backoff_max < p.backoff_initial) {
+    const auto* v = table->get("backoff_max") ? table->get("backoff_max") : table->get("backoff_initial");
+    return f.child(*v, table->get("backoff_max") ? "backoff_max" : "backoff_initial")
+        .error("backoff_max (" + format_duration(p.backoff_max) + ") must be at least backoff_initial (" +
+               format_duration(p.backoff_initial) + ")");
   }
   if (p.numprocs_start > std::numeric_limits<int>::max() - p.numprocs) {
     return f.child(*table->get("numprocs_start"), "numprocs_start")

@@ -1,5 +1,7 @@
 #include "common/process_info.hpp"
 
+#include "common/units.hpp"
+
 #include <cstdio>
 #include <ctime>
 
@@ -27,9 +29,13 @@ std::string describe_state(const ProcessInfo& info) {
     case State::Running:
       return "pid " + std::to_string(info.pid) + ", uptime " + format_uptime(info.now - info.start);
     case State::Backoff:
-    case State::Fatal:
-      if (!info.spawnerr.empty()) return info.spawnerr;
-      return "unknown error (try \"tail " + info.namespec() + "\")";
+    case State::Fatal: {
+      std::string text = info.spawnerr.empty() ? "unknown error (try \"tail " + info.namespec() + "\")" : info.spawnerr;
+      if (info.state == State::Backoff && info.backoff_ms > 0) {
+        text += "; retry in " + format_duration(Duration(info.backoff_ms));
+      }
+      return text;
+    }
     case State::Stopped:
     case State::Exited: {
       if (info.start == 0) return "Not started";
@@ -68,6 +74,7 @@ nlohmann::json to_json(const ProcessInfo& info) {
       {"exitstatus", info.exitstatus},
       {"spawnerr", info.spawnerr},
       {"log_error", info.log_error},
+      {"backoff_ms", info.backoff_ms},
       {"description", describe(info)},
   };
 }

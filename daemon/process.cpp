@@ -58,6 +58,7 @@ ProcessInfo Process::info() const {
   info.exitstatus = exitstatus_;
   info.spawnerr = spawnerr_;
   info.log_error = log_error_;
+  info.backoff_ms = backoff_delay().count();
   return info;
 }
 
@@ -223,22 +224,29 @@ void Process::enter_running() {
 void Process::enter_backoff(std::string reason) {
   spawnerr_ = std::move(reason);
   ++backoff_count_;
-  if (backoff_count_ > config_->startretries) {
+  if (config_->startretries >= 0 && backoff_count_ > config_->startretries) {
     enter_fatal(spawnerr_);
     return;
   }
-  // supervisord's schedule: the Nth retry waits N seconds.
-  delay_ = std::chrono::seconds(backoff_count_);
+  // supervisord's schedule: the Nth retry waits N seconds; retrying for ever
+  // (startretries = -1) backs off geometrically instead.
+  delay_ = config_->startretries < 0 ? geometric_delay(backoff_count_) : Duration(std::chrono::seconds(backoff_count_));
   arm_timer(delay_);
   set_state(State::Backoff);
 }
 
+Duration Process::geometric_delay(int nth) const {
+  // backoff_initial, twice that, ... up to backoff_max, for the nth delay (1-based).
+  Duration delay = config_->backoff_initial;
+  for (int i = 1; i < nth && delay < config_->backoff_max; ++i) delay *= 2;
+  return std::min(delay, config_->backoff_max);
+}
+
 void Process::enter_throttled() {
-  // A crash after RUNNING that follows another one: wait 1s, 2s, 4s... (kCrashDelayMax).
-  Duration delay = kCrashDelayInitial;
-  for (int i = 2; i < crash_streak_ && delay < kCrashDelayMax; ++i) delay *= 2;
-  delay_ = std::min(delay, kCrashDelayMax);
-  spawnerr_ = "Restarting in " + format_duration(delay_) + " after repeated crashes";
+  // A crash after RUNNING that follows another one (crash_streak_ >= 2): the first delay is
+  // backoff_initial, then it doubles.
+  delay_ = geometric_delay(crash_streak_ - 1);
+  spawnerr_ = "Crashed " + std::to_string(crash_streak_) + " times in a row";
   arm_timer(delay_);
   set_state(State::Backoff);
 }
@@ -266,7 +274,7 @@ void Process::enter_exited(bool expected) {
   const bool restart = mode == AutoRestart::Always || (mode == AutoRestart::Unexpected && !expected);
   if (!restart) return;
   const auto uptime = std::chrono::steady_clock::now() - started_at_;
-  if (uptime >= kCrashResetAfter) crash_streak_ = 0;
+  if (uptime >= config_->backoff_reset) crash_streak_ = 0;
   ++crash_streak_;
   if (crash_streak_ == 1) {
     enter_starting();  // SPEC.md: the first crash after RUNNING restarts at once

@@ -32,11 +32,8 @@
 namespace konnect {
 
 // Crash throttling after RUNNING (SPEC.md): the first crash restarts at once, each further
-// crash of an instance that ran less than kCrashResetAfter waits 1s, 2s, 4s... up to
-// kCrashDelayMax (a longer run resets the count).
-inline constexpr Duration kCrashDelayInitial{std::chrono::seconds(1)};
-inline constexpr Duration kCrashDelayMax{std::chrono::seconds(60)};
-inline constexpr Duration kCrashResetAfter{std::chrono::seconds(10)};
+// crash of an instance that ran less than backoff_reset waits backoff_initial, 2x, 4x... up
+// to backoff_max (a longer run resets the count). ProgramConfig has the defaults.
 
 class Process {
  public:
@@ -104,6 +101,7 @@ class Process {
   void cancel_timer();
   void on_timer();
   bool exit_expected(int wait_status) const;
+  Duration geometric_delay(int nth) const;
 
   ProcessHost& host_;
   std::shared_ptr<const ProgramConfig> config_;

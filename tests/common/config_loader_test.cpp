@@ -192,8 +192,8 @@ TEST_F(ConfigLoader, IntegerRanges) {
   EXPECT_EQ(program("command = \"x\"\nnumprocs = 10000").numprocs, 10000);
   EXPECT_CONFIG_ERROR(program_error("command = \"x\"\nnumprocs_start = -1"), file, 3, "program.web.numprocs_start",
                       "expected an integer of at least 0, got -1");
-  EXPECT_CONFIG_ERROR(program_error("command = \"x\"\nstartretries = -1"), file, 3, "program.web.startretries",
-                      "at least 0");
+  EXPECT_CONFIG_ERROR(program_error("command = \"x\"\nstartretries = -2"), file, 3, "program.web.startretries",
+                      "at least -1");
   EXPECT_CONFIG_ERROR(program_error("command = \"x\"\nstdout_log_backups = -1"), file, 3,
                       "program.web.stdout_log_backups", "at least 0");
   EXPECT_CONFIG_ERROR(program_error("command = \"x\"\nstderr_log_backups = \"3\""), file, 3,
@@ -489,3 +489,23 @@ TEST_F(ConfigLoader, DocumentationExampleLoads) {
 
 }  // namespace
 }  // namespace konnect
+
+namespace konnect::testing {
+
+// backoff_* are durations; the max may not be below the initial delay; startretries takes -1.
+TEST_F(ConfigTest, BackoffSettings) {
+  const ProgramConfig p = program("command = \"/bin/x\"\nbackoff_initial = \"500ms\"\nbackoff_max = \"5m\"\n"
+                                  "backoff_reset = 30\nstartretries = -1");
+  EXPECT_EQ(p.backoff_initial, std::chrono::milliseconds(500));
+  EXPECT_EQ(p.backoff_max, std::chrono::minutes(5));
+  EXPECT_EQ(p.backoff_reset, std::chrono::seconds(30));
+  EXPECT_EQ(p.startretries, -1);
+  EXPECT_CONFIG_ERROR(program_error("command = \"/bin/x\"\nbackoff_max = \"1s\"\nbackoff_initial = \"2s\""),
+                      path("konnectd.toml"), 3, "program.web.backoff_max", "at least backoff_initial");
+  EXPECT_CONFIG_ERROR(program_error("command = \"/bin/x\"\nbackoff_initial = 0"), path("konnectd.toml"), 3,
+                      "program.web.backoff_initial", "more than 0");
+  EXPECT_CONFIG_ERROR(program_error("command = \"/bin/x\"\nstartretries = -2"), path("konnectd.toml"), 3,
+                      "program.web.startretries", "");
+}
+
+}  // namespace konnect::testing

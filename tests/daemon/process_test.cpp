@@ -128,7 +128,7 @@ TEST_F(ProcessTest, CrashAfterRunningRestartsAtOnceThenThrottles) {
   EXPECT_EQ(p->pid(), 101);
   p->on_exit(exited(3));
   EXPECT_EQ(p->state(), State::Backoff);
-  EXPECT_EQ(p->backoff_delay(), kCrashDelayInitial);
+  EXPECT_EQ(p->backoff_delay(), config.backoff_initial);
   // The group of the old pid is killed each time (killasgroup).
   EXPECT_NE(std::find(host.signals.begin(), host.signals.end(), std::make_pair(-100, SIGKILL)),
             host.signals.end());
@@ -270,4 +270,65 @@ TEST(WaitStatus, Describe) {
   EXPECT_EQ(exit_status_code(killed(SIGKILL)), 137);
   EXPECT_EQ(describe_wait_status(exited(0)), "exit status 0");
   EXPECT_EQ(describe_wait_status(killed(SIGKILL)), "terminated by SIGKILL");
+}
+
+// Crash after crash: the delays grow geometrically up to backoff_max.
+TEST_F(ProcessTest, CrashLoopDelaysGrowToTheMax) {
+  config.autorestart = AutoRestart::Always;
+  config.backoff_initial = 10ms;
+  config.backoff_max = 40ms;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(1));  // the first crash restarts at once
+  ASSERT_EQ(p->state(), State::Running);
+  std::vector<Duration> delays;
+  for (int i = 0; i < 4; ++i) {
+    p->on_exit(exited(1));
+    ASSERT_EQ(p->state(), State::Backoff);
+    delays.push_back(p->backoff_delay());
+    if (i == 3) EXPECT_EQ(describe(p->info()), "Crashed 5 times in a row; retry in 40ms");
+    ASSERT_TRUE(run_until([&] { return p->state() == State::Running; }));
+  }
+  EXPECT_EQ(delays, (std::vector<Duration>{10ms, 20ms, 40ms, 40ms}));
+}
+
+// An instance that ran longer than backoff_reset starts the count again: its crash restarts at once.
+TEST_F(ProcessTest, CrashLoopResetsAfterAGoodRun) {
+  config.autorestart = AutoRestart::Always;
+  config.backoff_initial = 10ms;
+  config.backoff_reset = 30ms;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(1));
+  p->on_exit(exited(1));
+  ASSERT_EQ(p->state(), State::Backoff);
+  ASSERT_TRUE(run_until([&] { return p->state() == State::Running; }));
+  const pid_t before = p->pid();
+  // Let it run past backoff_reset (the loop runs nothing else meanwhile).
+  boost::asio::steady_timer t(io, 40ms);
+  bool waited = false;
+  t.async_wait([&](const boost::system::error_code&) { waited = true; });
+  ASSERT_TRUE(run_until([&] { return waited; }));
+  p->on_exit(exited(1));
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_NE(p->pid(), before);
+}
+
+// startretries = -1: failed starts go on for ever, with the geometric delays, never FATAL.
+TEST_F(ProcessTest, StartretriesMinusOneRetriesForEver) {
+  config.startretries = -1;
+  config.backoff_initial = 5ms;
+  config.backoff_max = 20ms;
+  host.fail_spawn = true;
+  auto p = make();
+  p->start();
+  std::vector<Duration> delays;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(p->state(), State::Backoff);
+    delays.push_back(p->backoff_delay());
+    const auto count = host.states.size();
+    ASSERT_TRUE(run_until([&] { return host.states.size() > count; }));
+  }
+  EXPECT_EQ(delays, (std::vector<Duration>{5ms, 10ms, 20ms, 20ms, 20ms, 20ms}));
+  EXPECT_EQ(p->state(), State::Backoff);
 }
