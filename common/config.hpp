@@ -103,6 +103,14 @@ struct DaemonConfig {
   std::filesystem::path log_dir{"/var/log/konnect"};
   std::filesystem::path log_file{"/var/log/konnect/konnectd.log"};  // "-" means stderr
   std::filesystem::path pid_file{"/run/konnect/konnectd.pid"};
+  // Who may use the control socket besides root (and konnectd's own user): members of
+  // socket_group may do everything, members of socket_readonly_group only status, pid and
+  // version. Empty: nobody else.
+  std::string socket_group;
+  std::string socket_readonly_group;
+  // A client that sends no complete request for this long is disconnected (a waiting start
+  // or a tail -f is not idle).
+  Duration client_idle_timeout{std::chrono::seconds(60)};
   std::string log_level{"info"};  // trace, debug, info, warn, error, critical, off
   std::uint64_t log_file_maxbytes = kDefaultLogMaxBytes;  // the daemon log's rotation; 0 = never
   int log_file_backups = 10;

@@ -35,7 +35,8 @@ const std::vector<std::string_view> kMainKeys{"konnectd", "program", "group", "i
 const std::vector<std::string_view> kIncludedKeys{"program", "group", "include"};
 const std::vector<std::string_view> kDaemonKeys{"socket",         "log_dir",           "log_file",
                                                 "pid_file",       "log_level",         "log_file_maxbytes",
-                                                "log_file_backups", "log_timestamps", "environment", "include"};
+                                                "log_file_backups", "log_timestamps", "environment", "socket_group",
+                                                "socket_readonly_group", "client_idle_timeout", "include"};
 const std::vector<std::string_view> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // One include pattern, absolute, and where it was written.
@@ -217,6 +218,12 @@ class Loader {
         r = assign_value(config_detail::read_bool(value), d.log_timestamps);
       } else if (key == "environment") {
         r = assign_value(config_detail::read_environment(value), d.environment);
+      } else if (key == "socket_group") {
+        r = assign_value(config_detail::read_group(value), d.socket_group);
+      } else if (key == "socket_readonly_group") {
+        r = assign_value(config_detail::read_group(value), d.socket_readonly_group);
+      } else if (key == "client_idle_timeout") {
+        r = assign_value(config_detail::read_duration(value), d.client_idle_timeout);
       } else if (key == "include") {
         r = read_include(value, includes);
       } else {

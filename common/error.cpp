@@ -7,7 +7,7 @@
 namespace konnect {
 namespace {
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 11> kCodeNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kCodeNames{{
     {ErrorCode::BadRequest, "BAD_REQUEST"},
     {ErrorCode::RequestTooLarge, "REQUEST_TOO_LARGE"},
     {ErrorCode::UnknownCommand, "UNKNOWN_COMMAND"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 11> kCodeNames{{
     {ErrorCode::ShuttingDown, "SHUTTING_DOWN"},
     {ErrorCode::Config, "CONFIG_ERROR"},
     {ErrorCode::Io, "IO_ERROR"},
+    {ErrorCode::PermissionDenied, "PERMISSION_DENIED"},
     {ErrorCode::Internal, "INTERNAL"},
 }};
 

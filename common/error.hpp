@@ -21,6 +21,7 @@ enum class ErrorCode {
   ShuttingDown,     // SHUTTING_DOWN: the daemon is stopping and takes no new actions
   Config,           // CONFIG_ERROR: a config file is wrong
   Io,               // IO_ERROR: a file or socket operation failed
+  PermissionDenied,  // PERMISSION_DENIED: the client may not do this (docs/protocol.md "Access")
   Internal,         // INTERNAL: a bug; should never be seen
 };
 

@@ -133,11 +133,17 @@ Result<ReloadPlan> plan_reload(const Config& running, const Config& next, const 
   keep("log_file", now.log_file == next.daemon.log_file);
   keep("log_file_maxbytes", now.log_file_maxbytes == next.daemon.log_file_maxbytes);
   keep("log_file_backups", now.log_file_backups == next.daemon.log_file_backups);
+  keep("socket_group", now.socket_group == next.daemon.socket_group);
+  keep("socket_readonly_group", now.socket_readonly_group == next.daemon.socket_readonly_group);
+  keep("client_idle_timeout", now.client_idle_timeout == next.daemon.client_idle_timeout);
   result.daemon.socket = running.daemon.socket;
   result.daemon.pid_file = running.daemon.pid_file;
   result.daemon.log_file = running.daemon.log_file;
   result.daemon.log_file_maxbytes = running.daemon.log_file_maxbytes;
   result.daemon.log_file_backups = running.daemon.log_file_backups;
+  result.daemon.socket_group = running.daemon.socket_group;
+  result.daemon.socket_readonly_group = running.daemon.socket_readonly_group;
+  result.daemon.client_idle_timeout = running.daemon.client_idle_timeout;
   ReloadPlan plan = make_plan(std::move(result), a);
   plan.warnings = std::move(warnings);
   return plan;

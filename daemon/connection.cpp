@@ -6,10 +6,34 @@
 
 namespace konnect {
 
-Connection::Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close)
-    : socket_(std::move(socket)), handler_(handler), on_close_(std::move(on_close)) {}
+Connection::Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close,
+                       Access access, std::chrono::milliseconds idle_timeout)
+    : socket_(std::move(socket)),
+      idle_(socket_.get_executor()),
+      idle_timeout_(idle_timeout),
+      access_(access),
+      handler_(handler),
+      on_close_(std::move(on_close)) {}
 
-void Connection::start() { do_read(); }
+void Connection::start() {
+  arm_idle();
+  do_read();
+}
+
+void Connection::arm_idle() {
+  // Only while the client owes us a request: not while an answer is pending or streaming.
+  const std::uint64_t generation = ++idle_generation_;
+  if (awaiting_answer_ || streaming_ || closed_) {
+    idle_.cancel();
+    return;
+  }
+  idle_.expires_after(idle_timeout_);
+  idle_.async_wait([this, self = shared_from_this(), generation](const boost::system::error_code& ec) {
+    if (ec || closed_ || generation != idle_generation_) return;
+    if (awaiting_answer_ || streaming_) return;
+    close();
+  });
+}
 
 bool Connection::stop_after_flush() {
   if (write_queue_.empty()) {
@@ -22,6 +46,7 @@ bool Connection::stop_after_flush() {
 
 void Connection::stop() {
   closed_ = true;
+  idle_.cancel();
   boost::system::error_code ec;
   socket_.close(ec);
 }
@@ -33,6 +58,7 @@ void Connection::do_read() {
                           [this, self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                             reading_ = false;
                             if (ec == boost::asio::error::operation_aborted || closed_) return;
+                            if (!ec && !streaming_) arm_idle();  // progress: the idle time starts again
                             if (ec) {
                               // EOF or error: answer what was asked, then go. A stream
                               // (tail -f) has no end of its own: it ends here.
@@ -70,11 +96,13 @@ void Connection::process_lines() {
       case LineBuffer::Status::Line:
         if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank line
         awaiting_answer_ = true;
-        handler_.handle_line(line, Responder([weak = weak_from_this()](std::string answer, bool more) {
+        arm_idle();  // cancels: answering is not idle
+        handler_.handle_line(line, access_, Responder([weak = weak_from_this()](std::string answer, bool more) {
           auto self = weak.lock();
           if (!self || self->closed_) return false;
           if (!more) {
             self->awaiting_answer_ = false;
+            self->arm_idle();
             self->send(std::move(answer));
             return true;
           }

@@ -7,9 +7,13 @@
 // Lifetime: shared_ptr; every async op holds `self`. The ConnectionManager owns the set.
 
 #include "common/protocol.hpp"
+#include "daemon/access_policy.hpp"
 #include "daemon/request_handler.hpp"
 
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
 
 #include <array>
 #include <deque>
@@ -25,7 +29,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Socket = boost::asio::local::stream_protocol::socket;
 
-  Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close);
+  // access: what the peer may do (AccessPolicy); idle_timeout: how long it may stay
+  // without sending a complete request while nothing is being answered.
+  Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close, Access access,
+             std::chrono::milliseconds idle_timeout);
 
   void start();
   // Closes the socket; pending handlers see operation_aborted.
@@ -40,8 +47,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_streamed(std::string line);
   void do_write();
   void close();
+  void arm_idle();
 
   Socket socket_;
+  boost::asio::steady_timer idle_;
+  std::uint64_t idle_generation_ = 0;
+  std::chrono::milliseconds idle_timeout_;
+  Access access_;
   RequestHandler& handler_;
   std::function<void(Connection*)> on_close_;
   std::array<char, 16384> read_buffer_{};

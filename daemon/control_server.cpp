@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <chrono>
 #include <vector>
@@ -34,16 +35,33 @@ ControlServer::ControlServer(boost::asio::any_io_executor executor, RequestHandl
 
 ControlServer::~ControlServer() { stop(); }
 
-Result<void> ControlServer::listen(const std::filesystem::path& path) {
+Result<void> ControlServer::listen(const std::filesystem::path& path, AccessPolicy policy,
+                                   std::chrono::milliseconds idle_timeout) {
+  policy_ = policy;
+  idle_timeout_ = idle_timeout;
   using boost::asio::local::stream_protocol;
   if (path.string().size() >= sizeof(sockaddr_un::sun_path)) {
     return make_error(ErrorCode::Io, "socket path '" + path.string() + "' is too long");
   }
   std::error_code fs_ec;
-  std::filesystem::create_directories(path.parent_path(), fs_ec);
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  const mode_t old_umask = ::umask(022);  // a directory we create: 0755
+  std::filesystem::create_directories(dir, fs_ec);
+  ::umask(old_umask);
   if (fs_ec) {
-    return make_error(ErrorCode::Io, "cannot create directory '" + path.parent_path().string() +
-                                         "': " + fs_ec.message());
+    return make_error(ErrorCode::Io, "cannot create directory '" + dir.string() + "': " + fs_ec.message());
+  }
+  struct stat dst{};
+  if (::stat(dir.c_str(), &dst) != 0) {
+    return make_error(ErrorCode::Io, "cannot stat '" + dir.string() + "': " + std::strerror(errno));
+  }
+  if ((dst.st_uid != 0 && dst.st_uid != ::geteuid()) || (dst.st_mode & 022) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(dst.st_mode & 07777));
+    return make_error(ErrorCode::Io, "the socket's directory '" + dir.string() + "' (mode " + mode + ", owner uid " +
+                                         std::to_string(dst.st_uid) +
+                                         ") is writable by others than root: anyone who can write it could put "
+                                         "their own socket there; use a directory such as /run/konnect (mode 0755)");
   }
   if (const auto st = std::filesystem::symlink_status(path); std::filesystem::exists(st)) {
     if (st.type() != std::filesystem::file_type::socket) {
@@ -61,7 +79,10 @@ Result<void> ControlServer::listen(const std::filesystem::path& path) {
   if (ec) {
     return make_error(ErrorCode::Io, "cannot listen on '" + path.string() + "': " + ec.message());
   }
-  ::chmod(path.c_str(), 0660);
+  if (policy_.socket_gid() && ::geteuid() == 0 && ::chown(path.c_str(), 0, *policy_.socket_gid()) != 0) {
+    return make_error(ErrorCode::Io, "cannot give '" + path.string() + "' to its socket_group: " + std::strerror(errno));
+  }
+  ::chmod(path.c_str(), policy_.has_read_only_group() ? 0666 : 0660);
   path_ = path;
   do_accept();
   return {};
@@ -86,10 +107,24 @@ void ControlServer::do_accept() {
       return;
     }
     if (!ec) {
-      auto conn = std::make_shared<Connection>(std::move(socket), handler_, [this](Connection* c) {
-        connections_.erase(c);
-        do_accept();
-      });
+      ucred cred{};
+      socklen_t len = sizeof cred;
+      Access access = Access::None;
+      PeerCredentials peer;
+      if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+        peer = PeerCredentials{cred.pid, cred.uid, cred.gid};
+        access = policy_.decide(peer);
+      }
+      if (access != Access::Full) {
+        spdlog::info("Control client {} may {}", describe_peer(peer), access == Access::None ? "do nothing" : "only read");
+      }
+      auto conn = std::make_shared<Connection>(
+          std::move(socket), handler_,
+          [this](Connection* c) {
+            connections_.erase(c);
+            do_accept();
+          },
+          access, idle_timeout_);
       connections_.emplace(conn.get(), conn);
       conn->start();
     } else {

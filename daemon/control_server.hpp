@@ -10,6 +10,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <unordered_map>
@@ -24,8 +25,12 @@ class ControlServer {
   ~ControlServer();
 
   // Binds the socket at path (creating its directory; replacing a stale socket file, but
-  // refusing if another daemon answers there) and starts accepting.
-  Result<void> listen(const std::filesystem::path& path);
+  // refusing if another daemon answers there) and starts accepting. The directory must be
+  // writable by no one but root (or konnectd's own user): anyone who can write it could put
+  // their own socket in its place. The socket is mode 0660, group socket_group when set
+  // (0666 with a socket_readonly_group: then the peer check alone decides).
+  Result<void> listen(const std::filesystem::path& path, AccessPolicy policy,
+                      std::chrono::milliseconds idle_timeout);
   // Stops accepting new clients; open connections stay.
   void stop_accepting();
   // Closes every connection and the acceptor, and removes the socket file.
@@ -42,6 +47,8 @@ class ControlServer {
   bool accepting_ = false;
   RequestHandler& handler_;
   std::filesystem::path path_;
+  AccessPolicy policy_;
+  std::chrono::milliseconds idle_timeout_{60000};
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
 };
 

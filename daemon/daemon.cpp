@@ -48,7 +48,9 @@ Result<void> Daemon::setup() {
     spdlog::warn("Failed to become a child subreaper: {}; escaped descendants are not tracked",
                  std::strerror(errno));
   }
-  if (auto r = server_.listen(config_.daemon.socket); !r) return r.error();
+  auto policy = AccessPolicy::create(config_.daemon);
+  if (!policy) return policy.error();
+  if (auto r = server_.listen(config_.daemon.socket, *policy, config_.daemon.client_idle_timeout); !r) return r.error();
   write_pid_file();
   return {};
 }

@@ -37,11 +37,19 @@ Result<std::vector<std::string>> read_targets(const Json& args) {
 RequestHandler::RequestHandler(Supervisor& supervisor, DaemonHooks hooks)
     : supervisor_(supervisor), hooks_(std::move(hooks)), config_commands_(hooks_.config) {}
 
-void RequestHandler::handle_line(std::string_view line, Reply reply) {
+void RequestHandler::handle_line(std::string_view line, Access access, Reply reply) {
   Json id;
   auto request = parse_request(line, &id);
   if (!request) {
     reply(encode_error(id, request.error()));
+    return;
+  }
+  if (access == Access::None ||
+      (access == Access::ReadOnly && !AccessPolicy::is_read_only_command(request->cmd))) {
+    const std::string why = access == Access::None
+                                ? "permission denied: only root and members of [konnectd] socket_group may use konnectd"
+                                : "permission denied: members of socket_readonly_group may only ask status, pid and version";
+    reply(encode_error(id, make_error(ErrorCode::PermissionDenied, why)));
     return;
   }
   dispatch(*request, std::move(reply));

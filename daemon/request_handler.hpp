@@ -4,6 +4,7 @@
 
 #include "common/config.hpp"
 #include "common/protocol.hpp"
+#include "daemon/access_policy.hpp"
 #include "daemon/config_commands.hpp"
 
 #include <filesystem>
@@ -48,8 +49,9 @@ class RequestHandler {
 
   RequestHandler(Supervisor& supervisor, DaemonHooks hooks);
 
-  // Handles one raw line: parses, dispatches, and calls reply exactly once.
-  void handle_line(std::string_view line, Reply reply);
+  // Handles one raw line: parses, checks what `access` allows (PERMISSION_DENIED
+  // otherwise), dispatches, and calls reply exactly once.
+  void handle_line(std::string_view line, Access access, Reply reply);
 
  private:
   void dispatch(const Request& request, Reply reply);

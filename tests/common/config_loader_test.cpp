@@ -406,7 +406,7 @@ TEST_F(ConfigLoader, DaemonErrors) {
   auto r = load("[konnectd]\nsocket = \"/a\"\nsockett = \"/b\"\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 3, "konnectd.sockett",
-                      "unknown key; accepted keys: socket, log_dir, log_file, pid_file, log_level, log_file_maxbytes, log_file_backups, log_timestamps, environment, include");
+                      "unknown key; accepted keys: socket, log_dir, log_file, pid_file, log_level, log_file_maxbytes, log_file_backups, log_timestamps, environment, socket_group, socket_readonly_group, client_idle_timeout, include");
   r = load("[konnectd]\nsocket = 1\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 2, "konnectd.socket", "expected a non-empty path string, got 1");

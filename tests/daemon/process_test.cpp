@@ -286,7 +286,9 @@ TEST_F(ProcessTest, CrashLoopDelaysGrowToTheMax) {
     p->on_exit(exited(1));
     ASSERT_EQ(p->state(), State::Backoff);
     delays.push_back(p->backoff_delay());
-    if (i == 3) EXPECT_EQ(describe(p->info()), "Crashed 5 times in a row; retry in 40ms");
+    if (i == 3) {
+      EXPECT_EQ(describe(p->info()), "Crashed 5 times in a row; retry in 40ms");
+    }
     ASSERT_TRUE(run_until([&] { return p->state() == State::Running; }));
   }
   EXPECT_EQ(delays, (std::vector<Duration>{10ms, 20ms, 40ms, 40ms}));
