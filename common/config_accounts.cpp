@@ -5,6 +5,7 @@
 #include "common/config_loader.hpp"
 
 #include <grp.h>
+#include <unistd.h>
 #include <pwd.h>
 
 #include <vector>
@@ -29,8 +30,8 @@ bool account_exists(bool is_group, const std::string& name) {
 
 }  // namespace
 
-Result<Config> load_config(const std::filesystem::path& file) {
-  return load_config_with(file, LoadOptions{&account_exists});
+Result<Config> load_config(const std::filesystem::path& file, bool allow_insecure_files) {
+  return load_config_with(file, LoadOptions{&account_exists, !allow_insecure_files && ::geteuid() == 0});
 }
 
 Result<Config> load_config_from_string(std::string_view text, const std::filesystem::path& file) {

@@ -10,6 +10,7 @@
 #include "common/supervisord_config.hpp"
 
 #include <glob.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -120,6 +121,9 @@ class Loader {
     const FileInfo& file = *files_.back();
     std::string owned;
     if (!text) {
+      if (options_.refuse_insecure_files) {
+        if (auto r = check_trusted(path, included_from); !r) return r.error();
+      }
       auto read = read_text(path);
       if (!read) {
         Error e = read.error();
@@ -309,6 +313,26 @@ class Loader {
       fs::path path = absolute_path(match);
       if (seen_.count(identity(path))) continue;
       if (auto r = load_file(path, std::nullopt, /*is_main=*/false, &include.field); !r) return r.error();
+    }
+    return {};
+  }
+
+  // The file and its directory may be written by root alone (LoadOptions).
+  static Result<void> check_trusted(const fs::path& path, const Field* included_from) {
+    for (const fs::path& p : {path, path.parent_path()}) {
+      struct stat st {};
+      if (::stat(p.c_str(), &st) != 0) continue;  // reading it reports the problem
+      if (st.st_uid == 0 && (st.st_mode & 022) == 0) continue;
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      Error e = make_error(ErrorCode::Config,
+                           std::string(p == path ? "the file" : "its directory " + p.string()) + " (mode " + mode +
+                               ", owner uid " + std::to_string(st.st_uid) +
+                               ") may be written by others than root, and konnectd runs as root what it says: "
+                               "chown root and chmod go-w, or start konnectd with --allow-insecure-config");
+      e.file = path.string();
+      if (included_from) e.message += " (included from " + included_from->file->name + ":" + std::to_string(included_from->line) + ")";
+      return e;
     }
     return {};
   }

@@ -15,13 +15,18 @@ namespace konnect {
 // directory. Unknown keys, wrong types, bad values, duplicate program names, groups that
 // name unknown programs and programs in two groups are errors.
 // User and group names are checked against this machine's accounts (config_accounts.cpp).
-Result<Config> load_config(const std::filesystem::path& file);
+// Run as root, every file read (and its directory) must be writable by root alone, unless
+// allow_insecure_files (konnectd --allow-insecure-config): konnectd runs what they say as
+// any user, so whoever may write them could become root (as sshd's StrictModes).
+Result<Config> load_config(const std::filesystem::path& file, bool allow_insecure_files = false);
 
 struct LoadOptions {
   // Whether a user (is_group false) or group exists; null: names are not checked
   // (konnectctl convert, which may run elsewhere than the host the config is for, and
   // links no NSS lookups).
   bool (*account_exists)(bool is_group, const std::string& name) = nullptr;
+  // Refuse a file, or a file's directory, that someone other than root may write.
+  bool refuse_insecure_files = false;
 };
 Result<Config> load_config_with(const std::filesystem::path& file, const LoadOptions& options);
 

@@ -19,8 +19,9 @@
 
 namespace konnect {
 
-Daemon::Daemon(Config config)
+Daemon::Daemon(Config config, bool allow_insecure_config)
     : config_(std::move(config)),
+      allow_insecure_config_(allow_insecure_config),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       supervisor_(io_.get_executor(), config_),
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
@@ -149,7 +150,7 @@ Result<Config> Daemon::read_config() const {
   // Exceptions stop here (STYLE.md): whatever a loader throws (memory, a library) is a failed
   // reread, never the end of the daemon.
   try {
-    return load_config(config_.file);
+    return load_config(config_.file, allow_insecure_config_);
   } catch (const std::exception& e) {
     return make_error(ErrorCode::Config, std::string("cannot read the config: ") + e.what());
   }

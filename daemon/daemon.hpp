@@ -19,7 +19,8 @@ namespace konnect {
 
 class Daemon {
  public:
-  explicit Daemon(Config config);
+  // allow_insecure_config: reload reads files that others than root may write (--allow-insecure-config).
+  Daemon(Config config, bool allow_insecure_config = false);
   ~Daemon();
 
   // Binds the control socket and writes the pid file. Errors here end konnectd with exit 1.
@@ -44,6 +45,7 @@ class Daemon {
   void write_pid_file();
 
   Config config_;
+  bool allow_insecure_config_;
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_;
   Supervisor supervisor_;

@@ -22,9 +22,11 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: konnectd [-c FILE] [--check]\n"
+    "usage: konnectd [-c FILE] [--check] [--allow-insecure-config]\n"
     "  -c, --config FILE  config file (default /etc/konnect/konnectd.toml)\n"
     "      --check        validate the config (and its includes) and exit\n"
+    "      --allow-insecure-config\n"
+    "                     as root, read config files that others than root may write\n"
     "  -v, --version      print the version\n"
     "  -h, --help         this help\n";
 
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
   ensure_std_fds();
   std::string config_file = konnect::kDefaultConfigFile;
   bool check = false;
+  bool allow_insecure = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
@@ -55,6 +58,8 @@ int main(int argc, char** argv) {
       config_file = std::string(arg.substr(9));
     } else if (arg == "--check") {
       check = true;
+    } else if (arg == "--allow-insecure-config") {
+      allow_insecure = true;
     } else if (arg == "-v" || arg == "--version") {
       std::printf("konnectd %s\n", konnect::kVersion);
       return 0;
@@ -71,7 +76,7 @@ int main(int argc, char** argv) {
 
   konnect::Result<konnect::Config> config = konnect::make_error(konnect::ErrorCode::Config, "not read");
   try {
-    config = konnect::load_config(config_file);
+    config = konnect::load_config(config_file, allow_insecure);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "konnectd: cannot read %s: %s\n", config_file.c_str(), e.what());
     return 1;
@@ -92,7 +97,7 @@ int main(int argc, char** argv) {
     for (const auto& w : config->warnings) spdlog::warn("Config: {}", w.to_string());
     int rc = 1;
     {
-      konnect::Daemon daemon(std::move(*config));
+      konnect::Daemon daemon(std::move(*config), allow_insecure);
       if (auto r = daemon.setup(); !r) {
         spdlog::critical("Failed to start: {}", r.error().to_string());
         std::fprintf(stderr, "konnectd: %s\n", r.error().to_string().c_str());

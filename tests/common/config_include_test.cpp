@@ -272,3 +272,31 @@ TEST_F(ConfigGroup, DuplicateGroupAcrossFiles) {
 
 }  // namespace
 }  // namespace konnect
+
+namespace konnect::testing {
+
+// As root (CI and these tests), a file or directory that others may write is refused,
+// naming the file, unless the caller allows it; so is an include of such a file.
+TEST_F(ConfigTest, InsecureFilesAreRefusedAsRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  const auto main = write("konnectd.toml", "include = [\"conf.d/*.toml\"]\n");
+  write("conf.d/web.toml", "[program.web]\ncommand = \"/bin/web\"\n");
+  ASSERT_TRUE(load_config(main));
+  ::chmod((dir_ / "conf.d/web.toml").c_str(), 0666);
+  auto r = load_config(main);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().file, path("conf.d/web.toml"));
+  EXPECT_NE(r.error().message.find("may be written by others than root"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("included from"), std::string::npos);
+  EXPECT_TRUE(load_config(main, /*allow_insecure_files=*/true));
+  ::chmod((dir_ / "conf.d/web.toml").c_str(), 0644);
+  ::chmod((dir_ / "conf.d").c_str(), 0777);
+  r = load_config(main);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("its directory"), std::string::npos) << r.error().message;
+  ::chmod((dir_ / "conf.d").c_str(), 0755);
+  ASSERT_EQ(::chown(main.c_str(), 65534, 0), 0);
+  EXPECT_FALSE(load_config(main));
+}
+
+}  // namespace konnect::testing

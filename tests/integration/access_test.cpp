@@ -112,13 +112,29 @@ TEST(Access, OnlyRootByDefault) {
   EXPECT_NE(r.err.find("ermission denied"), std::string::npos) << r.err;
 }
 
-// A socket directory that others may write is refused at start, with the reason.
-TEST(Access, WritableSocketDirectoryIsRefused) {
+// A socket directory that others may write is refused at start, with the reason; so is a
+// config file they may write (unless --allow-insecure-config).
+TEST(Access, WritableSocketDirectoryAndConfigAreRefused) {
   Konnectd d(program("web"));
-  ASSERT_EQ(::chmod(d.dir().c_str(), 0777), 0);
+  ASSERT_EQ(::chmod(d.config_file().c_str(), 0666), 0);
   EXPECT_FALSE(d.start());  // konnectd exits 1 before READY
-  EXPECT_NE(d.daemon_log().find("is writable by others than root"), std::string::npos) << d.daemon_log();
-  ::chmod(d.dir().c_str(), 0700);
+  ASSERT_EQ(::chmod(d.config_file().c_str(), 0644), 0);
+  Konnectd e(program("web"));
+  ASSERT_EQ(::chmod(e.dir().c_str(), 0777), 0);
+  e.allow_insecure_config();  // the config's directory is the socket's here
+  EXPECT_FALSE(e.start());
+  EXPECT_NE(e.daemon_log().find("is writable by others than root"), std::string::npos) << e.daemon_log();
+  ::chmod(e.dir().c_str(), 0700);
+}
+
+// Config trust on the real binary: the error names the file; --check says it too.
+TEST(Access, InsecureConfigFileIsNamed) {
+  Konnectd d(program("web"));
+  ASSERT_EQ(::chmod(d.config_file().c_str(), 0664), 0);
+  auto r = run_command({kKonnectd, "--check", "-c", d.config_file().string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(d.config_file().string() + ": the file (mode 0664"), std::string::npos) << r.err;
+  EXPECT_EQ(run_command({kKonnectd, "--check", "--allow-insecure-config", "-c", d.config_file().string()}).exit_code, 0);
 }
 
 // Half-sent, idle, oversized and malformed connections do not keep 200 clients from their

@@ -189,6 +189,10 @@ bool Konnectd::start(std::chrono::milliseconds deadline) {
     ::putenv(const_cast<char*>(tag_env.c_str()));
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 0);
+    if (allow_insecure_) {
+      ::execl(kKonnectd.c_str(), kKonnectd.c_str(), "--allow-insecure-config", "-c", config.c_str(),
+              static_cast<char*>(nullptr));
+    }
     ::execl(kKonnectd.c_str(), kKonnectd.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

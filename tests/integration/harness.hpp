@@ -66,6 +66,8 @@ class Konnectd {
   // Starts konnectd on another main file in dir() instead (a supervisord .conf); it must put
   // the socket, logs and pid file where socket(), log_dir() and daemon_log() look.
   void use_config(const std::filesystem::path& file) { config_override_ = file; }
+  // Passes --allow-insecure-config to konnectd.
+  void allow_insecure_config() { allow_insecure_ = true; }
   // Starts konnectd and waits for READY=1 on NOTIFY_SOCKET (false on timeout or early exit).
   bool start(std::chrono::milliseconds deadline = 15s);
   // Sends a signal and waits for konnectd to exit; returns its exit code (-1 on timeout).
@@ -94,6 +96,7 @@ class Konnectd {
 
   TempDir dir_;
   std::filesystem::path config_override_;
+  bool allow_insecure_ = false;
   std::string tag_;
   pid_t pid_ = 0;
   int notify_fd_ = -1;
