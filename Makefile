@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= examples/konnectd.toml
 
-.PHONY: all deps build run test unit integration install clean
+.PHONY: all deps build run test test-asan fuzz unit integration install clean
 
 all: build
 
@@ -24,6 +24,34 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
+# The whole suite again under ASan + UBSan (build-asan/). A report anywhere, also in a
+# konnectd or konnectctl that a test started, fails the run: each writes its report to
+# build-asan/sanitizer/ and a non-empty folder is an error.
+ASAN_DIR ?= build-asan
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) -DKONNECT_SANITIZE=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	rm -rf $(ASAN_DIR)/sanitizer && mkdir -p $(ASAN_DIR)/sanitizer
+	cd $(ASAN_DIR) && \
+	  ASAN_OPTIONS=log_path=$(CURDIR)/$(ASAN_DIR)/sanitizer/asan:detect_leaks=1 \
+	  UBSAN_OPTIONS=log_path=$(CURDIR)/$(ASAN_DIR)/sanitizer/ubsan:print_stacktrace=1 \
+	  ctest --output-on-failure
+	@if [ -n "$$(ls -A $(ASAN_DIR)/sanitizer)" ]; then \
+	  echo "sanitizer reports:"; cat $(ASAN_DIR)/sanitizer/*; exit 1; fi
+	@echo "test-asan: no sanitizer reports"
+
+# libFuzzer on the request parser, the TOML loader and the supervisord INI loader, each for
+# FUZZ_SECONDS (clang from Debian; build-fuzz/). Prints each target's run count; a crash
+# leaves its input in build-fuzz/ and fails. A fixed seed by default: the same run each time.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1  # 0: a new seed each run
+fuzz:
+	@scripts/install-deps.sh clang libclang-rt-14-dev
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DKONNECT_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target request_fuzz toml_fuzz ini_fuzz
+	@scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_SEED)
+
 unit: build
 	for t in common daemon ctl; do $(BUILD_DIR)/bin/$${t}_tests || exit 1; done
 
@@ -34,4 +62,4 @@ install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD_DIR) run
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) run

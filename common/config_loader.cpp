@@ -285,6 +285,7 @@ class Loader {
   }
 
   Result<void> follow_include(const IncludePattern& include) {
+    if (!options_.follow_includes) return {};
     std::vector<fs::path> matches;
     if (!include.has_wildcards) {
       std::error_code ec;

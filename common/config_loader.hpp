@@ -27,6 +27,8 @@ struct LoadOptions {
   bool (*account_exists)(bool is_group, const std::string& name) = nullptr;
   // Refuse a file, or a file's directory, that someone other than root may write.
   bool refuse_insecure_files = false;
+  // Read the files that include names (false: the fuzzers read nothing but their input).
+  bool follow_includes = true;
 };
 Result<Config> load_config_with(const std::filesystem::path& file, const LoadOptions& options);
 

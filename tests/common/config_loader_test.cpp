@@ -509,3 +509,17 @@ TEST_F(ConfigTest, BackoffSettings) {
 }
 
 }  // namespace konnect::testing
+
+namespace konnect::testing {
+
+// Text outside ASCII in comments, strings and keys loads as written (toml++ 3.3 has an
+// unreachable branch for some of these characters; this pins down what the build does).
+TEST_F(ConfigTest, NonAsciiTextLoads) {
+  const Config c = load_ok("# café, ɑ, ゼ\n[program.web]\ncommand = [\"/bin/echo\", \"déjà vu\"]  # été\n"
+                           "environment = { \"CLÉ\" = \"ünïcode ɑ\" }\n");
+  ASSERT_EQ(c.programs.size(), 1u);
+  EXPECT_EQ(c.programs[0].command.back(), "déjà vu");
+  EXPECT_EQ(c.programs[0].environment.at("CLÉ"), "ünïcode ɑ");
+}
+
+}  // namespace konnect::testing
