@@ -9,6 +9,7 @@ packages=(
   libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   procps
+  passwd util-linux   # the access tests create a user (useradd) and run konnectctl as it (setpriv)
 )
 packages+=("$@")
 
