@@ -138,23 +138,23 @@ Result<std::uint64_t> read_size(const Field& f) {
   return *n;
 }
 
-Result<std::string> read_user(const Field& f) {
+namespace {
+
+// A user or group name that must exist when the file's account_exists says.
+Result<std::string> read_account(const Field& f, bool is_group) {
   auto name = read_string(f);
   if (!name) return name.error();
-  if (f.file->account_exists && !f.file->account_exists(false, *name)) {
-    return f.error("no such user " + describe(*f.node) + "; expected an existing user name");
+  if (f.file->account_exists && !f.file->account_exists(is_group, *name)) {
+    const std::string what = is_group ? "group" : "user";
+    return f.error("no such " + what + " " + describe(*f.node) + "; expected an existing " + what + " name");
   }
   return name;
 }
 
-Result<std::string> read_group(const Field& f) {
-  auto name = read_string(f);
-  if (!name) return name.error();
-  if (f.file->account_exists && !f.file->account_exists(true, *name)) {
-    return f.error("no such group " + describe(*f.node) + "; expected an existing group name");
-  }
-  return name;
-}
+}  // namespace
+
+Result<std::string> read_user(const Field& f) { return read_account(f, false); }
+Result<std::string> read_group(const Field& f) { return read_account(f, true); }
 
 Result<std::filesystem::path> read_path(const Field& f) {
   const auto* s = f.node->as_string();

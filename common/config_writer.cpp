@@ -28,8 +28,6 @@ std::string log_text(const LogTarget& t) {
   return "auto";
 }
 
-std::string autorestart_text(AutoRestart a) { return a == AutoRestart::Unexpected ? "unexpected" : ""; }
-
 toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
   const ProgramConfig d;  // the loader's defaults
   toml::table t;
@@ -57,7 +55,7 @@ toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
   if (p.autostart != d.autostart) t.insert("autostart", p.autostart);
   if (p.autorestart != d.autorestart) {
     if (p.autorestart == AutoRestart::Unexpected) {
-      t.insert("autorestart", autorestart_text(p.autorestart));
+      t.insert("autorestart", "unexpected");
     } else {
       t.insert("autorestart", p.autorestart == AutoRestart::Always);
     }

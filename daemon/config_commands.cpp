@@ -55,7 +55,12 @@ void ConfigCommands::do_reload(const Request& request, const std::vector<std::st
   Json answer = plan_to_json(*plan);
   answer["dry_run"] = dry_run;
   if (dry_run) return reply(encode_ok(id, answer));
-  hooks_.apply(std::move(*plan), [id, reply, answer](Result<Json> started) mutable {
+  apply_and_answer(id, std::move(*plan), std::move(answer), reply);
+}
+
+void ConfigCommands::apply_and_answer(const Json& id, ReloadPlan plan, Json answer, const Responder& reply) {
+  // The plan's lists, then the start results of what it made, once it is all done.
+  hooks_.apply(std::move(plan), [id, reply, answer = std::move(answer)](Result<Json> started) mutable {
     if (!started) return reply(encode_error(id, started.error()));
     answer["processes"] = (*started)["processes"];
     reply(encode_ok(id, answer));
@@ -99,11 +104,7 @@ void ConfigCommands::do_add_remove(const Request& request, const std::vector<std
   }
   if (!plan) return reply(encode_error(id, plan.error()));
   Json answer = plan_to_json(*plan);
-  hooks_.apply(std::move(*plan), [id, reply, answer](Result<Json> started) mutable {
-    if (!started) return reply(encode_error(id, started.error()));
-    answer["processes"] = (*started)["processes"];
-    reply(encode_ok(id, answer));
-  });
+  apply_and_answer(id, std::move(*plan), std::move(answer), reply);
 }
 
 }  // namespace konnect

@@ -34,6 +34,7 @@ class ConfigCommands {
   void do_reload(const Request& request, const std::vector<std::string>& targets, const Responder& reply);
   void do_avail(const Request& request, const Responder& reply);
   void do_add_remove(const Request& request, const std::vector<std::string>& targets, const Responder& reply);
+  void apply_and_answer(const Json& id, ReloadPlan plan, Json answer, const Responder& reply);
 
   Hooks hooks_;
 };

@@ -123,19 +123,9 @@ void Daemon::begin_shutdown(const char* why) {
 }
 
 void Daemon::apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done) {
-  if (supervisor_.is_shutting_down()) return done(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
-  if (supervisor_.is_reloading()) {
-    return done(make_error(ErrorCode::Failed, "a reload is in progress; try again when it is done"));
-  }
-  for (const auto& warning : plan.warnings) spdlog::warn("Reload: {}", warning);
-  for (const auto& w : plan.result.warnings) spdlog::warn("Config: {}", w.to_string());
-  if (plan.result.daemon.log_level != config_.daemon.log_level) {
-    spdlog::info("Reload: log_level {} -> {}", config_.daemon.log_level, plan.result.daemon.log_level);
-    spdlog::set_level(spdlog::level::from_str(plan.result.daemon.log_level));
-  }
-  config_ = plan.result;  // what runs from now on: reread compares against it
-  notifier_.notify("RELOADING=1");
-  supervisor_.apply(std::move(plan), [this, done = std::move(done)](Result<Json> result) {
+  Config next = plan.result;
+  const std::vector<std::string> warnings = plan.warnings;
+  auto accepted = supervisor_.apply(std::move(plan), [this, done](Result<Json> result) {
     notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
     done(std::move(result));
     if (sighup_pending_) {
@@ -144,6 +134,15 @@ void Daemon::apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done)
       boost::asio::post(io_, [this] { reload_on_sighup(); });
     }
   });
+  if (!accepted) return done(accepted.error());  // shutting down, or another reload runs
+  for (const auto& warning : warnings) spdlog::warn("Reload: {}", warning);
+  for (const auto& w : next.warnings) spdlog::warn("Config: {}", w.to_string());
+  if (next.daemon.log_level != config_.daemon.log_level) {
+    spdlog::info("Reload: log_level {} -> {}", config_.daemon.log_level, next.daemon.log_level);
+    spdlog::set_level(spdlog::level::from_str(next.daemon.log_level));
+  }
+  config_ = std::move(next);  // what runs from now on: reread compares against it
+  notifier_.notify("RELOADING=1");
 }
 
 Result<Config> Daemon::read_config() const {

@@ -94,7 +94,6 @@ void Supervisor::remove_programs(const std::vector<std::string>& programs, std::
       end_followers(id);
     }
     outputs_.erase(p);
-    by_spawn_id_.erase(p->spawn_id());
   }
   std::erase_if(by_pid_, [&](const auto& entry) { return gone.count(entry.second) != 0; });
   std::erase_if(by_spawn_id_, [&](const auto& entry) { return gone.count(entry.second) != 0; });
@@ -265,16 +264,17 @@ void Supervisor::on_log_recovered(OutputPump::StreamId id) {
 
 void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
 
-void Supervisor::apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done) {
-  if (shutting_down_) return done(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
-  if (reload_) return done(make_error(ErrorCode::Failed, "a reload is in progress; try again when it is done"));
+Result<void> Supervisor::apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done) {
+  if (shutting_down_) return make_error(ErrorCode::ShuttingDown, "konnectd is shutting down");
+  if (reload_) return make_error(ErrorCode::Failed, "a reload is in progress; try again when it is done");
   reload_ = std::make_unique<Reload>(*this, executor_, std::move(plan),
                                      [this, done = std::move(done)](Result<nlohmann::json> result) {
                                        // Reload calls this last; it is destroyed after it returns.
                                        boost::asio::post(executor_, [this] { reload_.reset(); });
                                        done(std::move(result));
                                      });
-  reload_->begin();
+  reload_->begin();  // its first step is posted: done never runs before this returns
+  return {};
 }
 
 // --- ProcessHost --------------------------------------------------------------------------

@@ -67,8 +67,9 @@ class Supervisor final : public ProcessHost {
   void set_on_ready(std::function<void()> on_ready);
 
   // Reload, update, add, remove: applies the plan (daemon/reload.hpp) and calls done with
-  // the start results of the programs it made, or an error. One at a time.
-  void apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done);
+  // the start results of the programs it made, or an error. One at a time: an error return
+  // (shutting down, a reload running) means the plan was refused and done is not called.
+  Result<void> apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done);
   bool is_reloading() const { return reload_ != nullptr; }
 
   // The steps Reload takes, each for programs by name:
