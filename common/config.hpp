@@ -98,6 +98,13 @@ struct GroupConfig {
   }
 };
 
+// Whether each program gets its own cgroup v2 (daemon/cgroup_tree.hpp).
+enum class CgroupMode {
+  Auto,  // when konnectd's cgroup was delegated to it (systemd Delegate=yes)
+  On,    // always; konnectd does not start if its cgroup cannot be used
+  Off,   // never: process groups, the subreaper and the spawn-id sweep only
+};
+
 struct DaemonConfig {
   std::filesystem::path socket{"/run/konnect/konnectd.sock"};
   std::filesystem::path log_dir{"/var/log/konnect"};
@@ -111,6 +118,7 @@ struct DaemonConfig {
   // A client that sends no complete request for this long is disconnected (a waiting start
   // or a tail -f is not idle).
   Duration client_idle_timeout{std::chrono::seconds(60)};
+  CgroupMode cgroups = CgroupMode::Auto;
   std::string log_level{"info"};  // trace, debug, info, warn, error, critical, off
   std::uint64_t log_file_maxbytes = kDefaultLogMaxBytes;  // the daemon log's rotation; 0 = never
   int log_file_backups = 10;

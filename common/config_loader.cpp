@@ -37,7 +37,8 @@ const std::vector<std::string_view> kIncludedKeys{"program", "group", "include"}
 const std::vector<std::string_view> kDaemonKeys{"socket",         "log_dir",           "log_file",
                                                 "pid_file",       "log_level",         "log_file_maxbytes",
                                                 "log_file_backups", "log_timestamps", "environment", "socket_group",
-                                                "socket_readonly_group", "client_idle_timeout", "include"};
+                                                "socket_readonly_group", "client_idle_timeout", "cgroups", "include"};
+const std::vector<std::string_view> kCgroupModes{"auto", "on", "off"};
 const std::vector<std::string_view> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // One include pattern, absolute, and where it was written.
@@ -228,6 +229,8 @@ class Loader {
         r = assign_value(config_detail::read_group(value), d.socket_readonly_group);
       } else if (key == "client_idle_timeout") {
         r = assign_value(config_detail::read_duration(value), d.client_idle_timeout);
+      } else if (key == "cgroups") {
+        r = read_cgroups(value, d.cgroups);
       } else if (key == "include") {
         r = read_include(value, includes);
       } else {
@@ -263,6 +266,21 @@ class Loader {
       }
     }
     return f.expected("one of " + config_detail::join(kLogLevels));
+  }
+
+  static Result<void> read_cgroups(const Field& f, CgroupMode& out) {
+    const auto* s = f.node->as_string();
+    const std::string word = s ? s->get() : "";
+    if (word == "auto") {
+      out = CgroupMode::Auto;
+    } else if (word == "on") {
+      out = CgroupMode::On;
+    } else if (word == "off") {
+      out = CgroupMode::Off;
+    } else {
+      return f.expected("one of " + config_detail::join(kCgroupModes));
+    }
+    return {};
   }
 
   static Result<void> read_include(const Field& f, std::vector<IncludePattern>& out) {

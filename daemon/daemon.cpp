@@ -49,6 +49,18 @@ Result<void> Daemon::setup() {
     spdlog::warn("Failed to become a child subreaper: {}; escaped descendants are not tracked",
                  std::strerror(errno));
   }
+  std::string why_not;
+  auto cgroups = CgroupTree::open(config_.daemon.cgroups, why_not);
+  if (!cgroups) return cgroups.error();
+  if (cgroups->enabled()) {
+    spdlog::info("Each program runs in its own cgroup under {}", (cgroups->base() / "programs").string());
+    for (const auto& name : cgroups->kill_leftovers()) {
+      spdlog::warn("{}: killed the processes an earlier konnectd left in its cgroup", name);
+    }
+  } else {
+    spdlog::info("No cgroup per program ({}): stops rely on process groups and the orphan sweep", why_not);
+  }
+  supervisor_.use_cgroups(std::move(*cgroups));
   auto policy = AccessPolicy::create(config_.daemon);
   if (!policy) return policy.error();
   if (auto r = server_.listen(config_.daemon.socket, *policy, config_.daemon.client_idle_timeout); !r) return r.error();
@@ -220,6 +232,7 @@ void Daemon::finish_shutdown() {
   // Everything is down: cancel what keeps the loop alive so run() returns.
   if (finished_) return;
   finished_ = true;
+  supervisor_.cgroups().remove_empty();
   server_.stop();
   reaper_.cancel();
   boost::system::error_code ec;

@@ -1,5 +1,6 @@
 #include "daemon/orphan_sweeper.hpp"
 
+#include "daemon/pidfd.hpp"
 #include "daemon/spawner.hpp"
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <string>
@@ -79,12 +81,17 @@ int OrphanSweeper::sweep() {
   int killed = 0;
   for (const pid_t pid : list_children()) {
     if (is_main_(pid)) continue;
+    // Pin the process first, then judge it: whatever is signalled below is the process
+    // whose marker was read, even if it were reaped and its pid reused in between.
+    const Pidfd pidfd = Pidfd::open(pid);
+    if (!pidfd.valid()) continue;  // already gone
     const auto id = read_spawn_id(pid);
     if (!id) continue;  // not ours to judge: no marker (a zombie reads empty, too)
     if (is_live_(*id)) continue;
-    // It is our unreaped child, so pid (and its group, if it leads one) is still its own.
-    if (::getpgid(pid) == pid) ::kill(-pid, SIGKILL);
-    ::kill(pid, SIGKILL);
+    if (::getpgid(pid) == pid && pidfd.signal_group(SIGKILL) == EINVAL) {
+      ::kill(-pid, SIGKILL);  // kernel before 6.9: exact, the unreaped leader holds the group id
+    }
+    pidfd.signal(SIGKILL);
     spdlog::info("Killed pid {}: left behind by an instance that is gone (spawn {})", pid, *id);
     ++killed;
   }

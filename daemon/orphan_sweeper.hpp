@@ -5,8 +5,8 @@
 // reap the sweeper reads konnectd's children from /proc and SIGKILLs each one that is not a
 // main process and whose KONNECT_SPAWN_ID names an instance that is gone. Its own children
 // then come back to konnectd in turn and are swept on the next reap, so the tree unwinds
-// without polling. Only konnectd's unreaped children are signalled, so a pid can never
-// have been reused.
+// without polling. Each is signalled through a pidfd opened before its marker is read, so
+// a pid that was reused is never hit.
 
 #include <sys/types.h>
 

@@ -200,6 +200,10 @@ Result<Spawned> spawn_child(const SpawnSpec& spec) {
 
   // --- child ---
   g_report_fd = report[1];
+  // First, so that everything the program ever starts is inside its cgroup.
+  if (spec.cgroup_procs_fd >= 0 && ::write(spec.cgroup_procs_fd, "0", 1) != 1) {
+    child_fail("cannot join cgroup", spec.cgroup.c_str());
+  }
   // NOTES.md: the blocked mask and ignored signals survive exec; hand the program a clean slate.
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;

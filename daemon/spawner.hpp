@@ -3,7 +3,7 @@
 // can fail or is not async-signal-safe (PATH lookup, user and groups, environment) in the
 // parent; spawn_child() forks and, in the child, only makes async-signal-safe calls
 // (NOTES.md "Between fork and exec"): reset signal mask and dispositions, setsid, stdio,
-// chdir, umask, setgroups/setgid/setuid, close every other fd, execve.
+// join its cgroup, chdir, umask, setgroups/setgid/setuid, close every other fd, execve.
 
 #include "common/config.hpp"
 #include "common/error.hpp"
@@ -34,6 +34,9 @@ struct SpawnSpec {
   int stdin_fd = -1;              // -1: /dev/null
   int stdout_fd = -1;
   int stderr_fd = -1;
+  // An open cgroup.procs the child writes "0" to first (daemon/cgroup_tree.hpp); -1: none.
+  int cgroup_procs_fd = -1;
+  std::string cgroup;             // its directory, for the error message
 };
 
 struct SpawnIdentity {

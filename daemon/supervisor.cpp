@@ -8,6 +8,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -292,13 +294,20 @@ Result<pid_t> Supervisor::spawn(Process& process) {
   if (!spec) return spec.error();
   spec->stdout_fd = output.stdout_fd();
   spec->stderr_fd = output.stderr_fd();
+  auto cgroup = cgroups_.open_procs(process.namespec());
+  if (!cgroup) return cgroup.error();
+  spec->cgroup_procs_fd = *cgroup;
+  spec->cgroup = cgroups_.path_of(process.namespec()).string();
   auto spawned = spawn_child(*spec);
+  if (*cgroup >= 0) ::close(*cgroup);
   if (!spawned) return spawned.error();
   const pid_t pid = spawned->pid;
   watch_spawn_report(process, who.spawn_id, spawned->report_fd);
   by_spawn_id_.erase(process.spawn_id());
   process.set_spawn_id(who.spawn_id);
   by_pid_[pid] = &process;
+  // Still our unreaped child, so the pidfd names exactly it.
+  pidfds_[pid] = Pidfd::open(pid);
   by_spawn_id_[who.spawn_id] = &process;
   return pid;
 }
@@ -332,14 +341,27 @@ void Supervisor::watch_spawn_report(Process& process, std::uint64_t spawn_id, in
 
 int Supervisor::send_signal(pid_t pid, int signo) {
   if (pid == 0 || pid == -1) return EINVAL;  // never "every process" or "our own group"
-  int rc = ::kill(pid, signo);
-  if (rc < 0 && errno == ESRCH && pid < -1 && by_pid_.count(-pid)) {
-    // The group does not exist yet: the child has not run setsid() (NOTES.md). Its main
-    // process is our unreaped child, so signalling it alone is safe.
-    rc = ::kill(-pid, signo);
+  const bool group = pid < 0;
+  // Only main processes and the groups they lead are signalled here. Through the main's
+  // pidfd when there is one; kill(2) otherwise, which is exact too while the main is our
+  // unreaped child (the Reaper reaps only after on_exit returned): its pid, and the group
+  // id it holds, cannot have been reused.
+  const auto fd = pidfds_.find(group ? -pid : pid);
+  const Pidfd* pidfd = fd != pidfds_.end() && fd->second.valid() ? &fd->second : nullptr;
+  const auto kill_errno = [](pid_t target, int sig) { return ::kill(target, sig) == 0 ? 0 : errno; };
+  int err = 0;
+  if (!group) {
+    err = pidfd ? pidfd->signal(signo) : kill_errno(pid, signo);
+  } else {
+    err = pidfd ? pidfd->signal_group(signo) : EINVAL;
+    if (err == EINVAL) err = kill_errno(pid, signo);  // no pidfd, or a kernel before 6.9
+    if (err == ESRCH && by_pid_.count(-pid)) {
+      // The group does not exist yet: the child has not run setsid() (NOTES.md). Its main
+      // process alone is all there is.
+      err = pidfd ? pidfd->signal(signo) : kill_errno(-pid, signo);
+    }
   }
-  if (rc < 0 && errno != ESRCH) {
-    const int err = errno;
+  if (err != 0 && err != ESRCH) {
     spdlog::warn("Failed to send signal {} to {}: {}", signo, pid, std::strerror(err));
     return err;
   }
@@ -354,7 +376,11 @@ void Supervisor::on_child_exit(pid_t pid, int wait_status) {
     Process* process = it->second;
     by_pid_.erase(it);
     by_spawn_id_.erase(process->spawn_id());
-    process->on_exit(wait_status);
+    // SPEC.md: no descendant of an old instance outlives it. Before on_exit, which may
+    // start the next instance in the same cgroup.
+    cgroups_.kill(process->namespec());
+    process->on_exit(wait_status);  // may still signal the group through the pidfd
+    pidfds_.erase(pid);
   } else {
     spdlog::debug("Reaped pid {} ({}), a descendant of a supervised process", pid,
                   describe_wait_status(wait_status));

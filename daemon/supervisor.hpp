@@ -8,9 +8,11 @@
 #include "common/config.hpp"
 #include "common/error.hpp"
 #include "common/reload_plan.hpp"
+#include "daemon/cgroup_tree.hpp"
 #include "daemon/operation.hpp"
 #include "daemon/orphan_sweeper.hpp"
 #include "daemon/output_sink.hpp"
+#include "daemon/pidfd.hpp"
 #include "daemon/process.hpp"
 #include "daemon/process_host.hpp"
 
@@ -30,6 +32,10 @@ class Supervisor final : public ProcessHost {
 
   Supervisor(boost::asio::any_io_executor executor, const Config& config);
   ~Supervisor() override;
+
+  // From now on each program runs in its own cgroup of `tree` (before start_autostart).
+  void use_cgroups(CgroupTree tree) { cgroups_ = std::move(tree); }
+  CgroupTree& cgroups() { return cgroups_; }
 
   // Spawns every autostart process in priority order (daemon start).
   void start_autostart();
@@ -122,12 +128,14 @@ class Supervisor final : public ProcessHost {
   std::unordered_map<std::string, std::vector<Process*>> by_name_;   // group, program, process names
   std::unordered_map<std::string, std::vector<Process*>> by_group_;
   std::unordered_map<pid_t, Process*> by_pid_;
+  std::unordered_map<pid_t, Pidfd> pidfds_;  // of each main process, until on_exit returned
   std::unordered_map<const Process*, OutputSink*> outputs_;
   std::unordered_map<OutputPump::StreamId, Process*> by_stream_;
   std::unordered_map<std::uint64_t, Process*> by_spawn_id_;
   std::uint64_t next_spawn_id_ = 1;
   std::vector<std::unique_ptr<Operation>> operations_;
   OrphanSweeper sweeper_;
+  CgroupTree cgroups_;
   bool check_posted_ = false;
   bool shutting_down_ = false;
   std::function<void()> on_ready_;

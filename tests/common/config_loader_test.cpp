@@ -378,6 +378,15 @@ TEST_F(ConfigLoader, LogLevels) {
                       "expected one of trace, debug, info, warn, error, critical, off, got \"verbose\"");
 }
 
+TEST_F(ConfigLoader, CgroupModes) {
+  EXPECT_EQ(load_ok("").daemon.cgroups, CgroupMode::Auto);
+  EXPECT_EQ(load_ok("[konnectd]\ncgroups = \"on\"\n").daemon.cgroups, CgroupMode::On);
+  EXPECT_EQ(load_ok("[konnectd]\ncgroups = \"off\"\n").daemon.cgroups, CgroupMode::Off);
+  auto r = load("[konnectd]\ncgroups = true\n");
+  ASSERT_FALSE(r);
+  EXPECT_CONFIG_ERROR(r.error(), path("konnectd.toml"), 2, "konnectd.cgroups", "expected one of auto, on, off, got true");
+}
+
 // log_timestamps: a program without it takes [konnectd]'s, wherever [konnectd] is written.
 TEST_F(ConfigLoader, LogTimestampsDefaultComesFromKonnectd) {
   auto c = load_ok("[program.a]\ncommand = \"x\"\n[program.b]\ncommand = \"x\"\nlog_timestamps = false\n"
@@ -406,7 +415,7 @@ TEST_F(ConfigLoader, DaemonErrors) {
   auto r = load("[konnectd]\nsocket = \"/a\"\nsockett = \"/b\"\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 3, "konnectd.sockett",
-                      "unknown key; accepted keys: socket, log_dir, log_file, pid_file, log_level, log_file_maxbytes, log_file_backups, log_timestamps, environment, socket_group, socket_readonly_group, client_idle_timeout, include");
+                      "unknown key; accepted keys: socket, log_dir, log_file, pid_file, log_level, log_file_maxbytes, log_file_backups, log_timestamps, environment, socket_group, socket_readonly_group, client_idle_timeout, cgroups, include");
   r = load("[konnectd]\nsocket = 1\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 2, "konnectd.socket", "expected a non-empty path string, got 1");

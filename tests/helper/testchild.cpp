@@ -11,6 +11,8 @@
 //   --term-exit CODE    exit with CODE on SIGTERM
 //   --fork N            fork N children that sleep (same process group)
 //   --escape            fork a grandchild that calls setsid() and sleeps, parent of it exits
+//   --escape-bare       the same, and the grandchild then execs itself with an empty
+//                       environment (no KONNECT_SPAWN_ID, no test tag: kill it by pid)
 //   --pidfile PATH      write "PID\n" (and each forked descendant's pid, one a line) to PATH
 //   --exit CODE         exit with CODE now
 //   --kill-self SIG     raise signal SIG
@@ -123,7 +125,7 @@ int main(int argc, char** argv) {
         }
         append_pid(pid);
       }
-    } else if (arg == "--escape") {
+    } else if (arg == "--escape" || arg == "--escape-bare") {
       int ready[2];
       if (::pipe(ready) < 0) return 70;
       const pid_t mid = ::fork();
@@ -135,6 +137,12 @@ int main(int argc, char** argv) {
           append_pid(::getpid());
           ssize_t ignored = ::write(ready[1], "x", 1);
           (void)ignored;
+          if (arg == "--escape-bare") {
+            char ignore_term[] = "--ignore-term";
+            char* args[] = {argv[0], ignore_term, nullptr};
+            char* no_env[] = {nullptr};
+            ::execve("/proc/self/exe", args, no_env);
+          }
           sleep_forever();
         }
         ::_exit(0);  // the grandchild is orphaned

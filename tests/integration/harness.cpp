@@ -1,14 +1,19 @@
 #include "harness.hpp"
 
+#include "common/cgroup_path.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <fstream>
@@ -189,6 +194,11 @@ bool Konnectd::start(std::chrono::milliseconds deadline) {
     ::putenv(const_cast<char*>(tag_env.c_str()));
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 0);
+    if (!cgroup_.empty()) {
+      const int procs = ::open((cgroup_ / "cgroup.procs").c_str(), O_WRONLY);
+      if (procs < 0 || ::write(procs, "0", 1) != 1) ::_exit(126);
+      ::close(procs);
+    }
     if (allow_insecure_) {
       ::execl(kKonnectd.c_str(), kKonnectd.c_str(), "--allow-insecure-config", "-c", config.c_str(),
               static_cast<char*>(nullptr));
@@ -343,6 +353,54 @@ std::string RawClient::line(std::chrono::milliseconds deadline) {
 
 nlohmann::json RawClient::answer(std::chrono::milliseconds deadline) {
   return nlohmann::json::parse(line(deadline), nullptr, false);
+}
+
+}  // namespace konnect::test
+
+namespace konnect::test {
+
+TestCgroup::TestCgroup(bool delegated) {
+  auto own = own_cgroup_dir();
+  if (!own) {
+    why_not_ = own.error().message;
+    return;
+  }
+  static int counter = 0;
+  const auto dir = *own / ("konnect-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  if (::mkdir(dir.c_str(), 0755) != 0) {
+    why_not_ = "cannot create " + dir.string() + ": " + std::strerror(errno);
+    return;
+  }
+  path_ = dir;
+  if (!std::filesystem::exists(dir / "cgroup.kill")) {
+    why_not_ = "no cgroup.kill (Linux before 5.14)";
+  } else if (delegated && ::setxattr(dir.c_str(), "trusted.delegate", "1", 1, 0) != 0) {
+    why_not_ = std::string("cannot set trusted.delegate: ") + std::strerror(errno);
+  }
+}
+
+TestCgroup::~TestCgroup() {
+  if (path_.empty()) return;
+  // Everything below, konnectd included if it still runs; then the directories, deepest first.
+  if (const int fd = ::open((path_ / "cgroup.kill").c_str(), O_WRONLY); fd >= 0) {
+    ssize_t ignored = ::write(fd, "1", 1);
+    (void)ignored;
+    ::close(fd);
+  }
+  wait_until([&] { return read_file(path_ / "cgroup.events").find("populated 0") != std::string::npos; }, 10s);
+  std::vector<std::filesystem::path> dirs;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec)) dirs.push_back(it->path());
+  }
+  std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
+  for (const auto& d : dirs) ::rmdir(d.c_str());
+  ::rmdir(path_.c_str());
+}
+
+std::string cgroup_of(pid_t pid) {
+  return unified_cgroup(read_file("/proc/" + std::to_string(pid) + "/cgroup")).value_or("");
 }
 
 }  // namespace konnect::test

@@ -68,6 +68,8 @@ class Konnectd {
   void use_config(const std::filesystem::path& file) { config_override_ = file; }
   // Passes --allow-insecure-config to konnectd.
   void allow_insecure_config() { allow_insecure_ = true; }
+  // Starts konnectd inside this cgroup v2 directory (a TestCgroup), as systemd would.
+  void use_cgroup(const std::filesystem::path& dir) { cgroup_ = dir; }
   // Starts konnectd and waits for READY=1 on NOTIFY_SOCKET (false on timeout or early exit).
   bool start(std::chrono::milliseconds deadline = 15s);
   // Sends a signal and waits for konnectd to exit; returns its exit code (-1 on timeout).
@@ -97,6 +99,7 @@ class Konnectd {
   TempDir dir_;
   std::filesystem::path config_override_;
   bool allow_insecure_ = false;
+  std::filesystem::path cgroup_;
   std::string tag_;
   pid_t pid_ = 0;
   int notify_fd_ = -1;
@@ -132,6 +135,27 @@ class RawClient {
   bool connected_ = false;
   std::string buf_;
 };
+
+// A cgroup v2 directory below the test's own, marked delegated (trusted.delegate=1) the way
+// systemd marks a Delegate=yes service's cgroup. Its destruction kills everything inside
+// (cgroup.kill) and removes it with its sub-cgroups. Create it before the Konnectd using it.
+class TestCgroup {
+ public:
+  explicit TestCgroup(bool delegated = true);
+  ~TestCgroup();
+  TestCgroup(const TestCgroup&) = delete;
+  TestCgroup& operator=(const TestCgroup&) = delete;
+  // Empty when it was made; else why not (the test skips).
+  const std::string& why_not() const { return why_not_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::string why_not_;
+};
+
+// The cgroup v2 path of a process ("/" the root), from /proc/PID/cgroup; "" if gone.
+std::string cgroup_of(pid_t pid);
 
 // Pids of every live process whose environment has KONNECT_TEST_TAG=tag.
 std::vector<pid_t> processes_tagged(const std::string& tag);

@@ -1,0 +1,53 @@
+#pragma once
+// One cgroup v2 per program, so that the end of an instance ends with cgroup.kill: every
+// process it left behind dies with it, whatever it did to its session, process group or
+// environment (the spawn-id sweep, daemon/orphan_sweeper.hpp, cannot recognise a process
+// that dropped its environment). Used when konnectd's own cgroup was delegated to it:
+// systemd's Delegate=yes marks it with the trusted.delegate (or user.delegate) xattr.
+// Layout, under konnectd's cgroup B:
+//   B/supervisor       konnectd itself: processes live in leaves only (cgroup v2 refuses
+//                      controllers on an inner node that holds processes)
+//   B/programs/NAME    each program's processes; NAME is its namespec (GROUP:PROCESS)
+// A spawned child moves itself in (writes "0" to the fd from open_procs()) before anything
+// else, so even its first fork lands inside. Every call is a few small file operations on
+// cgroupfs, done on the loop; none waits for processes to die.
+
+#include "common/config.hpp"
+#include "common/error.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace konnect {
+
+class CgroupTree {
+ public:
+  CgroupTree() = default;  // disabled: every call does nothing
+  // Finds konnectd's cgroup and moves konnectd into B/supervisor. Disabled, with the reason
+  // in why_not, for Off, or for Auto when the cgroup is not delegated or cannot be used; an
+  // error for On when it cannot be used.
+  static Result<CgroupTree> open(CgroupMode mode, std::string& why_not);
+
+  bool enabled() const { return !base_.empty(); }
+  const std::filesystem::path& base() const { return base_; }
+  std::filesystem::path path_of(const std::string& namespec) const;
+
+  // Creates the program's cgroup if needed and opens its cgroup.procs for writing
+  // (close-on-exec; the caller closes it). -1 when disabled.
+  Result<int> open_procs(const std::string& namespec);
+  // cgroup.kill: SIGKILL to every process in the program's cgroup, now and for any fork
+  // racing with it. The dying processes come back to konnectd (subreaper) to be reaped.
+  void kill(const std::string& namespec);
+  // Kills what an earlier konnectd left in program cgroups (it died without stopping its
+  // programs) and returns those programs' namespecs.
+  std::vector<std::string> kill_leftovers();
+  // Removes every program cgroup that is empty (a busy one stays for next time).
+  void remove_empty();
+
+ private:
+  explicit CgroupTree(std::filesystem::path base) : base_(std::move(base)) {}
+  std::filesystem::path base_;
+};
+
+}  // namespace konnect
