@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= examples/konnectd.toml
 
-.PHONY: all deps build run test test-asan fuzz unit integration install clean
+.PHONY: all deps build run test test-asan fuzz soak unit integration install clean
 
 all: build
 
@@ -51,6 +51,12 @@ fuzz:
 	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DKONNECT_FUZZ=ON
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target request_fuzz toml_fuzz ini_fuzz
 	@scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_SEED)
+
+# 200 crash-looping programs and a status hammer for SOAK_SECONDS (600): konnectd's fds and
+# RSS must stay flat and every answer consistent (tests/soak/soak.py). Not in CI.
+SOAK_SECONDS ?= 600
+soak: build
+	tests/soak/soak.py --seconds $(SOAK_SECONDS)
 
 unit: build
 	for t in common daemon ctl; do $(BUILD_DIR)/bin/$${t}_tests || exit 1; done

@@ -92,6 +92,10 @@ int Daemon::run() {
   });
   spdlog::info("konnectd {} started with pid {}, {} process(es), control socket {}", kVersion,
                ::getpid(), supervisor_.processes().size(), config_.daemon.socket.string());
+  if (const auto interval = notifier_.watchdog_interval(); interval.count() > 0) {
+    spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms", interval.count() / 2000);
+    do_watchdog();
+  }
   supervisor_.start_autostart();
   io_.run();
   spdlog::info("konnectd exits");
@@ -103,6 +107,14 @@ void Daemon::do_wait_signal() {
     if (ec == boost::asio::error::operation_aborted || finished_) return;  // see Reaper::do_wait
     do_wait_signal();  // re-arm first: on_signal() may finish shutdown and cancel it
     on_signal(signo);
+  });
+}
+
+void Daemon::do_watchdog() {
+  notifier_.notify("WATCHDOG=1");
+  watchdog_timer_.expires_after(notifier_.watchdog_interval() / 2);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !finished_) do_watchdog();
   });
 }
 
@@ -130,7 +142,7 @@ void Daemon::begin_shutdown(const char* why) {
     return;
   }
   spdlog::info("{}: shutting down", why);
-  notifier_.notify("STOPPING=1");
+  notifier_.notify("STOPPING=1\nSTATUS=Stopping " + std::to_string(supervisor_.processes().size()) + " process(es)");
   supervisor_.shutdown([this] { all_stopped(); });
 }
 
@@ -233,6 +245,7 @@ void Daemon::finish_shutdown() {
   if (finished_) return;
   finished_ = true;
   supervisor_.cgroups().remove_empty();
+  watchdog_timer_.cancel();
   server_.stop();
   reaper_.cancel();
   boost::system::error_code ec;

@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace konnect {
 
@@ -30,6 +31,8 @@ class Daemon {
 
  private:
   void do_wait_signal();
+  // WATCHDOG=1 at half the interval systemd asked for (WatchdogSec=), sent from the loop.
+  void do_watchdog();
   void on_signal(int signo);
   void begin_shutdown(const char* why);
   void reopen_logs(std::function<void(const std::vector<Error>&)> done);
@@ -53,6 +56,7 @@ class Daemon {
   RequestHandler handler_;
   ControlServer server_;
   Notifier notifier_;
+  boost::asio::steady_timer watchdog_timer_{io_};
   bool pid_file_written_ = false;
   std::vector<std::function<bool(const std::string&)>> log_followers_;  // maintail -f
   bool sighup_pending_ = false;  // a SIGHUP came during a reload: reload again after it

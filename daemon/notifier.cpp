@@ -15,7 +15,15 @@ Notifier::Notifier() {
   if (path != nullptr) address_ = path;
   // These describe konnectd's own service; a supervised uWSGI must not see them and talk to
   // systemd as if it were the service (sd_notify's unset_environment).
-  for (const char* name : {"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"}) ::unsetenv(name);
+  const char* usec = std::getenv("WATCHDOG_USEC");
+  const char* for_pid = std::getenv("WATCHDOG_PID");
+  if (usec != nullptr && (for_pid == nullptr || std::strtol(for_pid, nullptr, 10) == ::getpid())) {
+    watchdog_ = std::chrono::microseconds(std::strtoll(usec, nullptr, 10));
+    if (watchdog_.count() < 0) watchdog_ = std::chrono::microseconds(0);
+  }
+  for (const char* name : {"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID"}) {
+    ::unsetenv(name);
+  }
   if (address_.empty()) return;
   if (address_.size() >= sizeof(sockaddr_un::sun_path)) return;
   fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

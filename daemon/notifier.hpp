@@ -1,8 +1,11 @@
 #pragma once
 // systemd's sd_notify datagram protocol (NOTES.md "Control socket"): one datagram of
 // "KEY=VALUE" lines to the socket named by $NOTIFY_SOCKET ('@' = abstract namespace).
-// Without NOTIFY_SOCKET every call does nothing.
+// Without NOTIFY_SOCKET every call does nothing. WATCHDOG_USEC (for this pid, if
+// WATCHDOG_PID says) gives the watchdog interval: the Daemon sends WATCHDOG=1 from its
+// loop at half of it, so a loop that hangs gets konnectd restarted.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -17,12 +20,15 @@ class Notifier {
   Notifier& operator=(const Notifier&) = delete;
 
   bool enabled() const { return fd_ >= 0; }
+  // 0 when systemd set no watchdog for us.
+  std::chrono::microseconds watchdog_interval() const { return fd_ >= 0 ? watchdog_ : std::chrono::microseconds(0); }
   // Sends e.g. "READY=1\nSTATUS=Running 3 programs". Non-blocking; failures are ignored.
   void notify(std::string_view state);
 
  private:
   int fd_ = -1;
   std::string address_;
+  std::chrono::microseconds watchdog_{0};
 };
 
 }  // namespace konnect

@@ -192,6 +192,7 @@ bool Konnectd::start(std::chrono::milliseconds deadline) {
     ::setpgid(0, 0);
     ::putenv(const_cast<char*>(notify_env.c_str()));
     ::putenv(const_cast<char*>(tag_env.c_str()));
+    for (auto& e : env_) ::putenv(e.data());
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 0);
     if (!cgroup_.empty()) {

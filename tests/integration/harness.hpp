@@ -68,6 +68,8 @@ class Konnectd {
   void use_config(const std::filesystem::path& file) { config_override_ = file; }
   // Passes --allow-insecure-config to konnectd.
   void allow_insecure_config() { allow_insecure_ = true; }
+  // Adds NAME=VALUE to konnectd's environment.
+  void add_env(const std::string& name_value) { env_.push_back(name_value); }
   // Starts konnectd inside this cgroup v2 directory (a TestCgroup), as systemd would.
   void use_cgroup(const std::filesystem::path& dir) { cgroup_ = dir; }
   // Starts konnectd and waits for READY=1 on NOTIFY_SOCKET (false on timeout or early exit).
@@ -85,6 +87,8 @@ class Konnectd {
   bool wait_state(const std::string& name, const std::string& state, std::chrono::milliseconds deadline = 10s);
 
   pid_t pid() const { return pid_; }
+  // The KONNECT_TEST_TAG every process this konnectd started carries (processes_tagged).
+  const std::string& tag() const { return tag_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path socket() const { return dir_.path() / "konnectd.sock"; }
   std::filesystem::path config_file() const { return dir_.path() / "konnectd.toml"; }
@@ -100,6 +104,7 @@ class Konnectd {
   std::filesystem::path config_override_;
   bool allow_insecure_ = false;
   std::filesystem::path cgroup_;
+  std::vector<std::string> env_;
   std::string tag_;
   pid_t pid_ = 0;
   int notify_fd_ = -1;

@@ -1,0 +1,19 @@
+# A minimal Django 3.2 project standing in for Kano-Konnect: no database, two views.
+import os
+
+SECRET_KEY = "konnect-e2e-test-only"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = []
+MIDDLEWARE = []
+ROOT_URLCONF = "kano_konnect.urls"
+DATABASES = {}
+USE_TZ = True
+
+# The test runs its own RabbitMQ on loopback and says where.
+CELERY_BROKER_URL = os.environ.get("KANO_KONNECT_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
+CELERY_RESULT_BACKEND = "rpc://"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

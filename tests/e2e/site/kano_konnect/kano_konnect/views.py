@@ -1,0 +1,16 @@
+import os
+
+from django.http import HttpResponse, JsonResponse
+
+from .tasks import add as add_task
+
+
+def index(request):
+    return HttpResponse("kano_konnect ok, uwsgi worker %d\n" % os.getpid())
+
+
+def add(request):
+    x = int(request.GET.get("x", "1"))
+    y = int(request.GET.get("y", "2"))
+    result = add_task.delay(x, y).get(timeout=30)
+    return JsonResponse(result)
