@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= examples/konnectd.toml
 
-.PHONY: all deps build run test test-asan fuzz soak unit integration install clean
+.PHONY: all deps build run test test-asan fuzz soak package package-check unit integration install clean
 
 all: build
 
@@ -57,6 +57,18 @@ fuzz:
 SOAK_SECONDS ?= 600
 soak: build
 	tests/soak/soak.py --seconds $(SOAK_SECONDS)
+
+# A .deb for /usr (CPack, build-pkg/): binaries, unit, man pages, completion, logrotate
+# snippet, /etc/konnect with the Kano-Konnect examples. package-check installs it on this
+# machine, checks it and removes it again.
+PKG_DIR ?= build-pkg
+package:
+	@scripts/install-deps.sh dpkg-dev go-md2man
+	cmake -S . -B $(PKG_DIR) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DKONNECT_TESTS=OFF
+	cmake --build $(PKG_DIR) -j $(JOBS)
+	cd $(PKG_DIR) && cpack -G DEB
+package-check: package
+	@scripts/check-package.sh $(PKG_DIR)/konnect_*.deb
 
 unit: build
 	for t in common daemon ctl; do $(BUILD_DIR)/bin/$${t}_tests || exit 1; done

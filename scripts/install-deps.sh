@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev
   procps
   passwd util-linux   # the access tests create a user (useradd) and run konnectctl as it (setpriv)
+  bash-completion     # the completion test runs packaging/konnectctl.bash in bash
+  go-md2man           # man pages from docs/ (scripts/make-man.sh)
   # tests/e2e/: the seed host's stack, from Debian (RabbitMQ runs as a plain process there)
   uwsgi-core uwsgi-plugin-python3 python3-django celery python3-celery rabbitmq-server python3-venv
 )

@@ -315,8 +315,14 @@ def main():
         code = daemon.wait(60)
         if code != 0:
             failures.append("konnectd exited %d on SIGTERM" % code)
-        with open(os.path.join(tmp, "logs", "konnectd.log"), errors="replace") as f:
-            bad = [l.strip() for l in f if "[error]" in l or "[critical]" in l]
+        lines = []
+        for name in sorted(os.listdir(os.path.join(tmp, "logs"))):
+            if name.startswith("konnectd"):  # konnectd.log and its rotations
+                with open(os.path.join(tmp, "logs", name), errors="replace") as f:
+                    lines += f.readlines()
+        bad = [l.strip() for l in lines if "[error]" in l or "[critical]" in l]
+        verdict["exits"] = sum(1 for l in lines if ") in state " in l and " exited (" in l)
+        verdict["orphans"] = sum(1 for l in lines if "left behind by an instance that is gone" in l)
         if bad:
             failures.append("%d error lines in the daemon log, first: %s" % (len(bad), bad[0]))
     finally:
@@ -341,7 +347,9 @@ def main():
     print("|---|---|---|---|---|---|")
     for s in samples:
         print("| %d | %d | %d | %d | %d | %d |" % (s["t"], s["fds"], s["rss_kb"], s["threads"], len(s["zombies"]), s["answers"]))
-    if verdict:
+    if "exits" in verdict:
+        print("%(exits)d program exits handled, %(orphans)d escaped descendants swept" % verdict)
+    if "fd_first" in verdict:
         print("fds (median): %(fd_first)d in the first third, %(fd_last)d in the last; "
               "RSS (median): %(rss_first)d kB, %(rss_last)d kB" % verdict)
     if failures:

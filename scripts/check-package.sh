@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the konnect .deb on this machine, checks what it installed, and purges it again
+# (make package-check; needs root). Fails if any check fails; the package is removed either way.
+set -euo pipefail
+deb=$(readlink -f "$1")
+export DEBIAN_FRONTEND=noninteractive
+if dpkg-query -W -f='${Status}' konnect 2>/dev/null | grep -q 'install ok installed'; then
+  echo "check-package: konnect is already installed here; not touching it" >&2
+  exit 1
+fi
+trap 'dpkg --purge konnect >/dev/null 2>&1 || true' EXIT
+echo "check-package: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version), Depends: $(dpkg-deb -f "$deb" Depends)"
+apt-get install -y -qq --no-install-recommends "$deb" >/dev/null
+fail=0
+check() {  # check DESCRIPTION COMMAND...
+  if "${@:2}" >/dev/null 2>&1; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi
+}
+check "konnectd --check on /etc/konnect/konnectd.toml" /usr/sbin/konnectd --check -c /etc/konnect/konnectd.toml
+check "konnectctl --help" /usr/bin/konnectctl --help
+check "konnectctl version says the daemon is not running (exit 4)" bash -c '/usr/bin/konnectctl -s /nonexistent version; [ $? -eq 4 ]'
+for f in /lib/systemd/system/konnectd.service /etc/logrotate.d/konnect \
+         /usr/share/bash-completion/completions/konnectctl \
+         /usr/share/man/man8/konnectd.8.gz /usr/share/man/man1/konnectctl.1.gz /usr/share/man/man5/konnectd.toml.5.gz \
+         /etc/konnect/conf.d/kano_konnect-uwsgi.toml.example /etc/konnect/conf.d/kano_konnect-celeryd.toml.example; do
+  check "$f" test -s "$f"
+done
+check "the unit runs the installed paths" grep -q '^ExecStart=/usr/sbin/konnectd ' /lib/systemd/system/konnectd.service
+check "the unit reloads through konnectctl" grep -q '^ExecReload=/usr/bin/konnectctl ' /lib/systemd/system/konnectd.service
+# The Kano-Konnect examples, enabled as an admin would (rename to .toml), pass --check too.
+tmp=$(mktemp -d)
+cp /etc/konnect/konnectd.toml "$tmp/"
+mkdir "$tmp/conf.d"
+for f in /etc/konnect/conf.d/*.toml.example; do cp "$f" "$tmp/conf.d/$(basename "$f" .example)"; done
+check "konnectd --check with both examples enabled" /usr/sbin/konnectd --check -c "$tmp/konnectd.toml"
+rm -rf "$tmp"
+check "dpkg lists the main config as a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' konnect | grep -q /etc/konnect/konnectd.toml"
+dpkg --purge konnect >/dev/null
+check "purge removes the binaries" test ! -e /usr/sbin/konnectd
+trap - EXIT
+[ "$fail" -eq 0 ] && echo "check-package: passed" || { echo "check-package: FAILED"; exit 1; }
