@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= examples/konnectd.toml
 
-.PHONY: all deps build run test test-asan fuzz soak package package-check unit integration install clean
+.PHONY: all deps build run test test-asan fuzz soak bench package package-check unit integration install clean
 
 all: build
 
@@ -57,6 +57,15 @@ fuzz:
 SOAK_SECONDS ?= 600
 soak: build
 	tests/soak/soak.py --seconds $(SOAK_SECONDS)
+
+# konnectd, Debian's supervisord and runit side by side on the same workloads, same run
+# (bench/bench.py; docs/benchmarks.md has the last figures). Not in CI: timing is never a test.
+BENCH_RUNS ?= 3
+bench: build
+	@scripts/install-deps.sh supervisor runit
+	bench/bench.py --runs $(BENCH_RUNS)
+	bench/bench.py --runs 1 --scaling
+	bench/bench.py --logs --runs $(BENCH_RUNS)
 
 # A .deb for /usr (CPack, build-pkg/): binaries, unit, man pages, completion, logrotate
 # snippet, /etc/konnect with the Kano-Konnect examples. package-check installs it on this

@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -442,6 +443,35 @@ def m_status(s, started):
     return statistics.median(times)
 
 
+def m_concurrent_status(s, started, clients=200):
+    """clients whole-process status commands started at once; every one must be answered.
+    Returns the p99 latency (launch to exit) and records the median next to it."""
+    if s.name != "runit":
+        wait_for(lambda: timed(s.status_cmd())[1] in (0, 3), timeout=30)
+    results = [None] * clients
+    go = threading.Event()
+
+    def client(i):
+        go.wait()
+        results[i] = timed(s.status_cmd(), timeout=300)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join()
+    failed = [r for r in results if r is None or r[1] not in (0, 3)]
+    if failed:
+        raise RuntimeError("%d of %d status clients were not answered" % (len(failed), clients))
+    times = sorted(r[0] for r in results)
+    CONCURRENT_MEDIANS.setdefault(s.name, []).append(times[len(times) // 2])
+    return times[min(len(times) - 1, int(len(times) * 0.99))]
+
+
+CONCURRENT_MEDIANS = {}
+
+
 def m_respawn(s, started):
     """kill -9 of a RUNNING program until the supervisor reports a new live pid.
 
@@ -522,6 +552,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer runs, 5 s idle window")
     ap.add_argument("--workloads", default="", help="comma-separated substrings of workload titles")
     ap.add_argument("--logs", action="store_true", help="run only the log throughput table")
+    ap.add_argument("--scaling", action="store_true", help="status latency and RSS at 10, 100, 500, 1000 programs")
     args = ap.parse_args()
     if args.quick:
         args.runs, IDLE_SECONDS = 1, 5
@@ -529,25 +560,32 @@ def main():
     if args.logs:
         log_table(kinds, args.runs, (200 << 20) if args.quick else LOG_BYTES)
         return
+    ms = lambda v: "%.1f MB" % v
+    # (title, programs, measure, format, the issue's target). --scaling adds the curve rows.
     workloads = [
-        ("ctl status, 100 programs", 100, m_status, fmt_time),
-        ("respawn after kill -9 (ctl pid)", 5, m_respawn, fmt_time),
-        ("respawn after kill -9 (children)", 5, m_respawn_direct, fmt_time),
-        ("start 500 programs", 500, m_start, fmt_time),
-        ("restart all, 500 programs", 500, m_restart_all, fmt_time),
-        ("RSS, 500 programs", 500, m_rss, lambda v: "%.1f MB" % v),
-        ("RSS, 1000 programs", 1000, m_rss, lambda v: "%.1f MB" % v),
-        ("idle 500 programs: wakeups", 500, m_idle, None),
+        ("ctl status, 100 programs", 100, m_status, fmt_time, "≤ 3 ms, < sv status, ≥ 50x supervisorctl"),
+        ("respawn after kill -9 (ctl pid)", 5, m_respawn, fmt_time, "—"),
+        ("respawn after kill -9 (children)", 5, m_respawn_direct, fmt_time, "no slower than runit"),
+        ("start 500 programs", 500, m_start, fmt_time, "≤ 0.5 s"),
+        ("restart all, 500 programs", 500, m_restart_all, fmt_time, "≤ 0.5 s"),
+        ("RSS, 500 programs", 500, m_rss, ms, "≤ 8 MB"),
+        ("RSS, 1000 programs", 1000, m_rss, ms, "—"),
+        ("idle 500 programs: wakeups", 500, m_idle, None, "0 wakeups"),
+        ("200 concurrent ctl status, 100 programs: p99", 100, m_concurrent_status, fmt_time, "all answered"),
     ]
+    if args.scaling:
+        workloads = [("%s, %d programs" % (what, n), n, fn, fmt, "curve")
+                     for n in (10, 100, 500, 1000)
+                     for what, fn, fmt in (("ctl status", m_status, fmt_time), ("RSS", m_rss, ms))]
     print("# konnect bench, %s, %s, %d cores, %d run(s) each" % (
         time.strftime("%Y-%m-%d %H:%M"), os.uname().release, os.cpu_count(), args.runs))
-    print("| workload | " + " | ".join(k.name for k in kinds) + " | " +
+    print("| workload | target | " + " | ".join(k.name for k in kinds) + " | " +
           " | ".join("konnect / " + k.name for k in kinds if k is not Konnect) + " |")
-    print("|---" * (1 + len(kinds) + len(kinds) - 1) + "|")
+    print("|---" * (2 + len(kinds) + len(kinds) - 1) + "|")
     if args.workloads:
         wanted = args.workloads.split(",")
         workloads = [w for w in workloads if any(x in w[0] for x in wanted)]
-    for title, n, fn, fmt in workloads:
+    for title, n, fn, fmt, target in workloads:
         cells, medians = [], {}
         for k in kinds:
             vals = []
@@ -576,7 +614,10 @@ def main():
                 ratios.append("%.2fx" % (medians["konnect"] / medians[k.name]))
             else:
                 ratios.append("n/a")
-        print("| %s | %s | %s |" % (title, " | ".join(cells), " | ".join(ratios)))
+        if fn is m_concurrent_status:
+            cells = [c + ("; median %s" % fmt_time(statistics.median(CONCURRENT_MEDIANS[k.name]))
+                          if k.name in CONCURRENT_MEDIANS else "") for c, k in zip(cells, kinds)]
+        print("| %s | %s | %s | %s |" % (title, target, " | ".join(cells), " | ".join(ratios)))
         sys.stdout.flush()
 
 
