@@ -225,7 +225,9 @@ TEST(Logs, TailFollowStreamsNewOutputAcrossRotation) {
     a = c.answer();
     EXPECT_EQ(a["result"]["data"], "ping-ping-ping\n") << a.dump();
   }
-  EXPECT_TRUE(std::filesystem::exists(log.string() + ".2"));  // it did rotate meanwhile
+  // It did rotate meanwhile. A follower gets the bytes as the pump reads them, which may be
+  // a moment before the output thread has rotated the file for them: wait for it.
+  EXPECT_TRUE(wait_until([&] { return std::filesystem::exists(log.string() + ".2"); }, 5s));
 }
 
 // konnectctl tail -f prints as output arrives (it runs until killed).
