@@ -297,7 +297,7 @@ Result<pid_t> Supervisor::spawn(Process& process) {
   auto cgroup = cgroups_.open_procs(process.namespec());
   if (!cgroup) return cgroup.error();
   spec->cgroup_procs_fd = *cgroup;
-  spec->cgroup = cgroups_.path_of(process.namespec()).string();
+  if (*cgroup >= 0) spec->cgroup = cgroups_.path_of(process.namespec()).string();
   auto spawned = spawn_child(*spec);
   if (*cgroup >= 0) ::close(*cgroup);
   if (!spawned) return spawned.error();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <memory>
 
 using namespace konnect::test;
 
@@ -39,75 +40,77 @@ pid_t bare_escapee(const std::string& pidfile, std::size_t index, KillAtEnd& cle
 
 }  // namespace
 
-TEST(Cgroups, StopKillsAnEscapeeThatDroppedItsEnvironment) {
-  TestCgroup cgroup;
-  if (!cgroup.why_not().empty()) GTEST_SKIP() << cgroup.why_not();
-  TempDir t;
-  const auto pidfile = (t.path() / "pids").string();
-  KillAtEnd cleanup;
-  Konnectd d(bare_escape_program(pidfile, "autorestart = false\n"));
-  d.use_cgroup(cgroup.path());
-  ASSERT_TRUE(d.start());
-  const pid_t escapee = bare_escapee(pidfile, 1, cleanup);
-  ASSERT_GT(escapee, 0);
-  const pid_t main = read_pids(pidfile)[0];
-  const std::string base = cgroup_of(d.pid()).substr(0, cgroup_of(d.pid()).rfind('/'));
-  EXPECT_EQ(cgroup_of(d.pid()), base + "/supervisor");
-  EXPECT_EQ(cgroup_of(main), base + "/programs/tree");
-  EXPECT_EQ(cgroup_of(escapee), base + "/programs/tree");
-  EXPECT_NE(d.daemon_log().find("Each program runs in its own cgroup"), std::string::npos);
+// A delegated cgroup, a pid file, and the escapees to kill at the end (they carry no tag).
+class CgroupEscape : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!cgroup_.why_not().empty()) GTEST_SKIP() << cgroup_.why_not();
+  }
+  // A konnectd in the cgroup that runs the bare-escape program (not started yet).
+  std::unique_ptr<Konnectd> make(const std::string& extra = "") {
+    auto d = std::make_unique<Konnectd>(bare_escape_program(pidfile_, extra));
+    d->use_cgroup(cgroup_.path());
+    return d;
+  }
+  pid_t escapee(std::size_t index) { return bare_escapee(pidfile_, index, cleanup_); }
+  pid_t pid_in_file(std::size_t index) { return read_pids(pidfile_).at(index); }
 
-  EXPECT_EQ(d.ctl({"stop", "tree"}).exit_code, 0);
-  EXPECT_TRUE(wait_until([&] { return !pid_alive(escapee); }, 5s));
+  TestCgroup cgroup_;
+  TempDir dir_;
+  const std::string pidfile_ = (dir_.path() / "pids").string();
+  KillAtEnd cleanup_;
+};
+
+TEST_F(CgroupEscape, StopKillsAnEscapeeThatDroppedItsEnvironment) {
+  auto d = make("autorestart = false\n");
+  ASSERT_TRUE(d->start());
+  const pid_t escapee_pid = escapee(1);
+  ASSERT_GT(escapee_pid, 0);
+  const pid_t main = pid_in_file(0);
+  const std::string base = cgroup_of(d->pid()).substr(0, cgroup_of(d->pid()).rfind('/'));
+  EXPECT_EQ(cgroup_of(d->pid()), base + "/supervisor");
+  EXPECT_EQ(cgroup_of(main), base + "/programs/tree");
+  EXPECT_EQ(cgroup_of(escapee_pid), base + "/programs/tree");
+  EXPECT_NE(d->daemon_log().find("Each program runs in its own cgroup"), std::string::npos);
+
+  EXPECT_EQ(d->ctl({"stop", "tree"}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] { return !pid_alive(escapee_pid); }, 5s));
 }
 
 // A crash: the old instance's escapee dies, the next instance (same cgroup) is left alone.
-TEST(Cgroups, CrashKillsTheOldInstancesLeftoversNotTheNextInstance) {
-  TestCgroup cgroup;
-  if (!cgroup.why_not().empty()) GTEST_SKIP() << cgroup.why_not();
-  TempDir t;
-  const auto pidfile = (t.path() / "pids").string();
-  KillAtEnd cleanup;
-  Konnectd d(bare_escape_program(pidfile));
-  d.use_cgroup(cgroup.path());
-  ASSERT_TRUE(d.start());
-  const pid_t first = bare_escapee(pidfile, 1, cleanup);
+TEST_F(CgroupEscape, CrashKillsTheOldInstancesLeftoversNotTheNextInstance) {
+  auto d = make();
+  ASSERT_TRUE(d->start());
+  const pid_t first = escapee(1);
   ASSERT_GT(first, 0);
-  ASSERT_EQ(::kill(read_pids(pidfile)[0], SIGKILL), 0);
+  ASSERT_EQ(::kill(pid_in_file(0), SIGKILL), 0);
   EXPECT_TRUE(wait_until([&] { return !pid_alive(first); }, 5s));
-  const pid_t second = bare_escapee(pidfile, 3, cleanup);
+  const pid_t second = escapee(3);
   ASSERT_GT(second, 0);
-  const pid_t main = read_pids(pidfile)[2];
-  EXPECT_EQ(d.pid_of("tree"), main);
+  const pid_t main = pid_in_file(2);
+  EXPECT_EQ(d->pid_of("tree"), main);
   EXPECT_TRUE(pid_alive(main));
   EXPECT_TRUE(pid_alive(second));
 }
 
 // konnectd killed with SIGKILL leaves its programs running; the next konnectd in the same
 // cgroup kills them before it starts its own.
-TEST(Cgroups, NextDaemonKillsWhatAKilledDaemonLeft) {
-  TestCgroup cgroup;
-  if (!cgroup.why_not().empty()) GTEST_SKIP() << cgroup.why_not();
-  TempDir t;
-  const auto pidfile = (t.path() / "pids").string();
-  KillAtEnd cleanup;
-  Konnectd first(bare_escape_program(pidfile));
-  first.use_cgroup(cgroup.path());
-  ASSERT_TRUE(first.start());
-  const pid_t escapee = bare_escapee(pidfile, 1, cleanup);
-  ASSERT_GT(escapee, 0);
-  const pid_t main = read_pids(pidfile)[0];
-  cleanup.pids.push_back(main);
-  first.stop_with(SIGKILL);
+TEST_F(CgroupEscape, NextDaemonKillsWhatAKilledDaemonLeft) {
+  auto first = make();
+  ASSERT_TRUE(first->start());
+  const pid_t escapee_pid = escapee(1);
+  ASSERT_GT(escapee_pid, 0);
+  const pid_t main = pid_in_file(0);
+  cleanup_.pids.push_back(main);
+  first->stop_with(SIGKILL);
   ASSERT_TRUE(pid_alive(main));
-  ASSERT_TRUE(pid_alive(escapee));
-  Konnectd second(bare_escape_program(pidfile));
-  second.use_cgroup(cgroup.path());
-  ASSERT_TRUE(second.start());
-  EXPECT_TRUE(wait_until([&] { return !pid_alive(main) && !pid_alive(escapee); }, 5s));
-  EXPECT_NE(second.daemon_log().find("tree: killed the processes an earlier konnectd left in its cgroup"),
+  ASSERT_TRUE(pid_alive(escapee_pid));
+  auto second = make();
+  ASSERT_TRUE(second->start());
+  EXPECT_TRUE(wait_until([&] { return !pid_alive(main) && !pid_alive(escapee_pid); }, 5s));
+  EXPECT_NE(second->daemon_log().find("tree: killed the processes an earlier konnectd left in its cgroup"),
             std::string::npos);
-  EXPECT_TRUE(wait_until([&] { return second.pid_of("tree") > 0 && pid_alive(second.pid_of("tree")); }));
+  EXPECT_TRUE(wait_until([&] { return second->pid_of("tree") > 0 && pid_alive(second->pid_of("tree")); }));
 }
 
 // Not delegated: "auto" uses no cgroups and says why; "on" uses them anyway; "off" never.
