@@ -219,6 +219,28 @@ class Runit:
                 pass
 
 
+class Floor:
+    """Not a supervisor: bench/spawn_floor.cpp, which posix_spawns the children and does
+    nothing else. Its start time is what this machine allows any supervisor."""
+    name = "floor"
+    BIN = os.path.join(BIN, "konnect-spawn-floor")
+
+    def __init__(self, n, d):
+        self.n = n
+
+    def start(self):
+        self.proc = subprocess.Popen([self.BIN, str(self.n), CHILD], stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        return self.proc.pid
+
+    def ready(self):
+        return len(children(self.proc.pid)) >= self.n
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(30)
+
+
 SUPERVISORS = {"konnect": Konnect, "supervisord": Supervisord, "runit": Runit}
 
 # --- log throughput: one program writes LOG_BYTES through rotation at 50 MB ----------------
@@ -619,6 +641,18 @@ def main():
                           if k.name in CONCURRENT_MEDIANS else "") for c, k in zip(cells, kinds)]
         print("| %s | %s | %s | %s |" % (title, target, " | ".join(cells), " | ".join(ratios)))
         sys.stdout.flush()
+        if fn is m_start and os.path.exists(Floor.BIN):
+            floor_row(title, n, args.runs, medians.get("konnect"))
+
+
+def floor_row(title, n, runs, konnect):
+    """The same start, by a loop that only spawns: the part of the row that is the machine's."""
+    vals = [session(Floor, n, m_start) for _ in range(runs)]
+    med = statistics.median(vals)
+    ratio = " (konnect / floor: %.2fx)" % (konnect / med) if konnect else ""
+    print("| %s: floor, a bare posix_spawn loop | — | %s (%s–%s)%s |" % (
+        title, fmt_time(med), fmt_time(min(vals)), fmt_time(max(vals)), ratio))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <pwd.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +15,7 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <pthread.h>
 
 namespace konnect {
 namespace {
@@ -57,12 +60,24 @@ Result<std::string> resolve_command(const std::string& argv0, const std::string&
   return make_error(ErrorCode::SpawnError, "can't find command '" + argv0 + "'");
 }
 
-// In the child: the write end of the spawn report pipe (see Spawned).
-int g_report_fd = -1;
+// Everything the child reads, built by the parent before clone(): the child shares
+// konnectd's memory (CLONE_VM) and must write none of it.
+struct ChildArgs {
+  const SpawnSpec* spec;
+  char* const* argv;
+  char* const* envp;
+  const char* directory;
+  int report_fd;  // the write end of the spawn report pipe (see Spawned)
+};
+
+// The child runs on a stack AddressSanitizer does not know; its instrumentation would warn
+// ("ignoring requested __asan_handle_no_return") at every _exit. The two functions below
+// touch only memory the parent built, so they go uninstrumented.
+#define KONNECT_CHILD_CODE __attribute__((no_sanitize("address")))
 
 // Async-signal-safe message to the child's stderr, "konnectd: WHAT PATH: ERRNO-TEXT\n", and
 // "WHAT PATH: ERRNO-TEXT" to the report pipe (the spawn error shown in status).
-void child_fail(const char* what, const char* path) {
+[[noreturn]] KONNECT_CHILD_CODE void child_fail(const ChildArgs& a, const char* what, const char* path) {
   const int err = errno;
   const char* text = strerrordesc_np(err);
   if (text == nullptr) text = "unknown error";
@@ -70,11 +85,86 @@ void child_fail(const char* what, const char* path) {
   ssize_t ignored = ::write(STDERR_FILENO, "konnectd: ", 10);
   for (const char* p : parts) {
     ignored = ::write(STDERR_FILENO, p, std::strlen(p));
-    if (g_report_fd >= 0) ignored = ::write(g_report_fd, p, std::strlen(p));
+    ignored = ::write(a.report_fd, p, std::strlen(p));
   }
   ignored = ::write(STDERR_FILENO, "\n", 1);
   (void)ignored;
   ::_exit(127);
+}
+
+// The child, from clone() to execve(). It runs on its own stack in konnectd's memory while
+// the thread that cloned it waits (CLONE_VFORK), with its own copies of the fd table and
+// the signal dispositions. Credentials change through raw syscalls: glibc's setuid() and
+// friends signal every thread of the process to change theirs too, and the threads in this
+// memory are konnectd's.
+KONNECT_CHILD_CODE int child_main(void* arg) {
+  const ChildArgs& a = *static_cast<const ChildArgs*>(arg);
+  const SpawnSpec& spec = *a.spec;
+  // First, so that everything the program ever starts is inside its cgroup.
+  if (spec.cgroup_procs_fd >= 0 && ::write(spec.cgroup_procs_fd, "0", 1) != 1) {
+    child_fail(a, "cannot join cgroup", spec.cgroup.c_str());
+  }
+  // NOTES.md: the blocked mask and ignored signals survive exec; hand the program a clean slate.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+  }
+  if (::setsid() < 0) child_fail(a, "setsid failed", nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (g_nofile_raised) ::setrlimit(RLIMIT_NOFILE, &g_initial_nofile);
+
+  // stdin is /dev/null; an output without a sink (stdout_log = "none") is /dev/null too.
+  const int null = ::open("/dev/null", O_RDWR);
+  if (null < 0) child_fail(a, "cannot open", "/dev/null");
+  const int in = spec.stdin_fd >= 0 ? spec.stdin_fd : null;
+  const int out = spec.stdout_fd >= 0 ? spec.stdout_fd : null;
+  const int err = spec.stderr_fd >= 0 ? spec.stderr_fd : null;
+  if (::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0 || ::dup2(err, STDERR_FILENO) < 0) {
+    child_fail(a, "dup2 failed", nullptr);
+  }
+
+  if (a.directory != nullptr && ::chdir(a.directory) < 0) {
+    child_fail(a, "cannot change directory to", a.directory);
+  }
+  if (spec.umask) ::umask(*spec.umask);
+  if (spec.switch_user) {
+    if (::syscall(SYS_setgroups, spec.groups.size(), spec.groups.data()) < 0) {
+      child_fail(a, "setgroups failed", nullptr);
+    }
+    if (::syscall(SYS_setresgid, spec.gid, spec.gid, spec.gid) < 0) child_fail(a, "setgid failed", nullptr);
+    if (::syscall(SYS_setresuid, spec.uid, spec.uid, spec.uid) < 0) child_fail(a, "setuid failed", nullptr);
+  }
+  // NOTES.md: not every library opens fds with O_CLOEXEC.
+  // The report pipe stays until exec closes it (O_CLOEXEC): EOF tells the parent exec worked.
+  const unsigned keep = static_cast<unsigned>(a.report_fd);
+  if ((keep > 3 && ::syscall(SYS_close_range, 3U, keep - 1, 0U) < 0) ||
+      ::syscall(SYS_close_range, keep + 1, ~0U, 0U) < 0) {
+    for (int fd = 3; fd < 65536; ++fd) {
+      if (fd != a.report_fd) ::close(fd);
+    }
+  }
+  ::execve(spec.path.c_str(), a.argv, a.envp);
+  child_fail(a, "couldn't exec", spec.path.c_str());
+}
+
+// The child's stack, reused by every spawn: only the event loop spawns, and it waits while
+// the child runs. A guard page below it turns an overflow into a crash of the child alone.
+constexpr std::size_t kChildStackSize = 256 * 1024;
+
+char* child_stack_top() {
+  static char* top = [] {
+    const long page = ::sysconf(_SC_PAGESIZE);
+    void* base = ::mmap(nullptr, kChildStackSize + page, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED) return static_cast<char*>(nullptr);
+    ::mprotect(base, page, PROT_NONE);
+    return static_cast<char*>(base) + page + kChildStackSize;
+  }();
+  return top;
 }
 
 }  // namespace
@@ -164,7 +254,7 @@ void raise_fd_limit() {
 }
 
 Result<Spawned> spawn_child(const SpawnSpec& spec) {
-  // Everything the child needs is built here: after fork() only async-signal-safe calls.
+  // Everything the child needs is built here: after clone() only async-signal-safe calls.
   std::vector<char*> argv;
   argv.reserve(spec.argv.size() + 1);
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -173,79 +263,37 @@ Result<Spawned> spawn_child(const SpawnSpec& spec) {
   envp.reserve(spec.env.size() + 1);
   for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  const char* directory = spec.directory.empty() ? nullptr : spec.directory.c_str();
+  char* const stack = child_stack_top();
+  if (stack == nullptr) {
+    return make_error(ErrorCode::SpawnError, std::string("cannot map a stack to spawn: ") + std::strerror(errno));
+  }
 
-  // Every signal stays blocked from before fork() until the child has reset its handlers:
-  // a signal for the new child that arrived earlier would run konnectd's handler in the
-  // child, which writes to Asio's self-pipe, shared with konnectd (a phantom signal).
   int report[2];
   if (::pipe2(report, O_CLOEXEC) < 0) {
     return make_error(ErrorCode::SpawnError, std::string("cannot create a pipe: ") + std::strerror(errno));
   }
+  const ChildArgs args{&spec, argv.data(), envp.data(),
+                       spec.directory.empty() ? nullptr : spec.directory.c_str(), report[1]};
+
+  // clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: the child shares konnectd's memory
+  // until it execs, so the kernel copies no page tables and konnectd takes no copy-on-write
+  // faults afterwards; with fork() both grew with every program running (docs/benchmarks.md).
+  // Every signal stays blocked from before clone() until the child has reset its handlers:
+  // a handler of konnectd's that ran in the child would write to Asio's self-pipe, shared
+  // with konnectd (a phantom signal).
   sigset_t all, saved;
   sigfillset(&all);
-  ::sigprocmask(SIG_SETMASK, &all, &saved);
-  const pid_t pid = ::fork();
-  if (pid != 0) {
-    const int err = errno;
-    ::sigprocmask(SIG_SETMASK, &saved, nullptr);
-    ::close(report[1]);
-    if (pid < 0) {
-      ::close(report[0]);
-      return make_error(ErrorCode::SpawnError, std::string("fork failed: ") + std::strerror(err));
-    }
-    ::fcntl(report[0], F_SETFL, O_NONBLOCK);
-    return Spawned{pid, report[0]};
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  const pid_t pid = ::clone(child_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ChildArgs*>(&args));
+  const int err = errno;
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  ::close(report[1]);
+  if (pid < 0) {
+    ::close(report[0]);
+    return make_error(ErrorCode::SpawnError, std::string("clone failed: ") + std::strerror(err));
   }
-
-  // --- child ---
-  g_report_fd = report[1];
-  // First, so that everything the program ever starts is inside its cgroup.
-  if (spec.cgroup_procs_fd >= 0 && ::write(spec.cgroup_procs_fd, "0", 1) != 1) {
-    child_fail("cannot join cgroup", spec.cgroup.c_str());
-  }
-  // NOTES.md: the blocked mask and ignored signals survive exec; hand the program a clean slate.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
-  }
-  if (::setsid() < 0) child_fail("setsid failed", nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (g_nofile_raised) ::setrlimit(RLIMIT_NOFILE, &g_initial_nofile);
-
-  // stdin is /dev/null; an output without a sink (stdout_log = "none") is /dev/null too.
-  const int null = ::open("/dev/null", O_RDWR);
-  if (null < 0) child_fail("cannot open", "/dev/null");
-  const int in = spec.stdin_fd >= 0 ? spec.stdin_fd : null;
-  const int out = spec.stdout_fd >= 0 ? spec.stdout_fd : null;
-  const int err = spec.stderr_fd >= 0 ? spec.stderr_fd : null;
-  if (::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0 || ::dup2(err, STDERR_FILENO) < 0) {
-    child_fail("dup2 failed", nullptr);
-  }
-
-  if (directory != nullptr && ::chdir(directory) < 0) child_fail("cannot change directory to", directory);
-  if (spec.umask) ::umask(*spec.umask);
-  if (spec.switch_user) {
-    if (::setgroups(spec.groups.size(), spec.groups.data()) < 0) child_fail("setgroups failed", nullptr);
-    if (::setgid(spec.gid) < 0) child_fail("setgid failed", nullptr);
-    if (::setuid(spec.uid) < 0) child_fail("setuid failed", nullptr);
-  }
-  // NOTES.md: not every library opens fds with O_CLOEXEC.
-  // The report pipe stays until exec closes it (O_CLOEXEC): EOF tells the parent exec worked.
-  const unsigned keep = static_cast<unsigned>(g_report_fd);
-  if ((keep > 3 && ::syscall(SYS_close_range, 3U, keep - 1, 0U) < 0) ||
-      ::syscall(SYS_close_range, keep + 1, ~0U, 0U) < 0) {
-    for (int fd = 3; fd < 65536; ++fd) {
-      if (fd != g_report_fd) ::close(fd);
-    }
-  }
-  ::execve(spec.path.c_str(), argv.data(), envp.data());
-  child_fail("couldn't exec", spec.path.c_str());
-  return Spawned{};  // not reached
+  ::fcntl(report[0], F_SETFL, O_NONBLOCK);
+  return Spawned{pid, report[0]};
 }
 
 }  // namespace konnect

@@ -1,9 +1,11 @@
 #pragma once
 // Turning a program's config into a running child: plan_spawn() resolves everything that
 // can fail or is not async-signal-safe (PATH lookup, user and groups, environment) in the
-// parent; spawn_child() forks and, in the child, only makes async-signal-safe calls
-// (NOTES.md "Between fork and exec"): reset signal mask and dispositions, setsid, stdio,
-// join its cgroup, chdir, umask, setgroups/setgid/setuid, close every other fd, execve.
+// parent; spawn_child() starts the child with clone(CLONE_VM | CLONE_VFORK), as posix_spawn
+// does, and the child only makes async-signal-safe calls (NOTES.md "Between fork and
+// exec"): join its cgroup, reset signal dispositions and mask, setsid, stdio, chdir, umask,
+// setgroups/setgid/setuid, close every other fd, execve. spawn_child() returns once the
+// child has exec'd or failed, so its setsid() has always happened by then.
 
 #include "common/config.hpp"
 #include "common/error.hpp"
@@ -50,8 +52,9 @@ struct SpawnIdentity {
 Result<SpawnSpec> plan_spawn(const ProgramConfig& config, const SpawnIdentity& who,
                              char** daemon_environ);
 
-// Forks and execs. Only fork() itself can fail here; a failure in the child (exec, chdir,
-// setuid) is written to the child's stderr and to report_fd, and the child exits 127.
+// Starts the child and waits until it has exec'd or exited. Only clone() itself can fail
+// here; a failure in the child (exec, chdir, setuid) is written to the child's stderr and to
+// report_fd, and the child exits 127.
 struct Spawned {
   pid_t pid = 0;
   // Read end of a close-on-exec pipe (non-blocking): EOF once the exec succeeded, or the

@@ -354,12 +354,9 @@ int Supervisor::send_signal(pid_t pid, int signo) {
     err = pidfd ? pidfd->signal(signo) : kill_errno(pid, signo);
   } else {
     err = pidfd ? pidfd->signal_group(signo) : EINVAL;
-    if (err == EINVAL) err = kill_errno(pid, signo);  // no pidfd, or a kernel before 6.9
-    if (err == ESRCH && by_pid_.count(-pid)) {
-      // The group does not exist yet: the child has not run setsid() (NOTES.md). Its main
-      // process alone is all there is.
-      err = pidfd ? pidfd->signal(signo) : kill_errno(-pid, signo);
-    }
+    // No pidfd, or a kernel before 6.9. The group exists: spawn_child() returns only after
+    // the child's setsid() (or its exit).
+    if (err == EINVAL) err = kill_errno(pid, signo);
   }
   if (err != 0 && err != ESRCH) {
     spdlog::warn("Failed to send signal {} to {}: {}", signo, pid, std::strerror(err));

@@ -5,6 +5,7 @@
 //   --env NAME          print NAME=value of an environment variable (or NAME unset)
 //   --cwd               print cwd=DIR
 //   --ids               print uid=U gid=G
+//   --creds             print uid=R,E,S gid=R,E,S groups=G1,G2,... (real, effective, saved)
 //   --umask             print umask=0NNN
 //   --sleep MS          sleep MS milliseconds
 //   --ignore-term       ignore SIGTERM
@@ -21,11 +22,13 @@
 //   --on-usr1 TEXT      from now on, write TEXT and a newline to stdout on every SIGUSR1
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -101,6 +104,16 @@ int main(int argc, char** argv) {
       std::printf("cwd=%s\n", ::getcwd(buf, sizeof buf) ? buf : "?");
     } else if (arg == "--ids") {
       std::printf("uid=%d gid=%d\n", static_cast<int>(::getuid()), static_cast<int>(::getgid()));
+    } else if (arg == "--creds") {
+      uid_t ru = 0, eu = 0, su = 0;
+      gid_t rg = 0, eg = 0, sg = 0;
+      ::getresuid(&ru, &eu, &su);
+      ::getresgid(&rg, &eg, &sg);
+      std::vector<gid_t> groups(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
+      groups.resize(static_cast<std::size_t>(std::max(::getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
+      std::string list;
+      for (const gid_t g : groups) list += (list.empty() ? "" : ",") + std::to_string(g);
+      std::printf("uid=%u,%u,%u gid=%u,%u,%u groups=%s\n", ru, eu, su, rg, eg, sg, list.c_str());
     } else if (arg == "--umask") {
       const mode_t m = ::umask(0);
       ::umask(m);

@@ -49,11 +49,20 @@ TEST(Output, UserIsApplied) {
   const auto child = bin.path() / "testchild";
   std::filesystem::copy_file(kTestChild, child);
   std::filesystem::permissions(child, std::filesystem::perms(0755));
-  Konnectd d("[program.who]\ncommand = [" + toml_str(child.string()) + ", \"--ids\"]\n" +
-             "startsecs = 0\nuser = \"nobody\"\n");
+  // The child changes its credentials while it shares konnectd's memory (spawner.hpp):
+  // real, effective and saved ids and the groups must all be nobody's, and konnectd must
+  // still be root afterwards, which the second program, started later, shows.
+  Konnectd d("[program.who]\ncommand = [" + toml_str(child.string()) + ", \"--creds\"]\n" +
+             "startsecs = 0\nuser = \"nobody\"\n\n"
+             "[program.after]\ncommand = [" + toml_str(child.string()) + ", \"--creds\"]\n" +
+             "startsecs = 0\nautostart = false\n");
   ASSERT_TRUE(d.start());
   const auto out = d.log_dir() / "who.out.log";
-  EXPECT_TRUE(wait_until([&] { return read_file(out) == "uid=65534 gid=65534\n"; })) << read_file(out);
+  EXPECT_TRUE(wait_until([&] { return read_file(out) == "uid=65534,65534,65534 gid=65534,65534,65534 groups=65534\n"; }))
+      << read_file(out);
+  ASSERT_EQ(d.ctl({"start", "after"}).exit_code, 0);
+  const auto after = d.log_dir() / "after.out.log";
+  EXPECT_TRUE(wait_until([&] { return read_file(after).rfind("uid=0,0,0 gid=0,0,0", 0) == 0; })) << read_file(after);
 }
 
 // A log file that cannot be opened is that program's spawn error; the daemon and the other
