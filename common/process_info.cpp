@@ -1,5 +1,6 @@
 #include "common/process_info.hpp"
 
+#include "common/json_text.hpp"
 #include "common/units.hpp"
 
 #include <cstdio>
@@ -61,22 +62,23 @@ std::string describe(const ProcessInfo& info) {
   return text;
 }
 
-nlohmann::json to_json(const ProcessInfo& info) {
-  return {
-      {"name", info.namespec()},
-      {"group", info.group},
-      {"process", info.process},
-      {"state", std::string(to_string(info.state))},
-      {"pid", info.pid},
-      {"start", info.start},
-      {"stop", info.stop},
-      {"now", info.now},
-      {"exitstatus", info.exitstatus},
-      {"spawnerr", info.spawnerr},
-      {"log_error", info.log_error},
-      {"backoff_ms", info.backoff_ms},
-      {"description", describe(info)},
-  };
+void append_json(std::string& out, const ProcessInfo& info) {
+  // Keys sorted, as nlohmann's objects are: the text is what Json(...).dump() wrote before.
+  JsonObject o(out);
+  o.key("backoff_ms").number(info.backoff_ms);
+  o.key("description").string(describe(info));
+  o.key("exitstatus").number(info.exitstatus);
+  o.key("group").string(info.group);
+  o.key("log_error").string(info.log_error);
+  o.key("name").string(info.namespec());
+  o.key("now").number(info.now);
+  o.key("pid").number(info.pid);
+  o.key("process").string(info.process);
+  o.key("spawnerr").string(info.spawnerr);
+  o.key("start").number(info.start);
+  o.key("state").string(to_string(info.state));
+  o.key("stop").number(info.stop);
+  o.close();
 }
 
 }  // namespace konnect

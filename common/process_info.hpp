@@ -5,8 +5,6 @@
 
 #include "common/process_state.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <string>
 #include <sys/types.h>
@@ -38,6 +36,7 @@ std::string describe(const ProcessInfo& info);
 // "0:01:02", "1 day, 2:03:04", "3 days, 0:00:00" (Python's str(timedelta)).
 std::string format_uptime(std::int64_t seconds);
 
-nlohmann::json to_json(const ProcessInfo& info);
+// Appends the process object of docs/protocol.md as JSON text (common/json_text.hpp).
+void append_json(std::string& out, const ProcessInfo& info);
 
 }  // namespace konnect

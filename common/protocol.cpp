@@ -1,5 +1,7 @@
 #include "common/protocol.hpp"
 
+#include "common/json_text.hpp"
+
 #include <utility>
 
 namespace konnect {
@@ -60,8 +62,20 @@ Result<Response> parse_response(std::string_view line) {
 }
 
 std::string encode_ok(const Json& id, const Json& result) {
-  Json doc = {{"id", id}, {"ok", true}, {"result", result}};
-  return doc.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  return encode_ok_text(id, result.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+std::string encode_ok_text(const Json& id, std::string_view result_json) {
+  // {"id":…,"ok":true,"result":…}: the keys in nlohmann's (sorted) order.
+  std::string out;
+  out.reserve(result_json.size() + 48);
+  JsonObject o(out);
+  o.key("id").raw(id.dump(-1, ' ', false, Json::error_handler_t::replace));
+  o.key("ok").raw("true");
+  o.key("result").raw(result_json);
+  o.close();
+  out += '\n';
+  return out;
 }
 
 std::string encode_error(const Json& id, const Error& error) {

@@ -40,6 +40,8 @@ std::string encode_request(const Request& request);  // ends in '\n'
 
 Result<Response> parse_response(std::string_view line);
 std::string encode_ok(const Json& id, const Json& result);  // ends in '\n'
+// The same answer around a result already written as JSON text (common/json_text.hpp).
+std::string encode_ok_text(const Json& id, std::string_view result_json);  // ends in '\n'
 std::string encode_error(const Json& id, const Error& error);  // ends in '\n'
 
 // Splits a byte stream into lines of at most kMaxLineBytes. Bytes go in with append(); whole
