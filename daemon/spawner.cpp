@@ -66,7 +66,6 @@ struct ChildArgs {
   const SpawnSpec* spec;
   char* const* argv;
   char* const* envp;
-  const char* directory;
   int report_fd;  // the write end of the spawn report pipe (see Spawned)
 };
 
@@ -127,8 +126,8 @@ KONNECT_CHILD_CODE int child_main(void* arg) {
     child_fail(a, "dup2 failed", nullptr);
   }
 
-  if (a.directory != nullptr && ::chdir(a.directory) < 0) {
-    child_fail(a, "cannot change directory to", a.directory);
+  if (!spec.directory.empty() && ::chdir(spec.directory.c_str()) < 0) {
+    child_fail(a, "cannot change directory to", spec.directory.c_str());
   }
   if (spec.umask) ::umask(*spec.umask);
   if (spec.switch_user) {
@@ -272,8 +271,7 @@ Result<Spawned> spawn_child(const SpawnSpec& spec) {
   if (::pipe2(report, O_CLOEXEC) < 0) {
     return make_error(ErrorCode::SpawnError, std::string("cannot create a pipe: ") + std::strerror(errno));
   }
-  const ChildArgs args{&spec, argv.data(), envp.data(),
-                       spec.directory.empty() ? nullptr : spec.directory.c_str(), report[1]};
+  const ChildArgs args{&spec, argv.data(), envp.data(), report[1]};
 
   // clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: the child shares konnectd's memory
   // until it execs, so the kernel copies no page tables and konnectd takes no copy-on-write

@@ -4,7 +4,6 @@
 //   --stderr TEXT       write TEXT and a newline to stderr
 //   --env NAME          print NAME=value of an environment variable (or NAME unset)
 //   --cwd               print cwd=DIR
-//   --ids               print uid=U gid=G
 //   --creds             print uid=R,E,S gid=R,E,S groups=G1,G2,... (real, effective, saved)
 //   --umask             print umask=0NNN
 //   --sleep MS          sleep MS milliseconds
@@ -102,8 +101,6 @@ int main(int argc, char** argv) {
     } else if (arg == "--cwd") {
       char buf[4096];
       std::printf("cwd=%s\n", ::getcwd(buf, sizeof buf) ? buf : "?");
-    } else if (arg == "--ids") {
-      std::printf("uid=%d gid=%d\n", static_cast<int>(::getuid()), static_cast<int>(::getgid()));
     } else if (arg == "--creds") {
       uid_t ru = 0, eu = 0, su = 0;
       gid_t rg = 0, eg = 0, sg = 0;
