@@ -28,15 +28,13 @@ void append_escaped_ascii(std::string& out, unsigned char c) {
   out += static_cast<char>(c);
 }
 
-// How many continuation bytes follow a lead byte, and the range the first of them must be
-// in (Unicode's table of well-formed UTF-8: no overlong forms, no surrogates, nothing above
-// U+10FFFF). 0 continuation bytes: not a lead byte.
-struct Lead {
-  int continuation;
-  unsigned char low, high;
-};
+// Printable ASCII other than the quote and the backslash: copied as it is. Names, states and
+// descriptions are nearly all such bytes, so they go into `out` in runs, not one by one.
+bool is_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-Lead lead_of(unsigned char c) {
+}  // namespace
+
+Utf8Lead utf8_lead(unsigned char c) {
   if (c >= 0xC2 && c <= 0xDF) return {1, 0x80, 0xBF};
   if (c == 0xE0) return {2, 0xA0, 0xBF};
   if (c == 0xED) return {2, 0x80, 0x9F};
@@ -47,20 +45,25 @@ Lead lead_of(unsigned char c) {
   return {0, 0, 0};
 }
 
-}  // namespace
-
 void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   const std::size_t n = text.size();
   std::size_t i = 0;
   while (i < n) {
+    std::size_t run = i;
+    while (run < n && is_plain(static_cast<unsigned char>(text[run]))) ++run;
+    if (run != i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      if (i == n) break;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       append_escaped_ascii(out, c);
       ++i;
       continue;
     }
-    const Lead lead = lead_of(c);
+    const Utf8Lead lead = utf8_lead(c);
     if (lead.continuation == 0) {  // a stray continuation byte or an impossible lead
       out += kReplacement;
       ++i;

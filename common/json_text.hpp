@@ -11,6 +11,15 @@
 
 namespace konnect {
 
+// How many continuation bytes follow a UTF-8 lead byte, and the range the first of them must
+// be in (Unicode's table of well-formed UTF-8: no overlong forms, no surrogates, nothing
+// above U+10FFFF); the others are 0x80-0xBF. continuation 0: not a lead byte.
+struct Utf8Lead {
+  int continuation;
+  unsigned char low, high;
+};
+Utf8Lead utf8_lead(unsigned char c);
+
 // Appends `text` as a JSON string, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 

@@ -3,7 +3,6 @@
 #include "common/json_text.hpp"
 #include "common/units.hpp"
 
-#include <cstdio>
 #include <ctime>
 
 namespace konnect {
@@ -16,11 +15,15 @@ std::string format_uptime(std::int64_t seconds) {
   if (seconds < 0) seconds = 0;
   const std::int64_t days = seconds / 86400;
   seconds %= 86400;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%d:%02d:%02d", static_cast<int>(seconds / 3600),
-                static_cast<int>(seconds / 60 % 60), static_cast<int>(seconds % 60));
-  if (days == 0) return buf;
-  return std::to_string(days) + (days == 1 ? " day, " : " days, ") + buf;
+  // H:MM:SS by hand: snprintf showed in the profile of a large status answer.
+  std::string clock = std::to_string(seconds / 3600);
+  for (std::int64_t part : {seconds / 60 % 60, seconds % 60}) {
+    clock += ':';
+    clock += static_cast<char>('0' + part / 10);
+    clock += static_cast<char>('0' + part % 10);
+  }
+  if (days == 0) return clock;
+  return std::to_string(days) + (days == 1 ? " day, " : " days, ") + clock;
 }
 
 namespace {
