@@ -4,6 +4,7 @@
 #include "common/config_writer.hpp"
 #include "common/process_state.hpp"
 #include "ctl/output.hpp"
+#include "ctl/status_answer.hpp"
 #include "version.hpp"  // generated from common/version.hpp.in
 
 #include <algorithm>
@@ -199,13 +200,19 @@ bool is_down_state(std::string_view name) {
   return state && is_down(*state);
 }
 
-Outcome render_status(const Json& result) {
-  const Json& processes = json_array(result, "processes");
-  Outcome o{format_status(processes), {}, kExitOk};
-  bool down = std::any_of(processes.begin(), processes.end(),
-                          [](const Json& p) { return is_down_state(json_string(p, "state")); });
+Outcome status_outcome(const std::vector<StatusRow>& rows) {
+  Outcome o{format_status(rows), {}, kExitOk};
+  bool down = std::any_of(rows.begin(), rows.end(), [](const StatusRow& row) { return is_down_state(row.state); });
   if (down) o.exit_code = kExitNotRunning;
   return o;
+}
+
+Outcome render_status(const Json& result) { return status_outcome(status_rows(json_array(result, "processes"))); }
+
+std::optional<Outcome> render_status_line(std::string_view line) {
+  auto rows = read_status_answer(line);
+  if (!rows) return std::nullopt;
+  return status_outcome(*rows);
 }
 
 Outcome render_action(const Json& result, std::initializer_list<std::string_view> verbs) {
@@ -333,7 +340,8 @@ const std::array kCommands{
             .synopsis = "status [TARGET...]",
             .summary = "show the state of processes (all without TARGET)",
             .build_args = build_optional_targets,
-            .render = render_status},
+            .render = render_status,
+            .render_line = render_status_line},
     Command{.name = "start",
             .synopsis = "start TARGET...",
             .summary = "start processes; waits until they are RUNNING or have failed",
@@ -456,6 +464,18 @@ std::string format_daemon_error(const Error& error) {
   return line;
 }
 
+namespace {
+
+// --json: stdout gets the line as received, stderr nothing; the exit code stays.
+Outcome as_json(Outcome o, std::string_view raw_line) {
+  o.out.assign(raw_line);
+  o.out += '\n';
+  o.err.clear();
+  return o;
+}
+
+}  // namespace
+
 Outcome render_response(const Command& command, const Response& response, std::string_view raw_line, bool json) {
   Outcome o;
   if (response.ok) {
@@ -464,11 +484,13 @@ Outcome render_response(const Command& command, const Response& response, std::s
     o.err = format_daemon_error(response.error) + '\n';
     o.exit_code = kExitFailed;
   }
-  if (json) {
-    o.out.assign(raw_line);
-    o.out += '\n';
-    o.err.clear();
-  }
+  return json ? as_json(std::move(o), raw_line) : o;
+}
+
+std::optional<Outcome> render_line(const Command& command, std::string_view raw_line, bool json) {
+  if (command.render_line == nullptr) return std::nullopt;
+  std::optional<Outcome> o = command.render_line(raw_line);
+  if (o && json) return as_json(std::move(*o), raw_line);
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include "common/protocol.hpp"
 #include "ctl/exit_codes.hpp"
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ struct Command {
   Result<Json> (*build_args)(const Command& self, const std::vector<std::string>& args);
   // Text and exit code for an ok answer's `result`.
   Outcome (*render)(const Json& result);
+  // A quicker way to the same Outcome, from the answer's line without a Json tree (status,
+  // the command run most). nullopt sends the line down the general way (parse, render).
+  std::optional<Outcome> (*render_line)(std::string_view raw_line) = nullptr;
   // Printed before the daemon is asked, in text mode only, even if it cannot be reached.
   std::string (*local_text)() = nullptr;
   // After an ok answer, read until the daemon closes the connection (it does when it exits).
@@ -51,6 +55,9 @@ Result<Request> build_request(const Command& command, const std::vector<std::str
 // stdout gets `raw_line` as received and stderr nothing; the exit code is the same either
 // way. local_text() is not included (the runner prints it even without an answer).
 Outcome render_response(const Command& command, const Response& response, std::string_view raw_line, bool json);
+// render_response() of the answer `raw_line` by the command's render_line, when it has one
+// and it takes the line; else nullopt.
+std::optional<Outcome> render_line(const Command& command, std::string_view raw_line, bool json);
 
 // The daemon answered ok:false: "konnectctl: ERROR (no such process): MESSAGE".
 std::string format_daemon_error(const Error& error);

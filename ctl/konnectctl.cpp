@@ -26,6 +26,9 @@ Outcome run_command(const Command& command, const Request& request, const std::f
   if (!client) return client_failure(client.error());
   auto line = client->call(request);
   if (!line) return client_failure(line.error());
+  if (!command.waits_for_close) {
+    if (auto quick = render_line(command, *line, json)) return *quick;
+  }
   auto response = parse_response(*line);
   if (!response) {
     return {{}, "konnectctl: bad answer from " + socket.string() + ": " + response.error().message + '\n', kExitFailed};

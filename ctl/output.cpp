@@ -62,20 +62,17 @@ std::string format_status_line(std::string_view name, std::string_view state, st
   return line;
 }
 
-std::size_t status_name_width(const Json& processes) {
+std::size_t status_name_width(const std::vector<StatusRow>& rows) {
   std::size_t longest = kMinNameWidth;
-  if (processes.is_array()) {
-    for (const Json& p : processes) longest = std::max(longest, display_length(json_string(p, "name")));
-  }
+  for (const StatusRow& row : rows) longest = std::max(longest, display_length(row.name));
   return longest + kNameGap;
 }
 
-std::string format_status(const Json& processes) {
+std::string format_status(const std::vector<StatusRow>& rows) {
   std::string out;
-  if (!processes.is_array()) return out;
-  std::size_t width = status_name_width(processes);
-  for (const Json& p : processes) {
-    out += format_status_line(json_string(p, "name"), json_string(p, "state"), json_string(p, "description"), width);
+  std::size_t width = status_name_width(rows);
+  for (const StatusRow& row : rows) {
+    out += format_status_line(row.name, row.state, row.description, width);
     out += '\n';
   }
   return out;

@@ -4,11 +4,13 @@
 // for numbers) rather than aborting the whole output.
 
 #include "common/protocol.hpp"
+#include "ctl/status_answer.hpp"
 
 #include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace konnect::ctl {
 
@@ -16,10 +18,10 @@ namespace konnect::ctl {
 // then the description. Widths count code points, as Python's "%-Ns" does.
 std::string format_status_line(std::string_view name, std::string_view state, std::string_view description,
                                std::size_t name_width);
-// max(30, longest name) + 3 over `processes` (a JSON array of process objects).
-std::size_t status_name_width(const Json& processes);
-// One format_status_line() per process object, each ending in '\n'.
-std::string format_status(const Json& processes);
+// max(30, longest name) + 3 over `rows`.
+std::size_t status_name_width(const std::vector<StatusRow>& rows);
+// One format_status_line() per row, each ending in '\n'.
+std::string format_status(const std::vector<StatusRow>& rows);
 
 // "no such process" for NO_SUCH_PROCESS: the wire code lower-cased, '_' -> ' '.
 std::string error_code_phrase(std::string_view code);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <stdexcept>
 
 namespace konnect::ctl {
@@ -39,12 +40,21 @@ std::string usage_error(std::string_view name, const std::vector<std::string>& a
   return request ? std::string() : request.error().message;
 }
 
-// Renders an answer line as konnectctl would, text (json=false) or --json.
+void expect_same(const Outcome& a, const Outcome& b, std::string_view line) {
+  EXPECT_EQ(a.out, b.out) << line;
+  EXPECT_EQ(a.err, b.err) << line;
+  EXPECT_EQ(a.exit_code, b.exit_code) << line;
+}
+
+// Renders an answer line as konnectctl would, text (json=false) or --json. Where the
+// command's quick render_line() takes the line, it must give what the general way gives.
 Outcome answer(std::string_view name, std::string_view line, bool json = false) {
   auto response = parse_response(line);
   EXPECT_TRUE(response.has_value()) << line;
   if (!response) return {};
-  return render_response(command(name), *response, line, json);
+  Outcome general = render_response(command(name), *response, line, json);
+  if (auto quick = render_line(command(name), line, json)) expect_same(*quick, general, line);
+  return general;
 }
 
 TEST(CommandsTest, TableHasThisSlicesCommands) {
@@ -106,6 +116,7 @@ TEST(CommandsTest, StatusAllRunningExitsZero) {
       {"name":"new","state":"HIBERNATING","description":""}]}})");
   EXPECT_EQ(o.exit_code, kExitOk);
   EXPECT_EQ(o.out.substr(0, o.out.find('\n')), "web                              RUNNING   pid 1234, uptime 0:01:02");
+  EXPECT_TRUE(render_line(command("status"), R"({"id":1,"ok":true,"result":{"processes":[{"name":"w"}]}})", false));
   EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 5);
   EXPECT_EQ(o.err, "");
 }
@@ -121,6 +132,59 @@ TEST(CommandsTest, StatusDownStatesExitThree) {
     EXPECT_EQ(json.exit_code, kExitNotRunning) << state;
     EXPECT_EQ(json.out, line + "\n");
   }
+}
+
+// The quick status reader against the general one, on answers that are broken, oddly
+// shaped or odd but valid: where it takes a line, the output, stderr and exit code are the
+// general way's; where it refuses one, konnectctl takes the general way. Some of these
+// must be taken, or the quick way is never used.
+TEST(CommandsTest, StatusQuickReaderMatchesTheGeneralOne) {
+  const std::string base =
+      R"({"id":1,"ok":true,"result":{"processes":[{"backoff_ms":0,"description":"pid 7, uptime 0:00:03",)"
+      R"("exitstatus":0,"group":"web","log_error":"","name":"web","now":10,"pid":7,"process":"web",)"
+      R"("spawnerr":"","start":7,"state":"RUNNING","stop":0},{"name":"caf\u00e9 \ud83d\ude00",)"
+      R"("state":"FATAL","description":"tab\there \"q\" \\ / \/","extra":[1,-2.5e3,{"a":null},true,false]}]}})";
+  const std::string too_big = R"({"ok":true,"result":{"processes":[{"name":"big","n":1e400}]}})";  // nlohmann refuses
+  std::vector<std::string> lines = {
+      base,
+      too_big,
+      R"({"ok":true,"result":{"processes":[]}})",
+      R"( {"result":{"processes":[{"name":"a"}],"x":{}},"ok":true} )",
+      R"({"ok":true,"result":{"processes":[{"name":1,"state":"RUNNING"}]}})",  // not a string: quick refuses
+      R"({"ok":true,"result":{"processes":["web"]}})",
+      R"({"ok":true,"result":{}})",
+      R"({"ok":true,"result":{"processes":[{"name":"a"}]},"ok":false,"error":{"code":"FAILED","message":"m"}})",
+      R"({"ok":true,"result":{"processes":[{"name":"a","name":"b"}],"processes":[{"name":"c"}]}})",
+      R"({"ok":true,"result":{"processes":[{"n\u0061me":"escaped key"}]}})",
+      R"({"ok":true,"result":{"processes":[{"name":"lone \ud800"}]}})",
+      R"({"ok":true,"result":{"processes":[{"name":"a"}]}} trailing)",
+  };
+  std::mt19937 random(7);
+  for (int i = 0; i < 3000; ++i) {  // the base answer with a byte changed, or cut, or bytes dropped
+    std::string line = base;
+    const std::size_t at = random() % line.size();
+    switch (random() % 3) {
+      case 0: line[at] = static_cast<char>(random() % 256); break;
+      case 1: line.resize(at); break;
+      default: line.erase(at, 1 + random() % 8); break;
+    }
+    lines.push_back(std::move(line));
+  }
+  int taken = 0;
+  for (const std::string& line : lines) {
+    for (bool json : {false, true}) {
+      auto quick = render_line(command("status"), line, json);
+      if (!quick) continue;
+      ++taken;
+      auto response = parse_response(line);
+      ASSERT_TRUE(response.has_value()) << "the quick reader took a line that nlohmann refuses: " << line;
+      expect_same(*quick, render_response(command("status"), *response, line, json), line);
+    }
+  }
+  EXPECT_GT(taken, 100);
+  EXPECT_TRUE(render_line(command("status"), base, false));
+  EXPECT_FALSE(render_line(command("status"), too_big, false));
+  EXPECT_FALSE(render_line(command("stop"), base, false));  // only status has a quick way
 }
 
 TEST(CommandsTest, StatusOfNothingExitsZero) {

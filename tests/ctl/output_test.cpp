@@ -6,14 +6,14 @@
 namespace konnect::ctl {
 namespace {
 
-Json process(std::string name, std::string state, std::string description) {
-  return {{"name", name}, {"state", state}, {"description", description}, {"pid", 0}};
+StatusRow process(std::string name, std::string state, std::string description) {
+  return {std::move(name), std::move(state), std::move(description)};
 }
 
 // Short names get the 30-column floor plus 3: state starts at column 33, description at 43.
 TEST(OutputTest, StatusShortNamesUseThirtyColumnFloor) {
-  Json processes = Json::array({process("web", "RUNNING", "pid 1234, uptime 0:01:02"),
-                                process("worker", "STOPPED", "Not started")});
+  std::vector<StatusRow> processes{process("web", "RUNNING", "pid 1234, uptime 0:01:02"),
+                                   process("worker", "STOPPED", "Not started")};
   EXPECT_EQ(status_name_width(processes), 33u);
   EXPECT_EQ(format_status(processes),
             "web                              RUNNING   pid 1234, uptime 0:01:02\n"
@@ -23,8 +23,8 @@ TEST(OutputTest, StatusShortNamesUseThirtyColumnFloor) {
 // A 40-character name widens the column for every line to 43.
 TEST(OutputTest, StatusLongNameWidensColumn) {
   std::string long_name(40, 'n');
-  Json processes = Json::array({process(long_name, "RUNNING", "pid 7, uptime 1 day, 2:03:04"),
-                                process("web", "FATAL", "Exited too quickly (process log may have details)")});
+  std::vector<StatusRow> processes{process(long_name, "RUNNING", "pid 7, uptime 1 day, 2:03:04"),
+                                   process("web", "FATAL", "Exited too quickly (process log may have details)")};
   EXPECT_EQ(status_name_width(processes), 43u);
   std::string out = format_status(processes);
   EXPECT_EQ(out, long_name + "   RUNNING   pid 7, uptime 1 day, 2:03:04\n" + "web" + std::string(40, ' ') +
@@ -48,8 +48,9 @@ TEST(OutputTest, StatusLongFieldsAreNotTruncated) {
 }
 
 TEST(OutputTest, StatusOfNoProcessesIsEmpty) {
-  EXPECT_EQ(format_status(Json::array()), "");
-  EXPECT_EQ(format_status(Json()), "");
+  EXPECT_EQ(format_status({}), "");
+  EXPECT_EQ(format_status(status_rows(Json::array())), "");
+  EXPECT_EQ(format_status(status_rows(Json())), "");
 }
 
 TEST(OutputTest, ErrorCodePhrase) {
