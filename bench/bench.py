@@ -461,7 +461,7 @@ def m_start(s, started):
 def m_status(s, started):
     if s.name != "runit":
         wait_for(lambda: timed(s.status_cmd())[1] in (0, 3), timeout=30)
-    times = [timed(s.status_cmd())[0] for _ in range(15)]
+    times = [timed(s.status_cmd())[0] for _ in range(60)]
     return statistics.median(times)
 
 

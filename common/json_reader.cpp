@@ -2,8 +2,9 @@
 
 #include "common/json_text.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <system_error>
 #include <vector>
 
 namespace konnect {
@@ -136,8 +137,10 @@ bool JsonReader::number() {
   // ("1e400"): so do we. Plain integers of up to 18 digits always fit.
   const std::string_view token = text_.substr(start, pos_ - start);
   if (token.size() > 18 || token.find_first_of(".eE") != std::string_view::npos) {
-    const std::string copy(token);
-    if (!std::isfinite(std::strtod(copy.c_str(), nullptr))) return fail();
+    double value = 0;  // from_chars, not strtod: the locale's decimal point plays no part
+    const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), value);
+    // out of range also refuses underflow ("1e-400"), which nlohmann takes: stricter is safe.
+    if (error != std::errc() || end != token.data() + token.size() || !std::isfinite(value)) return fail();
   }
   return true;
 }

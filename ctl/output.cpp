@@ -62,6 +62,17 @@ std::string format_status_line(std::string_view name, std::string_view state, st
   return line;
 }
 
+std::vector<StatusRow> status_rows(const Json& processes) {
+  std::vector<StatusRow> rows;
+  if (!processes.is_array()) return rows;
+  rows.reserve(processes.size());
+  for (const Json& p : processes) {
+    rows.push_back({std::string(json_string(p, "name")), std::string(json_string(p, "state")),
+                    std::string(json_string(p, "description"))});
+  }
+  return rows;
+}
+
 std::size_t status_name_width(const std::vector<StatusRow>& rows) {
   std::size_t longest = kMinNameWidth;
   for (const StatusRow& row : rows) longest = std::max(longest, display_length(row.name));

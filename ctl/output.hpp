@@ -4,7 +4,6 @@
 // for numbers) rather than aborting the whole output.
 
 #include "common/protocol.hpp"
-#include "ctl/status_answer.hpp"
 
 #include <cstddef>
 #include <initializer_list>
@@ -14,10 +13,20 @@
 
 namespace konnect::ctl {
 
+// What one status line shows. A missing or mistyped field is empty, as json_string() gives.
+struct StatusRow {
+  std::string name;
+  std::string state;
+  std::string description;
+};
+
 // supervisorctl's status line: NAME left-aligned in `name_width` columns, STATE in 10,
 // then the description. Widths count code points, as Python's "%-Ns" does.
 std::string format_status_line(std::string_view name, std::string_view state, std::string_view description,
                                std::size_t name_width);
+// The rows of a parsed `processes` array (a JSON array of process objects); not an array:
+// none. ctl/status_answer reads the same rows without a Json tree.
+std::vector<StatusRow> status_rows(const Json& processes);
 // max(30, longest name) + 3 over `rows`.
 std::size_t status_name_width(const std::vector<StatusRow>& rows);
 // One format_status_line() per row, each ending in '\n'.

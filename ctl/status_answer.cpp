@@ -1,7 +1,6 @@
 #include "ctl/status_answer.hpp"
 
 #include "common/json_reader.hpp"
-#include "ctl/output.hpp"
 
 namespace konnect::ctl {
 namespace {
@@ -11,7 +10,14 @@ namespace {
 bool read_row(JsonReader& r, std::string& key, StatusRow& row) {
   if (r.peek() != '{' || !r.begin_object()) return false;
   while (r.next_member(key)) {
-    std::string* field = key == "name" ? &row.name : key == "state" ? &row.state : key == "description" ? &row.description : nullptr;
+    std::string* field = nullptr;
+    if (key == "name") {
+      field = &row.name;
+    } else if (key == "state") {
+      field = &row.state;
+    } else if (key == "description") {
+      field = &row.description;
+    }
     if (field == nullptr) {
       if (!r.skip()) return false;
     } else if (r.peek() != '"' || !r.string(*field)) {
@@ -26,6 +32,7 @@ bool read_result(JsonReader& r, std::string& key, std::vector<StatusRow>& rows) 
   if (r.peek() != '{' || !r.begin_object()) return false;
   bool found = false;
   while (r.next_member(key)) {
+    if (key == "more") return false;  // a stream (tail -f): only the general way follows one
     if (key != "processes") {
       if (!r.skip()) return false;
       continue;
@@ -61,17 +68,6 @@ std::optional<std::vector<StatusRow>> read_status_answer(std::string_view line) 
     }
   }
   if (r.failed() || !r.at_end() || !ok || !have_result) return std::nullopt;
-  return rows;
-}
-
-std::vector<StatusRow> status_rows(const Json& processes) {
-  std::vector<StatusRow> rows;
-  if (!processes.is_array()) return rows;
-  rows.reserve(processes.size());
-  for (const Json& p : processes) {
-    rows.push_back({std::string(json_string(p, "name")), std::string(json_string(p, "state")),
-                    std::string(json_string(p, "description"))});
-  }
   return rows;
 }
 

@@ -4,7 +4,7 @@
 // (docs/benchmarks.md); the reader (common/json_reader) keeps only the three strings each
 // row prints.
 
-#include "common/protocol.hpp"
+#include "ctl/output.hpp"
 
 #include <optional>
 #include <string>
@@ -13,20 +13,11 @@
 
 namespace konnect::ctl {
 
-// What one status line shows. A missing or mistyped field is empty, as json_string() gives.
-struct StatusRow {
-  std::string name;
-  std::string state;
-  std::string description;
-};
-
 // The rows of an ok answer {"ok":true,"result":{"processes":[{...},...]},...} whose rows'
-// name, state and description are strings where present. nullopt for anything else (an
-// error answer, another shape, text that is not JSON, or JSON that the reader refuses and
-// nlohmann may take): the caller then reads the line the general way, with nlohmann.
+// name, state and description are strings where present, and which is not a stream (no
+// "more" in the result). nullopt for anything else (an error answer, another shape, text
+// that is not JSON, or JSON that the reader refuses and nlohmann may take): the caller then
+// reads the line the general way, with nlohmann, and status_rows().
 std::optional<std::vector<StatusRow>> read_status_answer(std::string_view line);
-
-// The same rows from a parsed `processes` array (the general way); not an array: none.
-std::vector<StatusRow> status_rows(const Json& processes);
 
 }  // namespace konnect::ctl

@@ -31,7 +31,7 @@ std::string read_string(std::string_view text) {
 TEST(JsonReader, TakesWhatNlohmannTakes) {
   for (std::string_view text :
        {"0", "-0", "12", "-3.25e+10", "1E-2", "true", "false", "null", "\"\"", "[]", "{}", " [ 1 , {\"a\" : [ ] } ] ",
-        "{\"a\":{\"b\":{\"c\":[null,true,\"x\"]}}}", "\"\\u00e9\\ud83d\\ude00\\n\\/\"", "123456789012345678901234567890"}) {
+        "{\"a\":{\"b\":{\"c\":[null,true,\"x\"]}}}", "[[],1]", "[{},{}]", "{\"a\":{},\"b\":[]}", "[[[]],[]]", "\"\\u00e9\\ud83d\\ude00\\n\\/\"", "123456789012345678901234567890"}) {
     EXPECT_TRUE(nlohmann_takes(text)) << text;
     EXPECT_TRUE(reader_takes(text)) << text;
   }

@@ -145,12 +145,15 @@ TEST(CommandsTest, StatusQuickReaderMatchesTheGeneralOne) {
       R"("spawnerr":"","start":7,"state":"RUNNING","stop":0},{"name":"caf\u00e9 \ud83d\ude00",)"
       R"("state":"FATAL","description":"tab\there \"q\" \\ / \/","extra":[1,-2.5e3,{"a":null},true,false]}]}})";
   const std::string too_big = R"({"ok":true,"result":{"processes":[{"name":"big","n":1e400}]}})";  // nlohmann refuses
+  const std::string not_a_string = R"({"ok":true,"result":{"processes":[{"name":1,"state":"RUNNING"}]}})";
+  const std::string stream = R"({"ok":true,"result":{"processes":[],"more":true}})";
   std::vector<std::string> lines = {
       base,
       too_big,
+      not_a_string,
+      stream,
       R"({"ok":true,"result":{"processes":[]}})",
       R"( {"result":{"processes":[{"name":"a"}],"x":{}},"ok":true} )",
-      R"({"ok":true,"result":{"processes":[{"name":1,"state":"RUNNING"}]}})",  // not a string: quick refuses
       R"({"ok":true,"result":{"processes":["web"]}})",
       R"({"ok":true,"result":{}})",
       R"({"ok":true,"result":{"processes":[{"name":"a"}]},"ok":false,"error":{"code":"FAILED","message":"m"}})",
@@ -184,6 +187,8 @@ TEST(CommandsTest, StatusQuickReaderMatchesTheGeneralOne) {
   EXPECT_GT(taken, 100);
   EXPECT_TRUE(render_line(command("status"), base, false));
   EXPECT_FALSE(render_line(command("status"), too_big, false));
+  EXPECT_FALSE(render_line(command("status"), not_a_string, false));  // the general way prints it empty
+  EXPECT_FALSE(render_line(command("status"), stream, false));        // only the general way follows one
   EXPECT_FALSE(render_line(command("stop"), base, false));  // only status has a quick way
 }
 
