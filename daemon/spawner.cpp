@@ -283,6 +283,8 @@ Result<Spawned> spawn_child(const SpawnSpec& spec) {
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &saved);
   const pid_t pid = ::clone(child_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ChildArgs*>(&args));
+  // The child's failed calls set this thread's errno too (they share its TLS), so `err` is
+  // used only when clone() itself failed; the child's errors come through the report pipe.
   const int err = errno;
   ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   ::close(report[1]);
