@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -141,6 +142,48 @@ std::vector<std::string> CgroupTree::kill_leftovers() {
     killed.push_back(namespec_of(name));
   }
   return killed;
+}
+
+int CgroupTree::open_events(const std::string& namespec) const {
+  if (!enabled()) return -1;
+  return ::open((path_of(namespec) / "cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+bool CgroupTree::populated(int events_fd) {
+  // "populated 0|1\nfrozen 0|1\n". Reading also tells kernfs that this event was seen, so
+  // the next change reports POLLPRI again.
+  char buf[128];
+  if (::lseek(events_fd, 0, SEEK_SET) < 0) return false;
+  const ssize_t n = ::read(events_fd, buf, sizeof buf);
+  if (n <= 0) return false;
+  return std::string_view(buf, static_cast<std::size_t>(n)).find("populated 1") != std::string_view::npos;
+}
+
+std::vector<std::string> CgroupTree::wait_empty(const std::vector<std::string>& namespecs,
+                                                std::chrono::milliseconds limit) const {
+  std::vector<std::string> waiting;
+  std::vector<pollfd> fds;
+  for (const auto& namespec : namespecs) {
+    const int fd = open_events(namespec);
+    if (fd < 0) continue;
+    waiting.push_back(namespec);
+    fds.push_back({fd, POLLPRI, 0});
+  }
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    // Drop the empty ones; poll the rest until one changes or the time is up.
+    for (std::size_t i = fds.size(); i-- > 0;) {
+      if (populated(fds[i].fd)) continue;
+      ::close(fds[i].fd);
+      fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
+      waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (fds.empty() || left.count() <= 0) break;
+    if (::poll(fds.data(), fds.size(), static_cast<int>(left.count()) + 1) < 0 && errno != EINTR) break;
+  }
+  for (const pollfd& p : fds) ::close(p.fd);
+  return waiting;
 }
 
 void CgroupTree::remove_empty() {

@@ -2,6 +2,7 @@
 
 #include "common/config_loader.hpp"
 #include "common/reload_plan.hpp"
+#include "common/units.hpp"
 #include "daemon/daemon_log.hpp"
 #include "daemon/spawner.hpp"
 #include "version.hpp"
@@ -54,8 +55,14 @@ Result<void> Daemon::setup() {
   if (!cgroups) return cgroups.error();
   if (cgroups->enabled()) {
     spdlog::info("Each program runs in its own cgroup under {}", (cgroups->base() / "programs").string());
-    for (const auto& name : cgroups->kill_leftovers()) {
+    const auto killed = cgroups->kill_leftovers();
+    for (const auto& name : killed) {
       spdlog::warn("{}: killed the processes an earlier konnectd left in its cgroup", name);
+    }
+    // Until they are gone they may hold what the new instance needs (a port, a lock).
+    for (const auto& name : cgroups->wait_empty(killed, kKilledExitWait)) {
+      spdlog::warn("{}: processes an earlier konnectd left are still exiting after {}; starting anyway", name,
+                   format_duration(kKilledExitWait));
     }
   } else {
     spdlog::info("No cgroup per program ({}): stops rely on process groups and the orphan sweep", why_not);

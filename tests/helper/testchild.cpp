@@ -13,6 +13,10 @@
 //   --escape            fork a grandchild that calls setsid() and sleeps, parent of it exits
 //   --escape-bare       the same, and the grandchild then execs itself with an empty
 //                       environment (no KONNECT_SPAWN_ID, no test tag: kill it by pid)
+//   --lock PATH         take an exclusive flock of PATH (created), held by forked children
+//                       too; exit 75 at once if another process holds it
+//   --fork-hog MB       fork a child that writes to MB MiB of its own memory, then sleeps:
+//                       after SIGKILL, its exit takes a while (the memory is freed first)
 //   --pidfile PATH      write "PID\n" (and each forked descendant's pid, one a line) to PATH
 //   --exit CODE         exit with CODE now
 //   --kill-self SIG     raise signal SIG
@@ -23,6 +27,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -135,6 +140,31 @@ int main(int argc, char** argv) {
         }
         append_pid(pid);
       }
+    } else if (arg == "--lock") {
+      const int fd = ::open(next().c_str(), O_RDWR | O_CREAT, 0644);  // left open: the lock lives on
+      if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        std::fprintf(stderr, "testchild: lock busy\n");
+        return 75;
+      }
+    } else if (arg == "--fork-hog") {
+      const std::size_t bytes = static_cast<std::size_t>(std::atol(next().c_str())) << 20;
+      int ready[2];
+      if (::pipe(ready) < 0) return 70;
+      const pid_t pid = ::fork();
+      if (pid == 0) {
+        ::signal(SIGTERM, SIG_DFL);
+        char* memory = static_cast<char*>(std::malloc(bytes));
+        for (std::size_t k = 0; memory != nullptr && k < bytes; k += 4096) memory[k] = 1;
+        ssize_t ignored = ::write(ready[1], "x", 1);
+        (void)ignored;
+        sleep_forever();
+      }
+      append_pid(pid);
+      char c;
+      ssize_t ignored = ::read(ready[0], &c, 1);  // the memory is in use
+      (void)ignored;
+      ::close(ready[0]);
+      ::close(ready[1]);
     } else if (arg == "--escape" || arg == "--escape-bare") {
       int ready[2];
       if (::pipe(ready) < 0) return 70;
