@@ -11,8 +11,7 @@
 // A spawned child moves itself in (writes "0" to the fd from open_procs()) before anything
 // else, so even its first fork lands inside. Every call is a few small file operations on
 // cgroupfs, done on the loop; only wait_empty() waits for processes to die, and only at
-// konnectd's start. On the loop, the Supervisor waits for an empty cgroup through the fd of
-// open_events() instead.
+// konnectd's start, before the loop serves anyone.
 
 #include "common/config.hpp"
 #include "common/error.hpp"
@@ -24,8 +23,8 @@
 
 namespace konnect {
 
-// How long processes killed with cgroup.kill may take to be gone before konnectd goes on
-// without them. SIGKILL ends any process that is not stuck in the kernel (a hung NFS mount)
+// How long processes killed with cgroup.kill at konnectd's start may take to be gone before
+// konnectd goes on without them. SIGKILL ends any process that is not stuck in the kernel (a hung NFS mount)
 // within milliseconds, or within a second for one that frees gigabytes of memory.
 inline constexpr std::chrono::milliseconds kKilledExitWait{5000};
 
@@ -53,18 +52,18 @@ class CgroupTree {
   // Waits up to `limit` until the cgroups of `namespecs` hold no process (blocking: for
   // konnectd's start, before anything is served). Returns those still populated.
   std::vector<std::string> wait_empty(const std::vector<std::string>& namespecs, std::chrono::milliseconds limit) const;
-
-  // The program cgroup's cgroup.events, open for reading (close-on-exec; the caller closes
-  // it), or -1 (disabled, or no such cgroup). When its "populated" line changes, poll(2) and
-  // epoll report POLLPRI on the fd.
-  int open_events(const std::string& namespec) const;
-  // Whether the cgroup.events behind `events_fd` says a process is still inside (a process
-  // counts until it has exited: its memory freed and its files closed). Reads from the start.
-  static bool populated(int events_fd);
   // Removes every program cgroup that is empty (a busy one stays for next time).
   void remove_empty();
 
  private:
+  // The program cgroup's cgroup.events, open for reading (close-on-exec; the caller closes
+  // it), or -1 (disabled, or no such cgroup). When its "populated" line changes, poll(2)
+  // reports POLLPRI on the fd.
+  int open_events(const std::string& namespec) const;
+  // Whether the cgroup.events behind `events_fd` says a process is still inside (a process
+  // counts until it has exited: its memory freed and its files closed). Reads from the start.
+  static bool populated(int events_fd);
+
   explicit CgroupTree(std::filesystem::path base) : base_(std::move(base)) {}
   std::filesystem::path base_;
 };

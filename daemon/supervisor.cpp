@@ -1,13 +1,11 @@
 #include "daemon/supervisor.hpp"
 
 #include "common/config_diff.hpp"
-#include "common/units.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/spawner.hpp"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -24,18 +22,6 @@
 extern char** environ;
 
 namespace konnect {
-
-// The killed descendants may still be exiting (freeing a large heap, say) and holding what
-// the next instance needs: a listening port, a lock. The instance ends when its cgroup is
-// empty, as a systemd service does; status shows it as it was until then.
-struct Supervisor::PendingExit {
-  PendingExit(boost::asio::any_io_executor ex, int fd, pid_t pid, int wait_status)
-      : events(ex, fd), deadline(ex), pid(pid), wait_status(wait_status) {}
-  boost::asio::posix::stream_descriptor events;  // cgroup.events: POLLPRI when it changes
-  boost::asio::steady_timer deadline;
-  pid_t pid;
-  int wait_status;
-};
 
 Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& config)
     : executor_(std::move(executor)),
@@ -390,61 +376,12 @@ void Supervisor::on_child_exit(pid_t pid, int wait_status) {
     // SPEC.md: no descendant of an old instance outlives it. Before on_exit, which may
     // start the next instance in the same cgroup.
     cgroups_.kill(process->namespec());
-    if (await_empty_cgroup(*process, pid, wait_status)) return;
-    end_instance(*process, pid, wait_status);
+    process->on_exit(wait_status);  // may still signal the group through the pidfd
+    pidfds_.erase(pid);
   } else {
     spdlog::debug("Reaped pid {} ({}), a descendant of a supervised process", pid,
                   describe_wait_status(wait_status));
   }
-}
-
-void Supervisor::end_instance(Process& process, pid_t pid, int wait_status) {
-  process.on_exit(wait_status);  // may still signal the group through the pidfd
-  pidfds_.erase(pid);
-}
-
-bool Supervisor::await_empty_cgroup(Process& process, pid_t pid, int wait_status) {
-  const int fd = cgroups_.open_events(process.namespec());
-  if (fd < 0) return false;
-  if (!CgroupTree::populated(fd)) {  // read after the open: a later change is reported
-    ::close(fd);
-    return false;
-  }
-  auto pending = std::make_unique<PendingExit>(executor_, fd, pid, wait_status);
-  pending->deadline.expires_after(kKilledExitWait);
-  pending->deadline.async_wait([this, &process](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: the cgroup emptied first (the entry is gone)
-    spdlog::warn("{}: processes of the old instance still exiting after {}; going on without them",
-                 process.namespec(), format_duration(kKilledExitWait));
-    finish_pending_exit(process);
-  });
-  pending_exits_[&process] = std::move(pending);
-  wait_for_empty_cgroup(process);
-  return true;
-}
-
-void Supervisor::wait_for_empty_cgroup(Process& process) {
-  PendingExit& pending = *pending_exits_.at(&process);
-  pending.events.async_wait(boost::asio::posix::descriptor_base::wait_error,
-                            [this, &process](const boost::system::error_code& ec) {
-                              if (ec == boost::asio::error::operation_aborted) return;  // the entry is gone
-                              auto it = pending_exits_.find(&process);
-                              if (it == pending_exits_.end()) return;
-                              if (!ec && CgroupTree::populated(it->second->events.native_handle())) {
-                                wait_for_empty_cgroup(process);
-                                return;
-                              }
-                              finish_pending_exit(process);
-                            });
-}
-
-void Supervisor::finish_pending_exit(Process& process) {
-  auto it = pending_exits_.find(&process);
-  if (it == pending_exits_.end()) return;
-  const pid_t pid = it->second->pid;
-  const int wait_status = it->second->wait_status;
-  pending_exits_.erase(it);  // closes the fd, cancels the other wait
-  end_instance(process, pid, wait_status);
 }
 
 int Supervisor::sweep_orphans() { return sweeper_.sweep(); }

@@ -101,13 +101,6 @@ class Supervisor final : public ProcessHost {
   };
 
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
-  // A main process is gone: the instance ends (Process::on_exit) now, or, when its cgroup
-  // still holds killed descendants, once that is empty (or kKilledExitWait is over).
-  void end_instance(Process& process, pid_t pid, int wait_status);
-  struct PendingExit;
-  bool await_empty_cgroup(Process& process, pid_t pid, int wait_status);
-  void wait_for_empty_cgroup(Process& process);
-  void finish_pending_exit(Process& process);
   void rebuild_index();
   void end_followers(OutputPump::StreamId id);
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
@@ -143,7 +136,6 @@ class Supervisor final : public ProcessHost {
   std::vector<std::unique_ptr<Operation>> operations_;
   OrphanSweeper sweeper_;
   CgroupTree cgroups_;
-  std::unordered_map<const Process*, std::unique_ptr<PendingExit>> pending_exits_;  // see end_instance
   bool check_posted_ = false;
   bool shutting_down_ = false;
   std::function<void()> on_ready_;

@@ -154,17 +154,17 @@ int main(int argc, char** argv) {
       if (pid == 0) {
         ::signal(SIGTERM, SIG_DFL);
         char* memory = static_cast<char*>(std::malloc(bytes));
-        for (std::size_t k = 0; memory != nullptr && k < bytes; k += 4096) memory[k] = 1;
+        if (memory == nullptr) ::_exit(70);  // the parent reads EOF and exits 70 too
+        for (std::size_t k = 0; k < bytes; k += 4096) memory[k] = 1;
         ssize_t ignored = ::write(ready[1], "x", 1);
         (void)ignored;
         sleep_forever();
       }
       append_pid(pid);
-      char c;
-      ssize_t ignored = ::read(ready[0], &c, 1);  // the memory is in use
-      (void)ignored;
-      ::close(ready[0]);
       ::close(ready[1]);
+      char c;
+      if (::read(ready[0], &c, 1) != 1) return 70;  // the child has no memory to free
+      ::close(ready[0]);
     } else if (arg == "--escape" || arg == "--escape-bare") {
       int ready[2];
       if (::pipe(ready) < 0) return 70;
