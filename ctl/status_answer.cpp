@@ -8,7 +8,7 @@ namespace {
 // One process object. false when a field we print is there but not a string: nlohmann's
 // reading prints it as empty, which the general path does.
 bool read_row(JsonReader& r, std::string& key, StatusRow& row) {
-  if (r.peek() != '{' || !r.begin_object()) return false;
+  if (!r.begin_object()) return false;
   while (r.next_member(key)) {
     std::string* field = nullptr;
     if (key == "name") {
@@ -20,7 +20,7 @@ bool read_row(JsonReader& r, std::string& key, StatusRow& row) {
     }
     if (field == nullptr) {
       if (!r.skip()) return false;
-    } else if (r.peek() != '"' || !r.string(*field)) {
+    } else if (!r.string(*field)) {
       return false;
     }
   }
@@ -29,7 +29,7 @@ bool read_row(JsonReader& r, std::string& key, StatusRow& row) {
 
 // result: {"processes": [...], ...}; true when `processes` was there and read.
 bool read_result(JsonReader& r, std::string& key, std::vector<StatusRow>& rows) {
-  if (r.peek() != '{' || !r.begin_object()) return false;
+  if (!r.begin_object()) return false;
   bool found = false;
   while (r.next_member(key)) {
     if (key == "more") return false;  // a stream (tail -f): only the general way follows one
@@ -37,7 +37,7 @@ bool read_result(JsonReader& r, std::string& key, std::vector<StatusRow>& rows) 
       if (!r.skip()) return false;
       continue;
     }
-    if (r.peek() != '[' || !r.begin_array()) return false;
+    if (!r.begin_array()) return false;
     rows.clear();  // a repeated key: the last one counts, as in nlohmann
     while (r.next_element()) {
       if (!read_row(r, key, rows.emplace_back())) return false;
@@ -58,7 +58,6 @@ std::optional<std::vector<StatusRow>> read_status_answer(std::string_view line) 
   if (!r.begin_object()) return std::nullopt;
   while (r.next_member(key)) {
     if (key == "ok") {
-      if (r.peek() != 't' && r.peek() != 'f') return std::nullopt;
       if (!r.boolean(ok)) return std::nullopt;
     } else if (key == "result") {
       have_result = read_result(r, key, rows);

@@ -161,29 +161,22 @@ bool CgroupTree::populated(int events_fd) {
 
 std::vector<std::string> CgroupTree::wait_empty(const std::vector<std::string>& namespecs,
                                                 std::chrono::milliseconds limit) const {
-  std::vector<std::string> waiting;
-  std::vector<pollfd> fds;
-  for (const auto& namespec : namespecs) {
-    const int fd = open_events(namespec);
-    if (fd < 0) continue;
-    waiting.push_back(namespec);
-    fds.push_back({fd, POLLPRI, 0});
-  }
+  // One after the other, against one deadline: they all died at the same moment.
+  std::vector<std::string> still;
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    // Drop the empty ones; poll the rest until one changes or the time is up.
-    for (std::size_t i = fds.size(); i-- > 0;) {
-      if (populated(fds[i].fd)) continue;
-      ::close(fds[i].fd);
-      fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
-      waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(i));
+  for (const auto& namespec : namespecs) {
+    pollfd events{open_events(namespec), POLLPRI, 0};
+    if (events.fd < 0) continue;
+    while (populated(events.fd)) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || (::poll(&events, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)) {
+        still.push_back(namespec);
+        break;
+      }
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (fds.empty() || left.count() <= 0) break;
-    if (::poll(fds.data(), fds.size(), static_cast<int>(left.count()) + 1) < 0 && errno != EINTR) break;
+    ::close(events.fd);
   }
-  for (const pollfd& p : fds) ::close(p.fd);
-  return waiting;
+  return still;
 }
 
 void CgroupTree::remove_empty() {

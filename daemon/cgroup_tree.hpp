@@ -24,8 +24,9 @@
 namespace konnect {
 
 // How long processes killed with cgroup.kill at konnectd's start may take to be gone before
-// konnectd goes on without them. SIGKILL ends any process that is not stuck in the kernel (a hung NFS mount)
-// within milliseconds, or within a second for one that frees gigabytes of memory.
+// konnectd goes on without them. SIGKILL ends any process that is not stuck in the kernel
+// (on a hung NFS mount, say) within milliseconds, or within a second for one that frees
+// gigabytes of memory.
 inline constexpr std::chrono::milliseconds kKilledExitWait{5000};
 
 class CgroupTree {
