@@ -118,6 +118,9 @@ struct DaemonConfig {
   // A client that sends no complete request for this long is disconnected (a waiting start
   // or a tail -f is not idle).
   Duration client_idle_timeout{std::chrono::seconds(60)};
+  // The most control connections one user other than root (and konnectd's own) may hold;
+  // one more is refused (daemon/client_pool.hpp).
+  int client_max_per_user = 32;
   CgroupMode cgroups = CgroupMode::Auto;
   std::string log_level{"info"};  // trace, debug, info, warn, error, critical, off
   std::uint64_t log_file_maxbytes = kDefaultLogMaxBytes;  // the daemon log's rotation; 0 = never

@@ -37,7 +37,7 @@ const std::vector<std::string_view> kIncludedKeys{"program", "group", "include"}
 const std::vector<std::string_view> kDaemonKeys{"socket",         "log_dir",           "log_file",
                                                 "pid_file",       "log_level",         "log_file_maxbytes",
                                                 "log_file_backups", "log_timestamps", "environment", "socket_group",
-                                                "socket_readonly_group", "client_idle_timeout", "cgroups", "include"};
+                                                "socket_readonly_group", "client_idle_timeout", "client_max_per_user", "cgroups", "include"};
 const std::vector<std::string_view> kCgroupModes{"auto", "on", "off"};
 const std::vector<std::string_view> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
@@ -229,6 +229,8 @@ class Loader {
         r = assign_value(config_detail::read_group(value), d.socket_readonly_group);
       } else if (key == "client_idle_timeout") {
         r = assign_value(config_detail::read_duration(value), d.client_idle_timeout);
+      } else if (key == "client_max_per_user") {
+        r = assign_value(config_detail::read_int(value, 1, 256), d.client_max_per_user);
       } else if (key == "cgroups") {
         r = read_cgroups(value, d.cgroups);
       } else if (key == "include") {

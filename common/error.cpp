@@ -7,7 +7,7 @@
 namespace konnect {
 namespace {
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kCodeNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kCodeNames{{
     {ErrorCode::BadRequest, "BAD_REQUEST"},
     {ErrorCode::RequestTooLarge, "REQUEST_TOO_LARGE"},
     {ErrorCode::UnknownCommand, "UNKNOWN_COMMAND"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kCodeNames{{
     {ErrorCode::Config, "CONFIG_ERROR"},
     {ErrorCode::Io, "IO_ERROR"},
     {ErrorCode::PermissionDenied, "PERMISSION_DENIED"},
+    {ErrorCode::TooManyClients, "TOO_MANY_CLIENTS"},
     {ErrorCode::Internal, "INTERNAL"},
 }};
 

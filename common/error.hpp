@@ -22,6 +22,7 @@ enum class ErrorCode {
   Config,           // CONFIG_ERROR: a config file is wrong
   Io,               // IO_ERROR: a file or socket operation failed
   PermissionDenied,  // PERMISSION_DENIED: the client may not do this (docs/protocol.md "Access")
+  TooManyClients,   // TOO_MANY_CLIENTS: no connection slot for this client (docs/protocol.md "Limits")
   Internal,         // INTERNAL: a bug; should never be seen
 };
 

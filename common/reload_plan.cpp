@@ -136,6 +136,7 @@ Result<ReloadPlan> plan_reload(const Config& running, const Config& next, const 
   keep("socket_group", now.socket_group == next.daemon.socket_group);
   keep("socket_readonly_group", now.socket_readonly_group == next.daemon.socket_readonly_group);
   keep("client_idle_timeout", now.client_idle_timeout == next.daemon.client_idle_timeout);
+  keep("client_max_per_user", now.client_max_per_user == next.daemon.client_max_per_user);
   keep("cgroups", now.cgroups == next.daemon.cgroups);
   result.daemon.socket = running.daemon.socket;
   result.daemon.pid_file = running.daemon.pid_file;
@@ -145,6 +146,7 @@ Result<ReloadPlan> plan_reload(const Config& running, const Config& next, const 
   result.daemon.socket_group = running.daemon.socket_group;
   result.daemon.socket_readonly_group = running.daemon.socket_readonly_group;
   result.daemon.client_idle_timeout = running.daemon.client_idle_timeout;
+  result.daemon.client_max_per_user = running.daemon.client_max_per_user;
   result.daemon.cgroups = running.daemon.cgroups;
   ReloadPlan plan = make_plan(std::move(result), a);
   plan.warnings = std::move(warnings);

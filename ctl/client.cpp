@@ -91,8 +91,12 @@ Result<std::string> Client::read_line() {
 }
 
 Result<std::string> Client::call(const Request& request) {
-  if (auto sent = send(encode_request(request)); !sent) return sent.error();
-  return read_line();
+  auto sent = send(encode_request(request));
+  auto answer = read_line();
+  // A daemon that refuses the connection (TOO_MANY_CLIENTS) may have closed it before our
+  // request went out: its answer says why, which beats "broken pipe".
+  if (!sent && !answer) return sent.error();
+  return answer;
 }
 
 void Client::wait_for_close() {

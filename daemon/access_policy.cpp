@@ -56,7 +56,7 @@ Result<AccessPolicy> AccessPolicy::create(const DaemonConfig& config) {
 }
 
 Access AccessPolicy::decide(const PeerCredentials& peer) const {
-  if (peer.uid == 0 || peer.uid == own_uid_) return Access::Full;
+  if (is_privileged(peer)) return Access::Full;
   if (full_gid_ && in_group(peer, *full_gid_)) return Access::Full;
   if (read_only_gid_ && in_group(peer, *read_only_gid_)) return Access::ReadOnly;
   return Access::None;

@@ -32,6 +32,8 @@ class AccessPolicy {
   static Result<AccessPolicy> create(const DaemonConfig& config);
 
   Access decide(const PeerCredentials& peer) const;
+  // root or konnectd's own user: full access, and no per-user connection limit (ClientPool).
+  bool is_privileged(const PeerCredentials& peer) const { return peer.uid == 0 || peer.uid == own_uid_; }
   // The commands a read-only client may send.
   static bool is_read_only_command(std::string_view cmd);
 

@@ -4,18 +4,21 @@
 
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+
 namespace konnect {
 
 Connection::Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close,
-                       Access access, std::chrono::milliseconds idle_timeout)
+                       std::chrono::milliseconds idle_timeout)
     : socket_(std::move(socket)),
       idle_(socket_.get_executor()),
       idle_timeout_(idle_timeout),
-      access_(access),
       handler_(handler),
       on_close_(std::move(on_close)) {}
 
-void Connection::start() {
+void Connection::start(ClientPool::Slot slot, Access access) {
+  slot_ = std::move(slot);
+  access_ = access;
   arm_idle();
   do_read();
 }
@@ -23,6 +26,7 @@ void Connection::start() {
 void Connection::arm_idle() {
   // Only while the client owes us a request: not while an answer is pending or streaming.
   const std::uint64_t generation = ++idle_generation_;
+  slot_.set_busy(awaiting_answer_ || streaming_);
   if (awaiting_answer_ || streaming_ || closed_) {
     idle_.cancel();
     return;
@@ -36,6 +40,7 @@ void Connection::arm_idle() {
 }
 
 bool Connection::stop_after_flush() {
+  slot_.release();  // shutting down: nobody is admitted any more
   if (write_queue_.empty()) {
     stop();
     return true;
@@ -46,9 +51,28 @@ bool Connection::stop_after_flush() {
 
 void Connection::stop() {
   closed_ = true;
+  slot_.release();
   idle_.cancel();
   boost::system::error_code ec;
   socket_.close(ec);
+}
+
+void Connection::refuse(const Error& why) { notify_and_stop(why); }
+
+void Connection::evict(const Error& why) {
+  if (closed_) return;
+  notify_and_stop(why);
+  if (on_close_) on_close_(this);
+}
+
+void Connection::notify_and_stop(const Error& why) {
+  // Only between answers (a half-written one must not be cut by ours), and only what the
+  // socket takes now: a peer we are closing on gets no wait.
+  if (write_queue_.empty()) {
+    const std::string line = encode_error(nullptr, why);
+    [[maybe_unused]] const ssize_t n = ::send(socket_.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+  stop();
 }
 
 void Connection::do_read() {
@@ -58,7 +82,8 @@ void Connection::do_read() {
                           [this, self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                             reading_ = false;
                             if (ec == boost::asio::error::operation_aborted || closed_) return;
-                            if (!ec && !streaming_) arm_idle();  // progress: the idle time starts again
+                            // Bytes of a partial line do not count as progress: the idle
+                            // time runs until a whole request (a slow sender is idle too).
                             if (ec) {
                               // EOF or error: answer what was asked, then go. A stream
                               // (tail -f) has no end of its own: it ends here.

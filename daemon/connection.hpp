@@ -4,10 +4,12 @@
 // time per connection: the next line is taken once the previous answer is written, so a
 // start that waits for RUNNING delays only its own client, and a client that does not read
 // its answers is not read either.
-// Lifetime: shared_ptr; every async op holds `self`. The ConnectionManager owns the set.
+// Lifetime: shared_ptr; every async op holds `self`. The ControlServer owns the set. Each
+// holds a ClientPool slot, busy while a request is being handled.
 
 #include "common/protocol.hpp"
 #include "daemon/access_policy.hpp"
+#include "daemon/client_pool.hpp"
 #include "daemon/request_handler.hpp"
 
 #include <boost/asio/local/stream_protocol.hpp>
@@ -29,14 +31,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Socket = boost::asio::local::stream_protocol::socket;
 
-  // access: what the peer may do (AccessPolicy); idle_timeout: how long it may stay
-  // without sending a complete request while nothing is being answered.
-  Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close, Access access,
+  // idle_timeout: how long it may stay without sending a complete request while nothing is
+  // being answered.
+  Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close,
              std::chrono::milliseconds idle_timeout);
 
-  void start();
+  // access: what the peer may do (AccessPolicy).
+  void start(ClientPool::Slot slot, Access access);
   // Closes the socket; pending handlers see operation_aborted.
   void stop();
+  // Refused at accept (never started): tells the peer why, if it can be told without
+  // waiting, and closes.
+  void refuse(const Error& why);
+  // Its slot went to a newcomer (ClientPool): the same, then on_close.
+  void evict(const Error& why);
   // Closes once every queued answer is written (daemon shutdown). True if closed now.
   bool stop_after_flush();
 
@@ -48,12 +56,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void do_write();
   void close();
   void arm_idle();
+  void notify_and_stop(const Error& why);
 
   Socket socket_;
+  ClientPool::Slot slot_;
   boost::asio::steady_timer idle_;
   std::uint64_t idle_generation_ = 0;
   std::chrono::milliseconds idle_timeout_;
-  Access access_;
+  Access access_ = Access::None;
   RequestHandler& handler_;
   std::function<void(Connection*)> on_close_;
   std::array<char, 16384> read_buffer_{};

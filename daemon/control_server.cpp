@@ -31,14 +31,14 @@ bool someone_listens(const std::filesystem::path& path) {
 }  // namespace
 
 ControlServer::ControlServer(boost::asio::any_io_executor executor, RequestHandler& handler)
-    : acceptor_(executor), retry_timer_(executor), handler_(handler) {}
+    : acceptor_(executor), retry_timer_(executor), handler_(handler), refusals_(executor), reduced_access_(executor) {}
 
 ControlServer::~ControlServer() { stop(); }
 
-Result<void> ControlServer::listen(const std::filesystem::path& path, AccessPolicy policy,
-                                   std::chrono::milliseconds idle_timeout) {
+Result<void> ControlServer::listen(const std::filesystem::path& path, AccessPolicy policy, ClientLimits limits) {
   policy_ = policy;
-  idle_timeout_ = idle_timeout;
+  idle_timeout_ = limits.idle_timeout;
+  pool_.set_max_per_user(limits.max_per_user);
   using boost::asio::local::stream_protocol;
   if (path.string().size() >= sizeof(sockaddr_un::sun_path)) {
     return make_error(ErrorCode::Io, "socket path '" + path.string() + "' is too long");
@@ -89,8 +89,9 @@ Result<void> ControlServer::listen(const std::filesystem::path& path, AccessPoli
 }
 
 void ControlServer::do_accept() {
+  // Always accepting: whoever gets no slot is refused with an answer, rather than left in
+  // the listen backlog where a flood of idle connections would keep root waiting.
   if (accepting_ || !acceptor_.is_open()) return;
-  if (connections_.size() >= kMaxConnections) return;  // resumed when one closes
   accepting_ = true;
   acceptor_.async_accept([this](const boost::system::error_code& ec,
                                 boost::asio::local::stream_protocol::socket socket) {
@@ -107,26 +108,7 @@ void ControlServer::do_accept() {
       return;
     }
     if (!ec) {
-      ucred cred{};
-      socklen_t len = sizeof cred;
-      Access access = Access::None;
-      PeerCredentials peer;
-      if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-        peer = PeerCredentials{cred.pid, cred.uid, cred.gid};
-        access = policy_.decide(peer);
-      }
-      if (access != Access::Full) {
-        spdlog::info("Control client {} may {}", describe_peer(peer), access == Access::None ? "do nothing" : "only read");
-      }
-      auto conn = std::make_shared<Connection>(
-          std::move(socket), handler_,
-          [this](Connection* c) {
-            connections_.erase(c);
-            do_accept();
-          },
-          access, idle_timeout_);
-      connections_.emplace(conn.get(), conn);
-      conn->start();
+      admit(std::move(socket));
     } else {
       spdlog::warn("Failed to accept a control connection: {}", ec.message());
     }
@@ -134,10 +116,71 @@ void ControlServer::do_accept() {
   });
 }
 
+void ControlServer::admit(boost::asio::local::stream_protocol::socket socket) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  PeerCredentials peer{0, static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
+  const bool known = ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
+  if (known) peer = PeerCredentials{cred.pid, cred.uid, cred.gid};
+  auto conn = std::make_shared<Connection>(
+      std::move(socket), handler_, [this](Connection* c) { connections_.erase(c); }, idle_timeout_);
+  std::weak_ptr<Connection> weak = conn;
+  auto admission = pool_.admit(PeerKey{peer.uid, known && policy_.is_privileged(peer)}, [this, weak] {
+    if (auto c = weak.lock()) {
+      c->evict(make_error(ErrorCode::TooManyClients,
+                          "closed to make room for another client: konnectd serves at most " +
+                              std::to_string(pool_.limits().max_clients) +
+                              " at once, and this connection sent no complete request"));
+    }
+  });
+  if (!admission.slot) {
+    std::string why;
+    if (admission.refusal == ClientPool::Refusal::UserLimit) {
+      why = "too many connections from uid " + std::to_string(peer.uid) + ": it has " +
+            std::to_string(pool_.held_by(peer.uid)) + " open, the most one user may have ([konnectd] client_max_per_user)";
+    } else {
+      why = "too many clients: all " + std::to_string(pool_.size()) + " connections are busy with requests";
+    }
+    log_throttled(refusals_, spdlog::level::warn, peer, "Refused a control connection from " + describe_peer(peer) + ": " + why,
+                  "Refused more control connections");
+    conn->refuse(make_error(ErrorCode::TooManyClients, why));
+    return;
+  }
+  Access access = known ? policy_.decide(peer) : Access::None;
+  if (access != Access::Full) {
+    log_throttled(reduced_access_, spdlog::level::info, peer,
+                  "Control client " + describe_peer(peer) + " may " + (access == Access::None ? "do nothing" : "only read"),
+                  "More control clients with less than full access");
+  }
+  connections_.emplace(conn.get(), conn);
+  conn->start(std::move(*admission.slot), access);
+}
+
+void ControlServer::log_throttled(ThrottledLog& log, spdlog::level::level_enum level, const PeerCredentials& peer,
+                                  const std::string& line, const char* summary) {
+  switch (log.throttle.note("uid " + std::to_string(peer.uid), LogThrottle::Clock::now())) {
+    case LogThrottle::Verdict::Log:
+      spdlog::log(level, "{}", line);
+      return;
+    case LogThrottle::Verdict::SuppressedFirst:
+      log.timer.expires_at(log.throttle.window_end());
+      log.timer.async_wait([&log, level, summary](const boost::system::error_code& ec) {
+        if (ec) return;
+        const auto s = log.throttle.take_summary();
+        if (s.total > 0) spdlog::log(level, "{} in the last 10 s: {} ({})", summary, s.total, s.by_key);
+      });
+      return;
+    case LogThrottle::Verdict::Suppressed:
+      return;
+  }
+}
+
 void ControlServer::stop_accepting() {
   boost::system::error_code ec;
   acceptor_.close(ec);
   retry_timer_.cancel();
+  refusals_.timer.cancel();
+  reduced_access_.timer.cancel();
 }
 
 void ControlServer::stop() {

@@ -70,7 +70,9 @@ Result<void> Daemon::setup() {
   supervisor_.use_cgroups(std::move(*cgroups));
   auto policy = AccessPolicy::create(config_.daemon);
   if (!policy) return policy.error();
-  if (auto r = server_.listen(config_.daemon.socket, *policy, config_.daemon.client_idle_timeout); !r) return r.error();
+  if (auto r = server_.listen(config_.daemon.socket, *policy,
+                                ClientLimits{config_.daemon.client_idle_timeout,
+                                             static_cast<std::size_t>(config_.daemon.client_max_per_user)}); !r) return r.error();
   write_pid_file();
   return {};
 }

@@ -410,12 +410,23 @@ TEST_F(ConfigLoader, DaemonLogRotation) {
   EXPECT_CONFIG_ERROR(r.error(), path("konnectd.toml"), 2, "konnectd.log_file_backups", "-1");
 }
 
+// How many control connections one user may hold: 1 to the pool's 256.
+TEST_F(ConfigLoader, ClientMaxPerUser) {
+  EXPECT_EQ(load_ok("").daemon.client_max_per_user, 32);
+  EXPECT_EQ(load_ok("[konnectd]\nclient_max_per_user = 4\n").daemon.client_max_per_user, 4);
+  for (const char* bad : {"0", "257", "\"many\""}) {
+    auto r = load(std::string("[konnectd]\nclient_max_per_user = ") + bad + "\n");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_CONFIG_ERROR(r.error(), path("konnectd.toml"), 2, "konnectd.client_max_per_user", bad);
+  }
+}
+
 TEST_F(ConfigLoader, DaemonErrors) {
   std::string file = path("konnectd.toml");
   auto r = load("[konnectd]\nsocket = \"/a\"\nsockett = \"/b\"\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 3, "konnectd.sockett",
-                      "unknown key; accepted keys: socket, log_dir, log_file, pid_file, log_level, log_file_maxbytes, log_file_backups, log_timestamps, environment, socket_group, socket_readonly_group, client_idle_timeout, cgroups, include");
+                      "unknown key; accepted keys: socket, log_dir, log_file, pid_file, log_level, log_file_maxbytes, log_file_backups, log_timestamps, environment, socket_group, socket_readonly_group, client_idle_timeout, client_max_per_user, cgroups, include");
   r = load("[konnectd]\nsocket = 1\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 2, "konnectd.socket", "expected a non-empty path string, got 1");

@@ -23,12 +23,23 @@
 //   --lines N           write "line 000000\n" .. "line N-1\n" to stdout
 //   --raw TEXT          write TEXT to stdout as is, "\n" in TEXT meaning a newline
 //   --on-usr1 TEXT      from now on, write TEXT and a newline to stdout on every SIGUSR1
+//   --hold SOCKET IDLE HALF [--renew]
+//                       a hostile control client: IDLE connections to SOCKET that send
+//                       nothing and HALF that send a request slowly, a byte every 100 ms,
+//                       never ending it; prints "held N" once all are made, then keeps
+//                       them (and never returns). With --renew, each one the daemon closes
+//                       is made again at once. Prints "told" for each TOO_MANY_CLIENTS
+//                       answer; other answers are read and dropped.
 
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +90,68 @@ void write_all(const std::string& s) {
     const ssize_t n = ::write(STDOUT_FILENO, s.data() + off, s.size() - off);
     if (n <= 0) return;
     off += static_cast<std::size_t>(n);
+  }
+}
+
+const std::string kHalfRequest = R"({"id":1,"cmd":"sta)";
+
+void send_ignoring(int fd, const std::string& bytes) {
+  ssize_t ignored = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)ignored;
+}
+
+int connect_to(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+  if (fd >= 0) ::close(fd);
+  return -1;
+}
+
+[[noreturn]] void hold_connections(const std::string& path, int idle, int half, bool renew) {
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 65536);
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+  struct Held {
+    int fd;
+    bool half;
+  };
+  std::vector<Held> held;
+  for (int k = 0; k < idle + half; ++k) {
+    const int fd = connect_to(path);
+    if (fd < 0) {
+      std::fprintf(stderr, "testchild: connect %d: %s\n", k, std::strerror(errno));
+      std::exit(70);
+    }
+    held.push_back({fd, k >= idle});
+    if (k >= idle) send_ignoring(fd, kHalfRequest);
+  }
+  std::printf("held %zu\n", held.size());
+  std::vector<pollfd> fds(held.size());
+  char buf[4096];
+  for (;;) {
+    for (std::size_t k = 0; k < held.size(); ++k) fds[k] = pollfd{held[k].fd, POLLIN, 0};
+    if (::poll(fds.data(), fds.size(), half > 0 ? 100 : -1) == 0) {
+      for (const Held& h : held) {
+        if (h.half && h.fd >= 0) send_ignoring(h.fd, "x");
+      }
+      continue;
+    }
+    for (std::size_t k = 0; k < held.size(); ++k) {
+      if (fds[k].fd < 0 || fds[k].revents == 0) continue;
+      if (const ssize_t n = ::recv(held[k].fd, buf, sizeof buf, MSG_DONTWAIT); n > 0) {
+        if (std::string(buf, static_cast<std::size_t>(n)).find("TOO_MANY_CLIENTS") != std::string::npos) {
+          std::printf("told\n");
+        }
+        continue;
+      }
+      ::close(held[k].fd);  // closed by the daemon
+      held[k].fd = renew ? connect_to(path) : -1;
+      if (held[k].fd >= 0 && held[k].half) send_ignoring(held[k].fd, kHalfRequest);
+    }
   }
 }
 
@@ -222,6 +295,12 @@ int main(int argc, char** argv) {
     } else if (arg == "--on-usr1") {
       g_usr1_text = next() + "\n";
       ::signal(SIGUSR1, on_usr1);
+    } else if (arg == "--hold") {
+      const std::string path = next();
+      const int idle = std::atoi(next().c_str());
+      const int half = std::atoi(next().c_str());
+      const bool renew = i + 1 < argc && std::string(argv[i + 1]) == "--renew";
+      hold_connections(path, idle, half, renew);
     } else if (arg == "--kill-self") {
       ::raise(std::atoi(next().c_str()));
     } else {

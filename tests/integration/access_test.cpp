@@ -2,63 +2,28 @@
 // real non-root user created for the test; limits on idle, half-sent, oversized and
 // malformed connections while many clients ask status.
 
+#include "accounts.hpp"
 #include "harness.hpp"
 
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
 
-#include <grp.h>
-#include <pwd.h>
-
 using namespace konnect::test;
 
 namespace {
 
-const std::string kUser = "konnect-test-user";
-const std::string kRwGroup = "konnect-test-rw";
-const std::string kRoGroup = "konnect-test-ro";
-
-// Creates the test's user and groups (removed again by the destructor).
+// The test's user and groups (removed again at the end).
 struct TestAccounts {
-  TestAccounts() {
-    run_command({"/usr/sbin/groupadd", "-f", kRwGroup});
-    run_command({"/usr/sbin/groupadd", "-f", kRoGroup});
-    if (::getpwnam(kUser.c_str()) == nullptr) {
-      run_command({"/usr/sbin/useradd", "-M", "-N", "-g", "nogroup", "-s", "/usr/sbin/nologin", kUser});
-    }
-    const passwd* pw = ::getpwnam(kUser.c_str());
-    ok = pw != nullptr && ::getgrnam(kRwGroup.c_str()) != nullptr && ::getgrnam(kRoGroup.c_str()) != nullptr;
-    if (pw) {
-      uid = pw->pw_uid;
-      gid = pw->pw_gid;
-    }
-  }
-  ~TestAccounts() {
-    run_command({"/usr/sbin/userdel", kUser});
-    run_command({"/usr/sbin/groupdel", kRwGroup});
-    run_command({"/usr/sbin/groupdel", kRoGroup});
-  }
-  gid_t group(const std::string& name) const { return ::getgrnam(name.c_str())->gr_gid; }
+  TestUser user{"konnect-test-user"};
+  TestGroup rw{"konnect-test-rw"};
+  TestGroup ro{"konnect-test-ro"};
+  bool ok = user.ok() && rw.ok() && ro.ok();
+  uid_t uid = user.uid();
 
-  // konnectctl as the test user, with these supplementary groups.
-  CommandResult ctl_as(Konnectd& d, std::vector<gid_t> groups, const std::vector<std::string>& args) const {
-    std::vector<std::string> argv{"/usr/bin/setpriv", "--reuid=" + std::to_string(uid), "--regid=" + std::to_string(gid)};
-    if (groups.empty()) {
-      argv.push_back("--clear-groups");
-    } else {
-      std::string list;
-      for (gid_t g : groups) list += (list.empty() ? "" : ",") + std::to_string(g);
-      argv.push_back("--groups=" + list);
-    }
-    argv.insert(argv.end(), {kKonnectctl, "-s", d.socket().string()});
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
+  CommandResult ctl_as(Konnectd& d, const std::vector<gid_t>& groups, const std::vector<std::string>& args) const {
+    return user.ctl(d, groups, args);
   }
-
-  bool ok = false;
-  uid_t uid = 0;
-  gid_t gid = 0;
 };
 
 std::string program(const std::string& name) {
@@ -72,25 +37,25 @@ std::string program(const std::string& name) {
 TEST(Access, PeerCredentialsDecide) {
   TestAccounts accounts;
   ASSERT_TRUE(accounts.ok) << "could not create the test user and groups";
-  Konnectd d(program("web"), "socket_group = \"" + kRwGroup + "\"\nsocket_readonly_group = \"" + kRoGroup + "\"\n");
+  Konnectd d(program("web"), "socket_group = \"" + accounts.rw.name() + "\"\nsocket_readonly_group = \"" + accounts.ro.name() + "\"\n");
   ASSERT_EQ(::chmod(d.dir().c_str(), 0755), 0);  // the user must reach the socket; still root's to write
   ASSERT_TRUE(d.start()) << d.daemon_log();
   struct stat st{};
   ASSERT_EQ(::stat(d.socket().c_str(), &st), 0);
-  EXPECT_EQ(st.st_gid, accounts.group(kRwGroup));
+  EXPECT_EQ(st.st_gid, accounts.rw.gid());
   EXPECT_EQ(st.st_mode & 0777, 0666u);
 
   auto r = accounts.ctl_as(d, {}, {"status"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("permission denied"), std::string::npos) << r.err;
-  r = accounts.ctl_as(d, {accounts.group(kRoGroup)}, {"status"});
+  r = accounts.ctl_as(d, {accounts.ro.gid()}, {"status"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("web "), std::string::npos);
-  r = accounts.ctl_as(d, {accounts.group(kRoGroup)}, {"stop", "web"});
+  r = accounts.ctl_as(d, {accounts.ro.gid()}, {"stop", "web"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("permission denied"), std::string::npos) << r.err;
   EXPECT_EQ(d.state_of("web"), "RUNNING");
-  r = accounts.ctl_as(d, {accounts.group(kRwGroup)}, {"stop", "web"});
+  r = accounts.ctl_as(d, {accounts.rw.gid()}, {"stop", "web"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(d.state_of("web"), "STOPPED");
   EXPECT_NE(d.daemon_log().find("uid " + std::to_string(accounts.uid)), std::string::npos);

@@ -312,6 +312,60 @@ CommandResult RunningCtl::wait() {
 
 namespace konnect::test {
 
+Background::Background(const std::vector<std::string>& argv) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) < 0) return;
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out[1], 1);
+    ::execve(args[0], args.data(), environ);
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  out_ = out[0];
+}
+
+std::string Background::line(std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    if (const auto nl = buf_.find('\n'); nl != std::string::npos) {
+      std::string l = buf_.substr(0, nl);
+      buf_.erase(0, nl + 1);
+      return l;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    pollfd p{out_, POLLIN, 0};
+    if (out_ < 0 || left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
+    char b[4096];
+    const ssize_t n = ::read(out_, b, sizeof b);
+    if (n <= 0) return "";
+    buf_.append(b, static_cast<std::size_t>(n));
+  }
+}
+
+void Background::kill() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  if (out_ >= 0) ::close(out_);
+  out_ = -1;
+}
+
+int fd_count(pid_t pid) {
+  std::error_code ec;
+  int n = 0;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++n;
+  }
+  return ec ? -1 : n;
+}
+
 RawClient::RawClient(const std::filesystem::path& socket) {
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};

@@ -124,6 +124,28 @@ class RunningCtl {
   bool joined_ = false;
 };
 
+// A process running beside the test (a hostile client, say), its stdout read line by line;
+// killed with SIGKILL and reaped by the destructor or kill().
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv);
+  ~Background() { kill(); }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  pid_t pid() const { return pid_; }
+  // The next line of its stdout, or "" on timeout/EOF.
+  std::string line(std::chrono::milliseconds deadline = 10s);
+  void kill();
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string buf_;
+};
+
+// The number of open fds of pid (/proc/PID/fd), -1 if it is gone.
+int fd_count(pid_t pid);
+
 // A raw protocol client: connect, send bytes, read answer lines with a deadline.
 class RawClient {
  public:
