@@ -4,6 +4,8 @@
 
 #include <boost/asio/write.hpp>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 namespace konnect {
@@ -26,7 +28,7 @@ void Connection::start(ClientPool::Slot slot, Access access) {
 void Connection::arm_idle() {
   // Only while the client owes us a request: not while an answer is pending or streaming.
   const std::uint64_t generation = ++idle_generation_;
-  slot_.set_busy(awaiting_answer_ || streaming_);
+  update_slot();
   if (awaiting_answer_ || streaming_ || closed_) {
     idle_.cancel();
     return;
@@ -57,6 +59,11 @@ void Connection::stop() {
   socket_.close(ec);
 }
 
+void Connection::update_slot() {
+  // In flight until the answer is written: evicting it then would cut the answer short.
+  slot_.set_busy(awaiting_answer_ || streaming_ || !write_queue_.empty());
+}
+
 void Connection::refuse(const Error& why) { notify_and_stop(why); }
 
 void Connection::evict(const Error& why) {
@@ -66,9 +73,11 @@ void Connection::evict(const Error& why) {
 }
 
 void Connection::notify_and_stop(const Error& why) {
-  // Only between answers (a half-written one must not be cut by ours), and only what the
-  // socket takes now: a peer we are closing on gets no wait.
-  if (write_queue_.empty()) {
+  // Only between answers (a half-written one must not be cut by ours), only when the peer
+  // has read everything before (so the line fits whole), and without waiting: a peer we are
+  // closing on gets no wait.
+  int unread = -1;
+  if (write_queue_.empty() && ::ioctl(socket_.native_handle(), SIOCOUTQ, &unread) == 0 && unread == 0) {
     const std::string line = encode_error(nullptr, why);
     [[maybe_unused]] const ssize_t n = ::send(socket_.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   }
@@ -119,7 +128,10 @@ void Connection::process_lines() {
         send(encode_error(nullptr, make_error(ErrorCode::RequestTooLarge, "request larger than 1 MiB")));
         return;
       case LineBuffer::Status::Line:
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank line
+        if (line.find_first_not_of(" \t") == std::string::npos) {
+          arm_idle();  // a blank line keeps the connection alive, as a request would
+          continue;
+        }
         awaiting_answer_ = true;
         arm_idle();  // cancels: answering is not idle
         handler_.handle_line(line, access_, Responder([weak = weak_from_this()](std::string answer, bool more) {
@@ -160,7 +172,10 @@ void Connection::send_streamed(std::string line) {
 void Connection::send(std::string line) {
   queued_bytes_ += line.size();
   write_queue_.push_back(std::move(line));
-  if (write_queue_.size() == 1) do_write();
+  if (write_queue_.size() == 1) {
+    update_slot();
+    do_write();
+  }
 }
 
 void Connection::do_write() {
@@ -175,7 +190,10 @@ void Connection::do_write() {
                              write_queue_.pop_front();
                              if (!write_queue_.empty()) {
                                do_write();
-                             } else if (close_after_flush_) {
+                               return;
+                             }
+                             update_slot();
+                             if (close_after_flush_) {
                                close();
                              } else if (!streaming_) {
                                process_lines();

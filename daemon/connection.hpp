@@ -5,7 +5,7 @@
 // start that waits for RUNNING delays only its own client, and a client that does not read
 // its answers is not read either.
 // Lifetime: shared_ptr; every async op holds `self`. The ControlServer owns the set. Each
-// holds a ClientPool slot, busy while a request is being handled.
+// holds a ClientPool slot, busy while a request is being handled or its answer written.
 
 #include "common/protocol.hpp"
 #include "daemon/access_policy.hpp"
@@ -56,6 +56,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void do_write();
   void close();
   void arm_idle();
+  void update_slot();
   void notify_and_stop(const Error& why);
 
   Socket socket_;

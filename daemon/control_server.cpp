@@ -31,7 +31,8 @@ bool someone_listens(const std::filesystem::path& path) {
 }  // namespace
 
 ControlServer::ControlServer(boost::asio::any_io_executor executor, RequestHandler& handler)
-    : acceptor_(executor), retry_timer_(executor), handler_(handler), refusals_(executor), reduced_access_(executor) {}
+    : acceptor_(executor), retry_timer_(executor), handler_(handler), refusals_(executor, spdlog::level::warn, "Refused more control connections"),
+      reduced_access_(executor, spdlog::level::info, "More control clients with less than full access") {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -141,33 +142,33 @@ void ControlServer::admit(boost::asio::local::stream_protocol::socket socket) {
     } else {
       why = "too many clients: all " + std::to_string(pool_.size()) + " connections are busy with requests";
     }
-    log_throttled(refusals_, spdlog::level::warn, peer, "Refused a control connection from " + describe_peer(peer) + ": " + why,
-                  "Refused more control connections");
+    log_throttled(refusals_, peer, "Refused a control connection from " + describe_peer(peer) + ": " + why);
     conn->refuse(make_error(ErrorCode::TooManyClients, why));
     return;
   }
   Access access = known ? policy_.decide(peer) : Access::None;
   if (access != Access::Full) {
-    log_throttled(reduced_access_, spdlog::level::info, peer,
-                  "Control client " + describe_peer(peer) + " may " + (access == Access::None ? "do nothing" : "only read"),
-                  "More control clients with less than full access");
+    log_throttled(reduced_access_, peer,
+                  "Control client " + describe_peer(peer) + " may " + (access == Access::None ? "do nothing" : "only read"));
   }
   connections_.emplace(conn.get(), conn);
   conn->start(std::move(*admission.slot), access);
 }
 
-void ControlServer::log_throttled(ThrottledLog& log, spdlog::level::level_enum level, const PeerCredentials& peer,
-                                  const std::string& line, const char* summary) {
+void ControlServer::ThrottledLog::flush() {
+  const auto s = throttle.take_summary();
+  if (s.total > 0) spdlog::log(level, "{} in the last 10 s: {} ({})", summary, s.total, s.by_key);
+}
+
+void ControlServer::log_throttled(ThrottledLog& log, const PeerCredentials& peer, const std::string& line) {
   switch (log.throttle.note("uid " + std::to_string(peer.uid), LogThrottle::Clock::now())) {
     case LogThrottle::Verdict::Log:
-      spdlog::log(level, "{}", line);
+      spdlog::log(log.level, "{}", line);
       return;
     case LogThrottle::Verdict::SuppressedFirst:
       log.timer.expires_at(log.throttle.window_end());
-      log.timer.async_wait([&log, level, summary](const boost::system::error_code& ec) {
-        if (ec) return;
-        const auto s = log.throttle.take_summary();
-        if (s.total > 0) spdlog::log(level, "{} in the last 10 s: {} ({})", summary, s.total, s.by_key);
+      log.timer.async_wait([&log](const boost::system::error_code& ec) {
+        if (!ec) log.flush();
       });
       return;
     case LogThrottle::Verdict::Suppressed:
@@ -179,8 +180,10 @@ void ControlServer::stop_accepting() {
   boost::system::error_code ec;
   acceptor_.close(ec);
   retry_timer_.cancel();
-  refusals_.timer.cancel();
-  reduced_access_.timer.cancel();
+  for (ThrottledLog* log : {&refusals_, &reduced_access_}) {
+    log->timer.cancel();
+    log->flush();  // nothing held back is lost at shutdown
+  }
 }
 
 void ControlServer::stop() {

@@ -51,15 +51,18 @@ class ControlServer {
  private:
   // A log line a peer can cause, at most one per 10 s; the rest summed up in one line.
   struct ThrottledLog {
-    explicit ThrottledLog(const boost::asio::any_io_executor& executor) : timer(executor) {}
+    ThrottledLog(const boost::asio::any_io_executor& executor, spdlog::level::level_enum level, const char* summary)
+        : timer(executor), level(level), summary(summary) {}
+    void flush();  // logs what is held back
     LogThrottle throttle;
     boost::asio::steady_timer timer;
+    spdlog::level::level_enum level;
+    const char* summary;  // "Refused more control connections"
   };
 
   void do_accept();
   void admit(boost::asio::local::stream_protocol::socket socket);
-  void log_throttled(ThrottledLog& log, spdlog::level::level_enum level, const PeerCredentials& peer,
-                     const std::string& line, const char* summary);
+  void log_throttled(ThrottledLog& log, const PeerCredentials& peer, const std::string& line);
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;  // armed only after EMFILE/ENFILE

@@ -366,6 +366,19 @@ int fd_count(pid_t pid) {
   return ec ? -1 : n;
 }
 
+int settled_fd_count(pid_t pid) {
+  int last = fd_count(pid), same = 0;
+  wait_until(
+      [&] {
+        const int now = fd_count(pid);
+        same = now == last ? same + 1 : 0;
+        last = now;
+        return same >= 50;  // wait_until looks every 2 ms
+      },
+      5s);
+  return last;
+}
+
 RawClient::RawClient(const std::filesystem::path& socket) {
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};

@@ -145,6 +145,9 @@ class Background {
 
 // The number of open fds of pid (/proc/PID/fd), -1 if it is gone.
 int fd_count(pid_t pid);
+// fd_count once it has stayed the same for 100 ms (a client that just left may not have
+// been seen to go yet); the last count after 5 s.
+int settled_fd_count(pid_t pid);
 
 // A raw protocol client: connect, send bytes, read answer lines with a deadline.
 class RawClient {
