@@ -1,7 +1,7 @@
 #include "common/process_info.hpp"
 
-#include "common/json_text.hpp"
-#include "common/units.hpp"
+#include "common/protocol/json_text.hpp"
+#include "common/config/units.hpp"
 
 #include <ctime>
 

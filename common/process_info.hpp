@@ -36,7 +36,7 @@ std::string describe(const ProcessInfo& info);
 // "0:01:02", "1 day, 2:03:04", "3 days, 0:00:00" (Python's str(timedelta)).
 std::string format_uptime(std::int64_t seconds);
 
-// Appends the process object of docs/protocol.md as JSON text (common/json_text.hpp).
+// Appends the process object of docs/protocol.md as JSON text (common/protocol/json_text.hpp).
 void append_json(std::string& out, const ProcessInfo& info);
 
 }  // namespace konnect

@@ -8,7 +8,7 @@
 // kMaxAnswerBytes is ErrorCode::Failed.
 
 #include "common/error.hpp"
-#include "common/protocol.hpp"
+#include "common/protocol/protocol.hpp"
 
 #include <cstddef>
 #include <filesystem>

@@ -1,7 +1,7 @@
 #include "ctl/commands.hpp"
 
-#include "common/config_loader.hpp"
-#include "common/config_writer.hpp"
+#include "common/config/config_loader.hpp"
+#include "common/config/config_writer.hpp"
 #include "common/process_state.hpp"
 #include "ctl/output.hpp"
 #include "ctl/status_answer.hpp"

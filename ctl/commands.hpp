@@ -5,7 +5,7 @@
 // Pure: no sockets, no files.
 
 #include "common/error.hpp"
-#include "common/protocol.hpp"
+#include "common/protocol/protocol.hpp"
 #include "ctl/exit_codes.hpp"
 
 #include <optional>

@@ -1,6 +1,6 @@
 #include "ctl/config_socket.hpp"
 
-#include "common/config_loader.hpp"
+#include "common/config/config_loader.hpp"
 
 namespace konnect::ctl {
 

@@ -4,7 +4,7 @@
 // out as one (Outcome), so tests run the whole flow against an in-test socket server; only
 // main.cpp touches getenv, stdout and stderr.
 
-#include "common/config.hpp"
+#include "common/config/config.hpp"
 #include "ctl/commands.hpp"
 #include "ctl/socket_path.hpp"
 

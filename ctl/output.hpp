@@ -3,7 +3,7 @@
 // They never throw on a malformed answer: a missing or mistyped field prints as empty (0
 // for numbers) rather than aborting the whole output.
 
-#include "common/protocol.hpp"
+#include "common/protocol/protocol.hpp"
 
 #include <cstddef>
 #include <initializer_list>

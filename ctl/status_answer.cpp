@@ -1,6 +1,6 @@
 #include "ctl/status_answer.hpp"
 
-#include "common/json_reader.hpp"
+#include "common/protocol/json_reader.hpp"
 
 namespace konnect::ctl {
 namespace {

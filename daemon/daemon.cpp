@@ -1,10 +1,10 @@
 #include "daemon/daemon.hpp"
 
-#include "common/config_loader.hpp"
-#include "common/reload_plan.hpp"
-#include "common/units.hpp"
-#include "daemon/daemon_log.hpp"
-#include "daemon/spawner.hpp"
+#include "common/config/config_loader.hpp"
+#include "common/config/reload_plan.hpp"
+#include "common/config/units.hpp"
+#include "daemon/system/daemon_log.hpp"
+#include "daemon/spawn/spawner.hpp"
 #include "version.hpp"
 
 #include <spdlog/spdlog.h>

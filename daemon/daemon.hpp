@@ -4,13 +4,13 @@
 // run() returns when shutdown is complete: everything is stopped by cancellation, never by
 // io_context::stop().
 
-#include "common/config.hpp"
+#include "common/config/config.hpp"
 #include "common/error.hpp"
-#include "daemon/control_server.hpp"
-#include "daemon/notifier.hpp"
-#include "daemon/reaper.hpp"
-#include "daemon/request_handler.hpp"
-#include "daemon/supervisor.hpp"
+#include "daemon/control/control_server.hpp"
+#include "daemon/system/notifier.hpp"
+#include "daemon/spawn/reaper.hpp"
+#include "daemon/control/request_handler.hpp"
+#include "daemon/supervision/supervisor.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

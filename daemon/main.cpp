@@ -2,11 +2,11 @@
 //   konnectd [-c FILE]          run
 //   konnectd --check [-c FILE]  validate the config and exit 0/1
 
-#include "common/config_loader.hpp"
+#include "common/config/config_loader.hpp"
 #include "daemon/daemon.hpp"
 #include "version.hpp"
 
-#include "daemon/daemon_log.hpp"
+#include "daemon/system/daemon_log.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -5,8 +5,8 @@
 // Accounts are not checked (no NSS in a fuzzer) and nothing is read but the text itself:
 // includes are not followed.
 
-#include "common/config_loader.hpp"
-#include "common/config_writer.hpp"
+#include "common/config/config_loader.hpp"
+#include "common/config/config_writer.hpp"
 
 #include <cstddef>
 #include <cstdint>

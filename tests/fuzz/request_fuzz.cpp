@@ -2,7 +2,7 @@
 // the first code every client byte reaches. Anything may come in; nothing may crash, hang or
 // throw, and a request that parses must encode and parse back to the same command.
 
-#include "common/protocol.hpp"
+#include "common/protocol/protocol.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// A cgroup v2 per program (daemon/cgroup_tree.hpp), when konnectd's cgroup is delegated:
+// A cgroup v2 per program (daemon/spawn/cgroup_tree.hpp), when konnectd's cgroup is delegated:
 // whatever an instance left behind dies with it, even a process that escaped its session
 // and dropped its environment, which the spawn-id sweep cannot recognise.
 

@@ -1,0 +1,149 @@
+#pragma once
+// The config model: what konnectd.toml (and its includes) says, fully resolved and
+// immutable once loaded. Reload builds a new Config and diffs it against the running one,
+// so every field that matters for a program's behaviour takes part in operator==.
+// Defaults are supervisord's unless SPEC.md says otherwise (killasgroup = true).
+
+#include "common/error.hpp"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace konnect {
+
+using Duration = std::chrono::milliseconds;
+
+enum class AutoRestart { Never, Always, Unexpected };
+
+// Where one output stream of a program goes.
+struct LogTarget {
+  enum class Kind { Auto, None, Path };
+  Kind kind = Kind::Auto;  // Auto: <log_dir>/<process>.out.log or .err.log
+  std::filesystem::path path;  // absolute; only for Kind::Path
+  bool operator==(const LogTarget&) const = default;
+};
+
+inline constexpr std::uint64_t kDefaultLogMaxBytes = 50ull * 1024 * 1024;
+
+struct ProgramConfig {
+  std::string name;
+  std::vector<std::string> command;  // argv; a TOML string is split like a shell would
+  std::filesystem::path directory;   // absolute; empty: the daemon's working directory
+  std::string user;                  // empty: the daemon's user
+  std::string group;                 // empty: the user's primary group
+  std::optional<mode_t> umask;       // empty: inherit the daemon's
+  std::map<std::string, std::string> environment;  // added to the daemon's environment
+  int numprocs = 1;
+  int numprocs_start = 0;
+  int priority = 999;
+  bool autostart = true;
+  AutoRestart autorestart = AutoRestart::Unexpected;
+  std::vector<int> exitcodes{0};
+  Duration startsecs{std::chrono::seconds(1)};
+  int startretries = 3;  // -1: retry for ever, with the geometric backoff below
+  // Crash loops (SPEC.md "Process states"): after RUNNING the first crash restarts at once;
+  // each further crash of an instance that ran less than backoff_reset waits backoff_initial,
+  // then twice as long each time, up to backoff_max. startretries = -1 uses the same delays
+  // for failed starts.
+  Duration backoff_initial{std::chrono::seconds(1)};
+  Duration backoff_max{std::chrono::seconds(60)};
+  Duration backoff_reset{std::chrono::seconds(10)};
+  int stopsignal = SIGTERM;
+  Duration stopwaitsecs{std::chrono::seconds(10)};
+  bool stopasgroup = false;
+  bool killasgroup = true;
+  bool redirect_stderr = false;
+  LogTarget stdout_log;
+  LogTarget stderr_log;
+  std::uint64_t stdout_log_maxbytes = kDefaultLogMaxBytes;
+  std::uint64_t stderr_log_maxbytes = kDefaultLogMaxBytes;
+  int stdout_log_backups = 10;
+  int stderr_log_backups = 10;
+  // Prefix each output line with an RFC 3339 UTC time. Unset in a [program] table means the
+  // [konnectd] default; the loader always resolves it.
+  std::optional<bool> log_timestamps;
+
+  // Where the [program.NAME] table was defined; not part of equality.
+  std::string source_file;
+  int source_line = 0;
+
+  bool operator==(const ProgramConfig& o) const;
+};
+
+// True when going from `running` to `next` needs a new process: command, directory, user,
+// group, umask, environment, numprocs or where the output goes changed. The other settings
+// (autorestart, startretries, stopsignal, rotation sizes...) apply in place.
+bool needs_restart(const ProgramConfig& running, const ProgramConfig& next);
+
+// The names of a program's process instances: NAME, or NAME_00, NAME_01... with numprocs > 1
+// (numbered from numprocs_start).
+std::vector<std::string> process_names(const ProgramConfig& program);
+
+struct GroupConfig {
+  std::string name;
+  std::vector<std::string> programs;
+  int priority = 999;
+  std::string source_file;
+  int source_line = 0;
+  bool operator==(const GroupConfig& o) const {
+    return name == o.name && programs == o.programs && priority == o.priority;
+  }
+};
+
+// Whether each program gets its own cgroup v2 (daemon/spawn/cgroup_tree.hpp).
+enum class CgroupMode {
+  Auto,  // when konnectd's cgroup was delegated to it (systemd Delegate=yes)
+  On,    // always; konnectd does not start if its cgroup cannot be used
+  Off,   // never: process groups, the subreaper and the spawn-id sweep only
+};
+
+struct DaemonConfig {
+  std::filesystem::path socket{"/run/konnect/konnectd.sock"};
+  std::filesystem::path log_dir{"/var/log/konnect"};
+  std::filesystem::path log_file{"/var/log/konnect/konnectd.log"};  // "-" means stderr
+  std::filesystem::path pid_file{"/run/konnect/konnectd.pid"};
+  // Who may use the control socket besides root (and konnectd's own user): members of
+  // socket_group may do everything, members of socket_readonly_group only status, pid and
+  // version. Empty: nobody else.
+  std::string socket_group;
+  std::string socket_readonly_group;
+  // A client that sends no complete request for this long is disconnected (a waiting start
+  // or a tail -f is not idle).
+  Duration client_idle_timeout{std::chrono::seconds(60)};
+  // The most control connections one user other than root (and konnectd's own) may hold;
+  // one more is refused (daemon/control/client_pool.hpp).
+  int client_max_per_user = 32;
+  CgroupMode cgroups = CgroupMode::Auto;
+  std::string log_level{"info"};  // trace, debug, info, warn, error, critical, off
+  std::uint64_t log_file_maxbytes = kDefaultLogMaxBytes;  // the daemon log's rotation; 0 = never
+  int log_file_backups = 10;
+  bool log_timestamps = false;  // default for every program's log_timestamps
+  // Added to every program's environment (a program's own value wins); the loader merges it
+  // into each ProgramConfig, so reload sees a change here as a change of those programs.
+  std::map<std::string, std::string> environment;
+};
+
+struct Config {
+  std::filesystem::path file;  // the main file, absolute
+  DaemonConfig daemon;
+  std::vector<ProgramConfig> programs;  // in the order they were read
+  std::vector<GroupConfig> groups;
+  std::vector<std::filesystem::path> files_read;  // main file first, then includes
+  // What was read but is not applied (supervisord options konnect does not implement), each
+  // naming file, line and option; konnectd logs them, --check prints them.
+  std::vector<Error> warnings;
+
+  const ProgramConfig* find_program(const std::string& name) const;
+};
+
+inline constexpr const char* kDefaultConfigFile = "/etc/konnect/konnectd.toml";
+
+}  // namespace konnect

@@ -1,0 +1,148 @@
+#include "common/config/config_writer.hpp"
+
+#include "common/signal_names.hpp"
+#include "common/config/units.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdio>
+#include <sstream>
+
+namespace konnect {
+namespace {
+
+std::string size_text(std::uint64_t bytes) {
+  constexpr std::uint64_t kKB = 1024, kMB = kKB * 1024, kGB = kMB * 1024;
+  for (const auto& [unit, n] : {std::pair{"GB", kGB}, {"MB", kMB}, {"KB", kKB}}) {
+    if (bytes != 0 && bytes % n == 0) return std::to_string(bytes / n) + unit;
+  }
+  return std::to_string(bytes) + "B";
+}
+
+std::string log_text(const LogTarget& t) {
+  switch (t.kind) {
+    case LogTarget::Kind::Auto: return "auto";
+    case LogTarget::Kind::None: return "none";
+    case LogTarget::Kind::Path: return t.path.string();
+  }
+  return "auto";
+}
+
+toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
+  const ProgramConfig d;  // the loader's defaults
+  toml::table t;
+  toml::array command;
+  for (const auto& word : p.command) command.push_back(word);
+  t.insert("command", std::move(command));
+  if (p.directory != d.directory) t.insert("directory", p.directory.string());
+  if (p.user != d.user) t.insert("user", p.user);
+  if (p.group != d.group) t.insert("group", p.group);
+  if (p.umask) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%03o", static_cast<unsigned>(*p.umask));
+    t.insert("umask", std::string(buf));
+  }
+  toml::table env;
+  for (const auto& [k, v] : p.environment) {
+    auto it = daemon.environment.find(k);
+    if (it == daemon.environment.end() || it->second != v) env.insert(k, v);  // the rest comes from [konnectd]
+  }
+  env.is_inline(true);
+  if (!env.empty()) t.insert("environment", std::move(env));
+  if (p.numprocs != d.numprocs) t.insert("numprocs", p.numprocs);
+  if (p.numprocs_start != d.numprocs_start) t.insert("numprocs_start", p.numprocs_start);
+  if (p.priority != d.priority) t.insert("priority", p.priority);
+  if (p.autostart != d.autostart) t.insert("autostart", p.autostart);
+  if (p.autorestart != d.autorestart) {
+    if (p.autorestart == AutoRestart::Unexpected) {
+      t.insert("autorestart", "unexpected");
+    } else {
+      t.insert("autorestart", p.autorestart == AutoRestart::Always);
+    }
+  }
+  if (p.exitcodes != d.exitcodes) {
+    toml::array codes;
+    for (int c : p.exitcodes) codes.push_back(c);
+    t.insert("exitcodes", std::move(codes));
+  }
+  if (p.startsecs != d.startsecs) t.insert("startsecs", format_duration(p.startsecs));
+  if (p.startretries != d.startretries) t.insert("startretries", p.startretries);
+  if (p.stopsignal != d.stopsignal) t.insert("stopsignal", signal_name(p.stopsignal));
+  if (p.stopwaitsecs != d.stopwaitsecs) t.insert("stopwaitsecs", format_duration(p.stopwaitsecs));
+  if (p.stopasgroup != d.stopasgroup) t.insert("stopasgroup", p.stopasgroup);
+  if (p.killasgroup != d.killasgroup) t.insert("killasgroup", p.killasgroup);
+  if (p.redirect_stderr != d.redirect_stderr) t.insert("redirect_stderr", p.redirect_stderr);
+  if (p.stdout_log != d.stdout_log) t.insert("stdout_log", log_text(p.stdout_log));
+  if (p.stderr_log != d.stderr_log && !p.redirect_stderr) t.insert("stderr_log", log_text(p.stderr_log));
+  if (p.stdout_log_maxbytes != d.stdout_log_maxbytes) t.insert("stdout_log_maxbytes", size_text(p.stdout_log_maxbytes));
+  if (p.stderr_log_maxbytes != d.stderr_log_maxbytes) t.insert("stderr_log_maxbytes", size_text(p.stderr_log_maxbytes));
+  if (p.stdout_log_backups != d.stdout_log_backups) t.insert("stdout_log_backups", p.stdout_log_backups);
+  if (p.stderr_log_backups != d.stderr_log_backups) t.insert("stderr_log_backups", p.stderr_log_backups);
+  if (p.log_timestamps && *p.log_timestamps != daemon.log_timestamps) t.insert("log_timestamps", *p.log_timestamps);
+  return t;
+}
+
+toml::table daemon_table(const DaemonConfig& c) {
+  const DaemonConfig d;
+  toml::table t;
+  // Always written: where the socket and the logs are is what an admin looks for first.
+  t.insert("socket", c.socket.string());
+  t.insert("log_dir", c.log_dir.string());
+  t.insert("log_file", c.log_file.string());
+  if (c.pid_file != d.pid_file) t.insert("pid_file", c.pid_file.string());
+  if (c.log_level != d.log_level) t.insert("log_level", c.log_level);
+  if (c.log_file_maxbytes != d.log_file_maxbytes) t.insert("log_file_maxbytes", size_text(c.log_file_maxbytes));
+  if (c.log_file_backups != d.log_file_backups) t.insert("log_file_backups", c.log_file_backups);
+  if (c.log_timestamps != d.log_timestamps) t.insert("log_timestamps", c.log_timestamps);
+  if (!c.environment.empty()) {
+    toml::table env;
+    for (const auto& [k, v] : c.environment) env.insert(k, v);
+    env.is_inline(true);
+    t.insert("environment", std::move(env));
+  }
+  return t;
+}
+
+std::string section(const std::string& header, const toml::table& t) {
+  std::ostringstream out;
+  out << header << "\n" << toml::toml_formatter(t, toml::format_flags::none) << "\n\n";
+  return out.str();
+}
+
+// A TOML key for a table name: bare when it can be.
+std::string key(const std::string& name) {
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+      std::ostringstream out;
+      out << toml::value<std::string>(name);
+      return out.str();
+    }
+  }
+  return name;
+}
+
+}  // namespace
+
+std::string write_toml_config(const Config& config, std::string_view header) {
+  std::string out;
+  std::string_view h = header;
+  while (!h.empty()) {
+    const auto nl = h.find('\n');
+    out += "# " + std::string(h.substr(0, nl)) + "\n";
+    h.remove_prefix(nl == std::string_view::npos ? h.size() : nl + 1);
+  }
+  if (!out.empty()) out += "\n";
+  out += section("[konnectd]", daemon_table(config.daemon));
+  for (const auto& p : config.programs) out += section("[program." + key(p.name) + "]", program_table(p, config.daemon));
+  for (const auto& g : config.groups) {
+    toml::table t;
+    toml::array members;
+    for (const auto& m : g.programs) members.push_back(m);
+    t.insert("programs", std::move(members));
+    if (g.priority != GroupConfig{}.priority) t.insert("priority", g.priority);
+    out += section("[group." + key(g.name) + "]", t);
+  }
+  return out;
+}
+
+}  // namespace konnect

@@ -1,0 +1,589 @@
+#include "common/config/supervisord_config.hpp"
+
+#include "common/config/config_program.hpp"
+#include "common/config/ini_file.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <set>
+
+extern char** environ;
+
+namespace konnect::config_detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+// How an INI string becomes the TOML value the konnect reader of that key expects.
+enum class Kind { String, Bool, Int, List, Environment, Log, AutoRestart };
+
+struct ProgramOption {
+  std::string_view ini;     // supervisord's option
+  std::string_view konnect;  // the [program.NAME] key it sets
+  Kind kind;
+};
+
+constexpr ProgramOption kProgramOptions[] = {
+    {"command", "command", Kind::String},
+    {"directory", "directory", Kind::String},
+    {"user", "user", Kind::String},
+    {"umask", "umask", Kind::String},
+    {"environment", "environment", Kind::Environment},
+    {"priority", "priority", Kind::Int},
+    {"autostart", "autostart", Kind::Bool},
+    {"autorestart", "autorestart", Kind::AutoRestart},
+    {"exitcodes", "exitcodes", Kind::List},
+    {"startsecs", "startsecs", Kind::Int},
+    {"startretries", "startretries", Kind::Int},
+    {"stopsignal", "stopsignal", Kind::String},
+    {"stopwaitsecs", "stopwaitsecs", Kind::Int},
+    {"stopasgroup", "stopasgroup", Kind::Bool},
+    {"killasgroup", "killasgroup", Kind::Bool},
+    {"redirect_stderr", "redirect_stderr", Kind::Bool},
+    {"stdout_logfile", "stdout_log", Kind::Log},
+    {"stderr_logfile", "stderr_log", Kind::Log},
+    {"stdout_logfile_maxbytes", "stdout_log_maxbytes", Kind::Int},
+    {"stderr_logfile_maxbytes", "stderr_log_maxbytes", Kind::Int},
+    {"stdout_logfile_backups", "stdout_log_backups", Kind::Int},
+    {"stderr_logfile_backups", "stderr_log_backups", Kind::Int},
+};
+
+// Read by supervisord, not implemented by konnect: a warning each.
+constexpr std::string_view kUnsupportedProgramOptions[] = {
+    "stdout_capture_maxbytes", "stderr_capture_maxbytes", "stdout_events_enabled", "stderr_events_enabled",
+    "stdout_syslog",           "stderr_syslog",           "serverurl",
+};
+
+const ProgramOption* find_option(std::string_view ini) {
+  for (const auto& o : kProgramOptions) {
+    if (o.ini == ini) return &o;
+  }
+  return nullptr;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::optional<bool> ini_bool(std::string_view v) {
+  const std::string s = lower(v);
+  if (s == "1" || s == "yes" || s == "true" || s == "on") return true;
+  if (s == "0" || s == "no" || s == "false" || s == "off") return false;
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> ini_int(std::string_view v) {
+  if (v.empty() || v.size() > 18) return std::nullopt;
+  std::size_t i = v[0] == '-' ? 1 : 0;
+  if (i == v.size()) return std::nullopt;
+  for (std::size_t j = i; j < v.size(); ++j) {
+    if (v[j] < '0' || v[j] > '9') return std::nullopt;
+  }
+  return std::stoll(std::string(v));
+}
+
+std::vector<std::string> split_list(std::string_view v, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    const auto end = v.find(sep, start);
+    std::string item = trim(v.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (!item.empty()) out.push_back(std::move(item));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+// supervisord's dict_of_key_value_pairs: KEY=value,KEY2="a, b"; quotes keep commas.
+std::optional<std::map<std::string, std::string>> ini_environment(std::string_view v) {
+  std::map<std::string, std::string> out;
+  std::size_t i = 0;
+  auto skip_space = [&] {
+    while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
+  };
+  while (true) {
+    skip_space();
+    if (i >= v.size()) break;
+    const auto eq = v.find('=', i);
+    if (eq == std::string_view::npos) return std::nullopt;
+    std::string key = trim(v.substr(i, eq - i));
+    if (key.empty()) return std::nullopt;
+    i = eq + 1;
+    skip_space();
+    std::string value;
+    if (i < v.size() && (v[i] == '"' || v[i] == '\'')) {
+      const char quote = v[i];
+      const auto close = v.find(quote, i + 1);
+      if (close == std::string_view::npos) return std::nullopt;
+      value = std::string(v.substr(i + 1, close - i - 1));
+      i = close + 1;
+      skip_space();
+    } else {
+      // As supervisord's shlex: an unquoted value is one word.
+      const auto end = v.find_first_of(", \t\n", i);
+      value = std::string(v.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
+      i = end == std::string_view::npos ? v.size() : end;
+      skip_space();
+    }
+    out[key] = value;
+    if (i < v.size()) {
+      if (v[i] != ',') return std::nullopt;
+      ++i;
+    }
+  }
+  return out;
+}
+
+// The TOML value a konnect reader expects for this INI text; what does not convert stays a
+// string, so the reader's error shows the value as written.
+std::unique_ptr<toml::node> to_node(Kind kind, const std::string& v) {
+  switch (kind) {
+    case Kind::Bool:
+      if (auto b = ini_bool(v)) return std::make_unique<toml::value<bool>>(*b);
+      break;
+    case Kind::AutoRestart:
+      if (lower(v) == "unexpected") return std::make_unique<toml::value<std::string>>("unexpected");
+      if (auto b = ini_bool(v)) return std::make_unique<toml::value<bool>>(*b);
+      break;
+    case Kind::Int:
+      if (auto n = ini_int(v)) return std::make_unique<toml::value<std::int64_t>>(*n);
+      break;
+    case Kind::List: {
+      auto array = std::make_unique<toml::array>();
+      for (const auto& item : split_list(v, ',')) {
+        if (auto n = ini_int(item)) {
+          array->push_back(*n);
+        } else {
+          array->push_back(item);
+        }
+      }
+      return array;
+    }
+    case Kind::Environment: {
+      auto table = std::make_unique<toml::table>();
+      if (auto env = ini_environment(v)) {
+        for (const auto& [k, val] : *env) table->insert_or_assign(k, val);
+      }
+      return table;
+    }
+    case Kind::Log:
+      if (lower(v) == "auto") return std::make_unique<toml::value<std::string>>("auto");
+      // supervisord's LOGFILE_NONES (and syslog, warned about by the caller).
+      if (v.empty() || lower(v) == "none" || lower(v) == "off" || lower(v) == "syslog") {
+        return std::make_unique<toml::value<std::string>>("none");
+      }
+      break;
+    case Kind::String:
+      break;
+  }
+  return std::make_unique<toml::value<std::string>>(v);
+}
+
+std::string host_node_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+std::map<std::string, Expansion> base_expansions(const FileInfo& file) {
+  std::map<std::string, Expansion> vars;
+  vars["here"] = {file.dir.string(), false};
+  vars["host_node_name"] = {host_node_name(), false};
+  for (char** e = environ; e && *e; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq) vars["ENV_" + std::string(*e, static_cast<std::size_t>(eq - *e))] = {eq + 1, false};
+  }
+  return vars;
+}
+
+class FileReader {
+ public:
+  FileReader(const FileInfo& file, bool is_main, DaemonConfig& daemon)
+      : file_(file), is_main_(is_main), daemon_(daemon), base_(base_expansions(file)) {}
+
+  Result<IniContents> read(std::string_view text) {
+    auto sections = parse_ini(text, file_.name);
+    if (!sections) return sections.error();
+    for (const auto& section : *sections) {
+      if (auto r = read_section(section); !r) return r.error();
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void warn(int line, std::string key, std::string message) {
+    out_.warnings.push_back(config_error(file_, line, std::move(key), std::move(message)));
+  }
+
+  Result<std::string> expanded(const IniSection& s, const IniOption& o, const std::map<std::string, Expansion>& vars) {
+    auto v = expand_percent(o.value, vars);
+    if (!v) return config_error(file_, o.line, key_of(s, o), v.error().message);
+    return *v;
+  }
+
+  static std::string key_of(const IniSection& s, const IniOption& o) { return "[" + s.name + "] " + o.key; }
+
+  Result<void> read_section(const IniSection& s) {
+    const auto colon = s.name.find(':');
+    const std::string kind = colon == std::string::npos ? s.name : s.name.substr(0, colon);
+    const std::string name = colon == std::string::npos ? "" : trim(s.name.substr(colon + 1));
+    if (kind == "program" && !name.empty()) return read_program(s, name);
+    if (kind == "group" && !name.empty()) return read_group(s, name);
+    if (s.name == "include") return read_include(s);
+    if (s.name == "supervisord" || s.name == "unix_http_server") {
+      if (!is_main_) {
+        warn(s.line, "[" + s.name + "]", "only read in the main config file; this section is ignored");
+        return {};
+      }
+      return s.name == "supervisord" ? read_supervisord(s) : read_unix_http_server(s);
+    }
+    if (s.name == "rpcinterface:supervisor") return {};  // supervisorctl's plumbing; konnectd has its own socket
+    if (s.name == "supervisorctl") {
+      warn(s.line, "[supervisorctl]", "supervisorctl's settings are not read; konnectctl finds the socket in [unix_http_server] file");
+      return {};
+    }
+    const std::string why = kind == "eventlistener"   ? "event listeners are not supported"
+                            : kind == "fcgi-program"  ? "FastCGI programs are not supported"
+                            : s.name == "inet_http_server" ? "konnectd has no TCP control server (its socket is a Unix socket)"
+                                                           : "not a section konnect knows";
+    warn(s.line, "[" + s.name + "]", why + "; this section is ignored");
+    return {};
+  }
+
+  Result<void> read_include(const IniSection& s) {
+    if (!s.find("files")) return config_error(file_, s.line, "[include] files", "missing required option; expected glob patterns");
+    for (const auto& o : s.options) {
+      if (o.key != "files") {
+        warn(o.line, key_of(s, o), "unknown option; [include] takes files");
+        continue;
+      }
+      auto v = expanded(s, o, base_);
+      if (!v) return v.error();
+      std::string words = *v;
+      for (char& c : words) {
+        if (std::isspace(static_cast<unsigned char>(c))) c = ' ';
+      }
+      for (const auto& pattern : split_list(words, ' ')) {
+        fs::path p(pattern);
+        out_.includes.push_back({(p.is_relative() ? file_.dir / p : p).lexically_normal().string(), o.line});
+      }
+    }
+    return {};
+  }
+
+  Result<void> read_group(const IniSection& s, const std::string& name) {
+    if (!is_valid_name(name)) {
+      return config_error(file_, s.line, "[" + s.name + "]",
+                          "invalid group name '" + name + "'; names may contain only " + std::string(kNameChars));
+    }
+    GroupConfig g;
+    g.name = name;
+    g.source_file = file_.name;
+    g.source_line = s.line;
+    for (const auto& o : s.options) {
+      auto v = expanded(s, o, base_);
+      if (!v) return v.error();
+      if (o.key == "programs") {
+        g.programs = split_list(*v, ',');
+      } else if (o.key == "priority") {
+        auto node = to_node(Kind::Int, *v);
+        auto n = read_int(make_field(*node, file_, key_of(s, o), o.line));
+        if (!n) return n.error();
+        g.priority = static_cast<int>(*n);
+      } else {
+        warn(o.line, key_of(s, o), "unknown option; [group:x] takes programs and priority");
+      }
+    }
+    if (g.programs.empty()) return config_error(file_, s.line, "[" + s.name + "] programs", "missing required option; expected a comma-separated list of program names");
+    out_.groups.push_back(std::move(g));
+    return {};
+  }
+
+  // One option onto a ProgramConfig through the konnect reader of its key.
+  Result<void> apply(const IniSection& s, const IniOption& o, const std::string& value, ProgramConfig& p) {
+    const ProgramOption* option = find_option(o.key);
+    if (option->kind == Kind::Environment && !ini_environment(value)) {
+      return config_error(file_, o.line, key_of(s, o), "expected KEY=value pairs separated by commas, such as A=\"1\",B=\"two\"; got \"" + value + "\"");
+    }
+    auto node = to_node(option->kind, value);
+    auto r = set_program_key(option->konnect, make_field(*node, file_, key_of(s, o), o.line), p);
+    return r ? *r : Result<void>{};
+  }
+
+  Result<void> read_program(const IniSection& s, const std::string& name) {
+    if (!is_valid_name(name)) {
+      return config_error(file_, s.line, "[" + s.name + "]",
+                          "invalid program name '" + name + "'; names may contain only " + std::string(kNameChars));
+    }
+    std::map<std::string, Expansion> vars = base_;
+    vars["program_name"] = {name, false};
+    vars["group_name"] = {name, false};
+    auto number = [&](const char* key, std::int64_t fallback, std::int64_t min) -> Result<std::int64_t> {
+      const IniOption* o = s.find(key);
+      if (!o) return fallback;
+      auto v = expanded(s, *o, vars);
+      if (!v) return v.error();
+      auto node = to_node(Kind::Int, *v);
+      return read_int(make_field(*node, file_, key_of(s, *o), o->line), min, 10000);
+    };
+    auto numprocs = number("numprocs", 1, 1);
+    if (!numprocs) return numprocs.error();
+    auto start = number("numprocs_start", 0, 0);
+    if (!start) return start.error();
+    vars["numprocs"] = {std::to_string(*numprocs), true};
+    const IniOption* process_name = s.find("process_name");
+    const std::string pattern = process_name ? process_name->value : "%(program_name)s";
+    if (*numprocs > 1 && pattern.find("%(process_num)") == std::string::npos) {
+      return config_error(file_, process_name ? process_name->line : s.line, "[" + s.name + "] process_name",
+                          "%(process_num) must be present within process_name when numprocs > 1");
+    }
+    // Every process's expanded options; one ProgramConfig if they differ only in the name.
+    struct Instance {
+      std::string name;
+      std::vector<std::string> values;  // per option of s.options
+    };
+    std::vector<Instance> instances;
+    for (std::int64_t i = *start; i < *start + *numprocs; ++i) {
+      vars["process_num"] = {std::to_string(i), true};
+      // supervisord: the program's own environment is %(ENV_X)s too in its other options.
+      std::map<std::string, Expansion> own = vars;
+      if (const IniOption* env = s.find("environment")) {
+        auto v = expanded(s, *env, vars);
+        if (!v) return v.error();
+        if (auto pairs = ini_environment(*v)) {
+          for (const auto& [k, val] : *pairs) own["ENV_" + k] = {val, false};
+        }
+      }
+      Instance inst;
+      for (const auto& o : s.options) {
+        auto v = expanded(s, o, o.key == "environment" ? vars : own);
+        if (!v) return v.error();
+        if (o.key == "process_name") inst.name = *v;
+        inst.values.push_back(std::move(*v));
+      }
+      if (!process_name) inst.name = name;
+      instances.push_back(std::move(inst));
+    }
+    bool same = true;
+    for (std::size_t i = 0; i < instances.size(); ++i) {
+      char expected[32];
+      std::snprintf(expected, sizeof expected, "_%02d", static_cast<int>(*start + static_cast<std::int64_t>(i)));
+      const std::string konnect_name = *numprocs == 1 ? name : name + expected;
+      same = same && instances[i].name == konnect_name;
+      for (std::size_t k = 0; k < s.options.size(); ++k) {
+        if (s.options[k].key != "process_name" && instances[i].values[k] != instances[0].values[k]) same = false;
+      }
+    }
+    const std::size_t builds = same ? 1 : instances.size();
+    for (std::size_t i = 0; i < builds; ++i) {
+      ProgramConfig p;
+      p.name = same ? name : instances[i].name;
+      if (!is_valid_name(p.name)) {
+        return config_error(file_, process_name ? process_name->line : s.line, "[" + s.name + "] process_name",
+                            "invalid process name '" + p.name + "'; names may contain only " + std::string(kNameChars));
+      }
+      p.source_file = file_.name;
+      p.source_line = s.line;
+      if (same) {
+        p.numprocs = static_cast<int>(*numprocs);
+        p.numprocs_start = static_cast<int>(*start);
+      }
+      bool has_command = false;
+      for (std::size_t k = 0; k < s.options.size(); ++k) {
+        const IniOption& o = s.options[k];
+        const std::string& value = instances[i].values[k];
+        if (o.key == "numprocs" || o.key == "numprocs_start" || o.key == "process_name") continue;
+        if (find_option(o.key) == nullptr) {
+          if (i == 0) {
+            const bool known = std::find(std::begin(kUnsupportedProgramOptions), std::end(kUnsupportedProgramOptions), o.key) !=
+                               std::end(kUnsupportedProgramOptions);
+            warn(o.line, key_of(s, o), known ? "not implemented by konnect; ignored" : "unknown option; ignored");
+          }
+          continue;
+        }
+        if (o.key == "stderr_logfile" && p.redirect_stderr) continue;  // supervisord: stderr goes to stdout
+        if ((o.key == "stdout_logfile" || o.key == "stderr_logfile") && lower(value) == "syslog" && i == 0) {
+          warn(o.line, key_of(s, o), "syslog is not supported; the output is discarded");
+        }
+        if (o.key == "command") has_command = true;
+        if (auto r = apply(s, o, value, p); !r) return r.error();
+      }
+      if (p.redirect_stderr) {
+        if (const IniOption* o = s.find("stderr_logfile"); o && i == 0) {
+          warn(o->line, key_of(s, *o), "ignored with redirect_stderr = true: stderr goes to stdout_logfile");
+        }
+        p.stderr_log = LogTarget{};
+      }
+      if (!has_command) return config_error(file_, s.line, "[" + s.name + "] command", "missing required option");
+      out_.programs.push_back(std::move(p));
+    }
+    if (!same) {
+      std::vector<std::string> names;
+      for (const auto& inst : instances) names.push_back(inst.name);
+      out_.split[name] = std::move(names);
+    }
+    return {};
+  }
+
+  Result<void> read_supervisord(const IniSection& s) {
+    bool log_file_set = false;
+    for (const auto& o : s.options) {
+      auto v = expanded(s, o, base_);
+      if (!v) return v.error();
+      auto node = to_node(o.key == "logfile_maxbytes" || o.key == "logfile_backups" ? Kind::Int : Kind::String, *v);
+      const Field f = make_field(*node, file_, key_of(s, o), o.line);
+      Result<void> r;
+      auto path = [&](fs::path& out) -> Result<void> {
+        auto p = read_path(f);
+        if (!p) return p.error();
+        out = *p;
+        return {};
+      };
+      if (o.key == "logfile") {
+        log_file_set = true;
+        if (lower(*v) == "syslog") {
+          warn(o.line, key_of(s, o), "syslog is not supported; konnectd logs to its default file");
+        } else {
+          r = path(daemon_.log_file);
+        }
+      } else if (o.key == "pidfile") {
+        r = path(daemon_.pid_file);
+      } else if (o.key == "childlogdir") {
+        r = path(daemon_.log_dir);
+      } else if (o.key == "logfile_maxbytes") {
+        auto n = read_size(f);
+        if (!n) return n.error();
+        daemon_.log_file_maxbytes = *n;
+      } else if (o.key == "logfile_backups") {
+        auto n = read_int(f, 0, 1000);
+        if (!n) return n.error();
+        daemon_.log_file_backups = static_cast<int>(*n);
+      } else if (o.key == "loglevel") {
+        const std::string level = lower(*v);
+        static const std::map<std::string, std::string> kLevels{{"critical", "critical"}, {"error", "error"},
+                                                                {"warn", "warn"},         {"info", "info"},
+                                                                {"debug", "debug"},       {"trace", "trace"},
+                                                                {"blather", "trace"}};
+        auto it = kLevels.find(level);
+        if (it == kLevels.end()) return f.expected("one of critical, error, warn, info, debug, trace, blather");
+        daemon_.log_level = it->second;
+      } else if (o.key == "environment") {
+        auto env = ini_environment(*v);
+        if (!env) return f.error("expected KEY=value pairs separated by commas, such as A=\"1\",B=\"two\"");
+        daemon_.environment = *env;
+      } else if (o.key == "nodaemon") {
+        if (ini_bool(*v) != true) warn(o.line, key_of(s, o), "konnectd always runs in the foreground (systemd starts it)");
+      } else {
+        warn(o.line, key_of(s, o), "not implemented by konnect; ignored");
+      }
+      if (!r) return r.error();
+    }
+    if (!log_file_set && s.find("childlogdir")) daemon_.log_file = daemon_.log_dir / "konnectd.log";
+    return {};
+  }
+
+  Result<void> read_unix_http_server(const IniSection& s) {
+    for (const auto& o : s.options) {
+      auto v = expanded(s, o, base_);
+      if (!v) return v.error();
+      if (o.key == "file") {
+        toml::value<std::string> node(*v);
+        auto p = read_path(make_field(node, file_, key_of(s, o), o.line));
+        if (!p) return p.error();
+        daemon_.socket = *p;
+      } else {
+        warn(o.line, key_of(s, o), "not implemented by konnect; ignored (the socket is mode 0660)");
+      }
+    }
+    return {};
+  }
+
+  const FileInfo& file_;
+  bool is_main_;
+  DaemonConfig& daemon_;
+  std::map<std::string, Expansion> base_;
+  IniContents out_;
+};
+
+}  // namespace
+
+bool is_supervisord_file(const fs::path& path) {
+  const std::string ext = lower(path.extension().string());
+  return ext == ".conf" || ext == ".ini";
+}
+
+Result<std::string> expand_percent(std::string_view text, const std::map<std::string, Expansion>& vars) {
+  constexpr std::size_t kMaxWidth = 64;  // "%(process_num)02d" needs 2; a huge one is a typo
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 1 < text.size() && text[i + 1] == '%') {
+      out += '%';
+      ++i;
+      continue;
+    }
+    if (i + 1 >= text.size() || text[i + 1] != '(') {
+      return make_error(ErrorCode::Config, "a '%' must be '%%' or start %(name)s");
+    }
+    const auto close = text.find(')', i + 2);
+    if (close == std::string_view::npos) return make_error(ErrorCode::Config, "unclosed %( in a value");
+    const std::string name(text.substr(i + 2, close - i - 2));
+    std::size_t j = close + 1;
+    bool zero = false, left = false;
+    while (j < text.size() && (text[j] == '0' || text[j] == '-')) {
+      (text[j] == '0' ? zero : left) = true;
+      ++j;
+    }
+    std::size_t width = 0;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9' && width <= kMaxWidth) {
+      width = width * 10 + static_cast<std::size_t>(text[j++] - '0');
+    }
+    if (width > kMaxWidth) return make_error(ErrorCode::Config, "a format width over " + std::to_string(kMaxWidth));
+    if (j >= text.size() || (text[j] != 's' && text[j] != 'd' && text[j] != 'i' && text[j] != 'r')) {
+      return make_error(ErrorCode::Config, "%(" + name + ") must be followed by a format such as s, d or 02d");
+    }
+    auto it = vars.find(name);
+    if (it == vars.end()) {
+      return make_error(ErrorCode::Config, "%(" + name + ") cannot be expanded; known names: program_name, process_num, "
+                                           "group_name, numprocs, here, host_node_name, ENV_X");
+    }
+    if ((text[j] == 'd' || text[j] == 'i') && !it->second.numeric) {
+      return make_error(ErrorCode::Config, "%(" + name + ") is not a number; use %(" + name + ")s");
+    }
+    std::string value = it->second.value;
+    if (value.size() < width) {
+      const std::size_t pad = width - value.size();
+      if (left) {
+        value.append(pad, ' ');
+      } else {
+        value.insert(0, pad, zero && text[j] != 's' ? '0' : ' ');
+      }
+    }
+    out += value;
+    i = j;
+  }
+  return out;
+}
+
+Result<IniContents> read_supervisord_file(std::string_view text, const FileInfo& file, bool is_main,
+                                          DaemonConfig& daemon) {
+  return FileReader(file, is_main, daemon).read(text);
+}
+
+}  // namespace konnect::config_detail

@@ -1,0 +1,69 @@
+#pragma once
+// Where one process's stdout and stderr go (SPEC.md "Files": <log_dir>/NAME.out.log and
+// NAME.err.log by default, a path, or nowhere). Each stream is a pipe into the OutputPump,
+// which writes and rotates the file on its own thread. The pipes belong to the process slot,
+// not to one instance: every new instance gets the same write ends, so output written around
+// a restart lands in order and nothing is lost.
+//
+// Owns: the pipes' write ends (close-on-exec; dup'ed into children as fds 1 and 2).
+// Streams are created on the first spawn: a log file that cannot be opened is that spawn's
+// error, not the daemon's.
+
+#include "common/config/config.hpp"
+#include "common/error.hpp"
+#include "daemon/output/output_pump.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace konnect {
+
+class OutputSink {
+ public:
+  OutputSink(OutputPump& pump, std::shared_ptr<const ProgramConfig> config, std::string process_name,
+             std::filesystem::path log_dir);
+  ~OutputSink();
+  OutputSink(const OutputSink&) = delete;
+  OutputSink& operator=(const OutputSink&) = delete;
+
+  // Creates the streams if they do not exist yet.
+  Result<void> open();
+
+  // The fds to give the child as stdout and stderr; -1 means /dev/null.
+  int stdout_fd() const { return stdout_fd_; }
+  int stderr_fd() const { return config_->redirect_stderr ? stdout_fd_ : stderr_fd_; }
+
+  // The pump streams; empty when the output is discarded or not opened yet.
+  std::optional<OutputPump::StreamId> stdout_stream() const { return stdout_id_; }
+  std::optional<OutputPump::StreamId> stderr_stream() const {
+    return config_->redirect_stderr ? stdout_id_ : stderr_id_;
+  }
+
+  // Every stream this sink created (one when both outputs share a file).
+  std::vector<OutputPump::StreamId> streams() const;
+
+  // Reload in place: the same paths (needs_restart is false), new rotation and timestamps.
+  void set_config(std::shared_ptr<const ProgramConfig> config);
+
+  // The resolved file paths; empty when the stream is discarded.
+  std::filesystem::path stdout_path() const;
+  std::filesystem::path stderr_path() const;
+
+ private:
+  std::filesystem::path resolve(const LogTarget& target, const char* suffix) const;
+  Result<void> add(const std::filesystem::path& path, const char* which, std::uint64_t maxbytes, int backups,
+                   int& fd, std::optional<OutputPump::StreamId>& id);
+
+  OutputPump& pump_;
+  std::shared_ptr<const ProgramConfig> config_;
+  std::string process_name_;
+  std::filesystem::path log_dir_;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::optional<OutputPump::StreamId> stdout_id_;
+  std::optional<OutputPump::StreamId> stderr_id_;
+};
+
+}  // namespace konnect

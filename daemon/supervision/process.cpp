@@ -1,0 +1,318 @@
+#include "daemon/supervision/process.hpp"
+
+#include "common/signal_names.hpp"
+#include "common/config/units.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cassert>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+
+namespace konnect {
+
+namespace {
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+constexpr const char* kExitedTooQuickly = "Exited too quickly (process log may have details)";
+
+}  // namespace
+
+int exit_status_code(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 0;
+}
+
+std::string describe_wait_status(int wait_status) {
+  if (WIFSIGNALED(wait_status)) return "terminated by SIG" + signal_name(WTERMSIG(wait_status));
+  return "exit status " + std::to_string(exit_status_code(wait_status));
+}
+
+Process::Process(boost::asio::any_io_executor executor, ProcessHost& host,
+                 std::shared_ptr<const ProgramConfig> config, std::string group, std::string name,
+                 int group_priority)
+    : host_(host),
+      config_(std::move(config)),
+      group_(std::move(group)),
+      name_(std::move(name)),
+      group_priority_(group_priority),
+      timer_(std::move(executor)) {}
+
+Process::~Process() { cancel_timer(); }
+
+ProcessInfo Process::info() const {
+  ProcessInfo info;
+  info.group = group_;
+  info.process = name_;
+  info.state = state_;
+  info.pid = pid_;
+  info.start = start_time_;
+  info.stop = stop_time_;
+  info.now = unix_now();
+  info.exitstatus = exitstatus_;
+  info.spawnerr = spawnerr_;
+  info.log_error = log_error_;
+  info.backoff_ms = backoff_delay().count();
+  return info;
+}
+
+// --- commands -----------------------------------------------------------------------------
+
+void Process::start() {
+  switch (state_) {
+    case State::Stopped:
+    case State::Exited:
+    case State::Fatal:
+    case State::Backoff:
+      cancel_timer();
+      backoff_count_ = 0;
+      crash_streak_ = 0;
+      settled_ = false;
+      enter_starting();
+      return;
+    case State::Stopping:
+      start_after_stop_ = true;
+      settled_ = false;
+      return;
+    case State::Starting:
+    case State::Running:
+      return;
+  }
+}
+
+void Process::stop() {
+  start_after_stop_ = false;
+  settled_ = true;  // a process stopped on purpose is not waited for (readiness)
+  switch (state_) {
+    case State::Starting:
+    case State::Running:
+      enter_stopping();
+      return;
+    case State::Backoff:
+      cancel_timer();
+      enter_stopped();
+      return;
+    case State::Stopping:
+    case State::Stopped:
+    case State::Exited:
+    case State::Fatal:
+      return;
+  }
+}
+
+Result<void> Process::signal(int signo) {
+  if (pid_ == 0) return make_error(ErrorCode::Failed, "not running");
+  if (const int err = host_.send_signal(pid_, signo); err != 0) {
+    return make_error(ErrorCode::Failed, std::string("kill failed: ") + std::strerror(err));
+  }
+  return {};
+}
+
+// --- events -------------------------------------------------------------------------------
+
+void Process::set_config(std::shared_ptr<const ProgramConfig> config, int group_priority) {
+  assert(!needs_restart(*config_, *config));
+  config_ = std::move(config);
+  group_priority_ = group_priority;
+}
+
+void Process::on_spawn_failure(std::uint64_t spawn_id, std::string reason) {
+  if (spawn_id != spawn_id_) return;
+  exec_error_ = std::move(reason);
+  // The exit may have come first: then the generic reason is already shown; be precise.
+  if (state_ == State::Backoff || state_ == State::Fatal) spawnerr_ = exec_error_;
+}
+
+void Process::on_exit(int wait_status) {
+  assert(pid_ != 0);
+  const pid_t old_pid = pid_;
+  pid_ = 0;
+  stop_time_ = unix_now();
+  exitstatus_ = exit_status_code(wait_status);
+  // SPEC.md: no descendant of an old instance outlives it. The group still holds the pgid
+  // (== old_pid), so it cannot have been reused yet. Escaped descendants are the
+  // OrphanSweeper's job.
+  if (config_->killasgroup) host_.send_signal(-old_pid, SIGKILL);
+
+  spdlog::info("{}: pid {} exited ({}) in state {}", namespec(), old_pid,
+               describe_wait_status(wait_status), to_string(state_));
+  switch (state_) {
+    case State::Starting:
+      cancel_timer();
+      enter_backoff(exec_error_.empty() ? kExitedTooQuickly : exec_error_);
+      return;
+    case State::Running:
+      enter_exited(exit_expected(wait_status));
+      return;
+    case State::Stopping:
+      cancel_timer();
+      enter_stopped();
+      if (start_after_stop_) {
+        start_after_stop_ = false;
+        start();
+      }
+      return;
+    case State::Stopped:
+    case State::Backoff:
+    case State::Exited:
+    case State::Fatal:
+      assert(false && "exit without a main process");
+      return;
+  }
+}
+
+void Process::on_timer() {
+  switch (state_) {
+    case State::Starting:
+      enter_running();
+      return;
+    case State::Backoff:
+      enter_starting();
+      return;
+    case State::Stopping:
+      // stopwaitsecs is over: SIGKILL the group (or the main process). The exit comes
+      // through the reaper as usual.
+      spdlog::warn("{}: still running {} after stop signal, sending SIGKILL", namespec(),
+                   format_duration(config_->stopwaitsecs));
+      host_.send_signal(config_->killasgroup ? -pid_ : pid_, SIGKILL);
+      return;
+    case State::Stopped:
+    case State::Running:
+    case State::Exited:
+    case State::Fatal:
+      return;  // a stale timer; nothing is armed in these states
+  }
+}
+
+// --- transitions --------------------------------------------------------------------------
+
+void Process::enter_starting() {
+  auto pid = host_.spawn(*this);
+  if (!pid) {
+    // The command could not be started at all (missing binary, bad user...). This counts
+    // as a failed start, exactly like an exit before startsecs.
+    spdlog::warn("Failed to start '{}': {}", namespec(), pid.error().message);
+    enter_backoff(pid.error().message);
+    return;
+  }
+  pid_ = *pid;
+  spawnerr_.clear();
+  exec_error_.clear();
+  start_time_ = unix_now();
+  started_at_ = std::chrono::steady_clock::now();
+  set_state(State::Starting);
+  if (config_->startsecs.count() == 0) {
+    enter_running();
+    return;
+  }
+  arm_timer(config_->startsecs);
+}
+
+void Process::enter_running() {
+  cancel_timer();
+  backoff_count_ = 0;
+  settled_ = true;
+  set_state(State::Running);
+}
+
+void Process::enter_backoff(std::string reason) {
+  spawnerr_ = std::move(reason);
+  ++backoff_count_;
+  if (config_->startretries >= 0 && backoff_count_ > config_->startretries) {
+    enter_fatal(spawnerr_);
+    return;
+  }
+  // supervisord's schedule: the Nth retry waits N seconds; retrying for ever
+  // (startretries = -1) backs off geometrically instead.
+  delay_ = config_->startretries < 0 ? geometric_delay(backoff_count_) : Duration(std::chrono::seconds(backoff_count_));
+  arm_timer(delay_);
+  set_state(State::Backoff);
+}
+
+Duration Process::geometric_delay(int nth) const {
+  // backoff_initial, twice that, ... up to backoff_max, for the nth delay (1-based).
+  Duration delay = config_->backoff_initial;
+  for (int i = 1; i < nth && delay < config_->backoff_max; ++i) delay *= 2;
+  return std::min(delay, config_->backoff_max);
+}
+
+void Process::enter_throttled() {
+  // A crash after RUNNING that follows another one (crash_streak_ >= 2): the first delay is
+  // backoff_initial, then it doubles.
+  delay_ = geometric_delay(crash_streak_ - 1);
+  spawnerr_ = "Crashed " + std::to_string(crash_streak_) + " times in a row";
+  arm_timer(delay_);
+  set_state(State::Backoff);
+}
+
+void Process::enter_fatal(std::string reason) {
+  spawnerr_ = std::move(reason);
+  settled_ = true;
+  spdlog::error("{}: gave up after {} failed start(s): {}", namespec(), backoff_count_, spawnerr_);
+  set_state(State::Fatal);
+}
+
+void Process::enter_stopping() {
+  cancel_timer();
+  const int signo = config_->stopsignal;
+  host_.send_signal(config_->stopasgroup ? -pid_ : pid_, signo);
+  arm_timer(config_->stopwaitsecs);
+  set_state(State::Stopping);
+}
+
+void Process::enter_stopped() { set_state(State::Stopped); }
+
+void Process::enter_exited(bool expected) {
+  set_state(State::Exited);
+  const AutoRestart mode = config_->autorestart;
+  const bool restart = mode == AutoRestart::Always || (mode == AutoRestart::Unexpected && !expected);
+  if (!restart) return;
+  const auto uptime = std::chrono::steady_clock::now() - started_at_;
+  if (uptime >= config_->backoff_reset) crash_streak_ = 0;
+  ++crash_streak_;
+  if (crash_streak_ == 1) {
+    enter_starting();  // SPEC.md: the first crash after RUNNING restarts at once
+    return;
+  }
+  enter_throttled();
+}
+
+void Process::set_state(State next) {
+  const State from = state_;
+  state_ = next;
+  if (from != next) {
+    spdlog::info("{}: {} -> {}{}", namespec(), to_string(from), to_string(next),
+                 pid_ ? fmt::format(" (pid {})", pid_) : std::string());
+  }
+  host_.on_state_change(*this, from);
+}
+
+void Process::arm_timer(Duration after) {
+  const std::uint64_t generation = ++timer_generation_;
+  timer_.expires_after(after);
+  timer_.async_wait([this, alive = std::weak_ptr<int>(alive_), generation](
+                        const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted || alive.expired()) return;
+    if (generation != timer_generation_) return;
+    on_timer();
+  });
+}
+
+void Process::cancel_timer() {
+  ++timer_generation_;
+  timer_.cancel();
+}
+
+bool Process::exit_expected(int wait_status) const {
+  if (!WIFEXITED(wait_status)) return false;
+  const auto& codes = config_->exitcodes;
+  return std::find(codes.begin(), codes.end(), WEXITSTATUS(wait_status)) != codes.end();
+}
+
+}  // namespace konnect

@@ -1,0 +1,137 @@
+#pragma once
+// One supervised process instance (a program with numprocs = 3 has three) and its state
+// machine: supervisord's seven states (SPEC.md "Process states").
+//
+// Owns: its state, pid, timer and counters. Expects: the caller delivers every exit of its
+// pid through on_exit() (the one reaper), and keeps the ProcessHost alive longer than this.
+// All methods run on the event loop thread.
+//
+// State x event (one timer, meaning the current state's deadline):
+//   state     | start()          | stop()            | on_exit()               | timer
+//   STOPPED   | -> STARTING      | -                 | impossible              | -
+//   STARTING  | -                | -> STOPPING       | -> BACKOFF / FATAL      | startsecs: -> RUNNING
+//   RUNNING   | -                | -> STOPPING       | -> EXITED (+ restart)   | -
+//   BACKOFF   | -> STARTING now  | -> STOPPED        | impossible              | delay: -> STARTING
+//   STOPPING  | start after stop | -                 | -> STOPPED              | stopwaitsecs: SIGKILL
+//   EXITED    | -> STARTING      | -                 | impossible              | -
+//   FATAL     | -> STARTING      | -                 | impossible              | -
+
+#include "common/config/config.hpp"
+#include "common/process_info.hpp"
+#include "common/process_state.hpp"
+#include "daemon/supervision/process_host.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace konnect {
+
+// Crash throttling after RUNNING (SPEC.md): the first crash restarts at once, each further
+// crash of an instance that ran less than backoff_reset waits backoff_initial, 2x, 4x... up
+// to backoff_max (a longer run resets the count). ProgramConfig has the defaults.
+
+class Process {
+ public:
+  // group_priority: the [group]'s priority, or the program's own when it is its own group.
+  Process(boost::asio::any_io_executor executor, ProcessHost& host,
+          std::shared_ptr<const ProgramConfig> config, std::string group, std::string name,
+          int group_priority);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Commands. start() on BACKOFF retries at once with the retry count reset; on STOPPING it
+  // starts again once the stop is done. stop() on a down process does nothing.
+  void start();
+  void stop();
+  // Sends a signal to the main process; fails when there is none.
+  Result<void> signal(int signo);
+
+  // The reaper's event: the main process exited with this wait(2) status.
+  void on_exit(int wait_status);
+
+  State state() const { return state_; }
+  pid_t pid() const { return pid_; }
+  const std::string& name() const { return name_; }
+  const std::string& group() const { return group_; }
+  int group_priority() const { return group_priority_; }
+  std::string namespec() const { return group_ == name_ ? name_ : group_ + ":" + name_; }
+  const ProgramConfig& config() const { return *config_; }
+  std::shared_ptr<const ProgramConfig> config_ptr() const { return config_; }
+  // Bumped on every spawn; the child carries it in KONNECT_SPAWN_ID so its descendants can
+  // be recognised after it is gone.
+  std::uint64_t spawn_id() const { return spawn_id_; }
+  void set_spawn_id(std::uint64_t id) { spawn_id_ = id; }
+  // True once the process has reached RUNNING or FATAL at least once since its last start()
+  // command (systemd readiness).
+  bool has_settled() const { return settled_; }
+  // The current BACKOFF delay, zero in other states.
+  Duration backoff_delay() const { return state_ == State::Backoff ? delay_ : Duration{0}; }
+  ProcessInfo info() const;
+  // Why the child of spawn `spawn_id` could not exec (from the spawner's report pipe); it
+  // replaces "Exited too quickly" as the spawn error. Ignored for an older spawn.
+  void on_spawn_failure(std::uint64_t spawn_id, std::string reason);
+  // A log write failure of this process's output (empty when writing works).
+  void set_log_error(std::string error) { log_error_ = std::move(error); }
+  // Reload in place: settings that need no new process (config::needs_restart is false) and
+  // the group's priority. They apply from the next event on (a running stopwaitsecs or
+  // startsecs deadline keeps the value it was armed with).
+  void set_config(std::shared_ptr<const ProgramConfig> config, int group_priority);
+  // Expires when this process is destroyed (reload removes processes): for handlers of
+  // other owners that refer to it.
+  std::weak_ptr<int> lifetime() const { return alive_; }
+
+ private:
+  void enter_starting();
+  void enter_running();
+  void enter_backoff(std::string reason);
+  void enter_throttled();
+  void enter_fatal(std::string reason);
+  void enter_stopping();
+  void enter_stopped();
+  void enter_exited(bool expected);
+
+  void set_state(State next);
+  void arm_timer(Duration after);
+  void cancel_timer();
+  void on_timer();
+  bool exit_expected(int wait_status) const;
+  Duration geometric_delay(int nth) const;
+
+  ProcessHost& host_;
+  std::shared_ptr<const ProgramConfig> config_;
+  std::string group_;
+  std::string name_;
+  int group_priority_;
+  boost::asio::steady_timer timer_;
+  std::uint64_t timer_generation_ = 0;  // a fired-but-queued handler of a cancelled timer is stale
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with this, for queued handlers
+
+  State state_ = State::Stopped;
+  pid_t pid_ = 0;
+  std::uint64_t spawn_id_ = 0;
+  int backoff_count_ = 0;     // failed starts since the last RUNNING (startretries)
+  int crash_streak_ = 0;      // crashes after RUNNING in a row (throttling)
+  Duration delay_{0};         // the armed BACKOFF delay
+  bool start_after_stop_ = false;
+  bool settled_ = false;
+  std::chrono::steady_clock::time_point started_at_{};
+  std::int64_t start_time_ = 0;  // unix seconds
+  std::int64_t stop_time_ = 0;
+  int exitstatus_ = 0;
+  std::string spawnerr_;
+  std::string exec_error_;  // from the report pipe of the current spawn
+  std::string log_error_;
+};
+
+// 128+N for a signal, else the exit code (the shell's convention).
+int exit_status_code(int wait_status);
+// "exit status 3", "terminated by SIGKILL".
+std::string describe_wait_status(int wait_status);
+
+}  // namespace konnect

@@ -1,0 +1,51 @@
+#pragma once
+// Applies one ReloadPlan to the Supervisor (reload, update, add, remove, SIGHUP), in steps:
+//   1. stop every process of the removed and restarted programs (one Stop operation: reverse
+//      priority, stopsignal, stopwaitsecs, as `konnectctl stop`);
+//   2. drop them: operations waiting on them fail, tail -f followers end, their log streams
+//      are drained and closed;
+//   3. give the updated programs their new settings in place (same processes, same pids);
+//   4. make the added and restarted programs from plan.result and start the autostart ones;
+//   5. done gets {"processes": [start results]} (docs/protocol.md, "reload").
+// Unchanged programs are never touched. Every step runs from a handler of its own, never
+// inside another operation's completion (which may be iterating the operations).
+// A shutdown that begins meanwhile wins: the reload ends with SHUTTING_DOWN and touches
+// nothing more.
+
+#include "common/error.hpp"
+#include "common/config/reload_plan.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace konnect {
+
+class Supervisor;
+
+class Reload {
+ public:
+  using Done = std::function<void(Result<nlohmann::json>)>;
+  Reload(Supervisor& supervisor, boost::asio::any_io_executor executor, ReloadPlan plan, Done done);
+
+  void begin();
+
+ private:
+  void stop_old();
+  void on_stopped();
+  void on_dropped();
+  void on_started(nlohmann::json result);
+  void finish(Result<nlohmann::json> result);
+  // Runs step on the loop, later (never inside the caller's handler).
+  void then(void (Reload::*step)());
+
+  Supervisor& supervisor_;
+  boost::asio::any_io_executor executor_;
+  ReloadPlan plan_;
+  std::vector<std::string> old_;  // removed + restarted: their processes go
+  Done done_;
+};
+
+}  // namespace konnect

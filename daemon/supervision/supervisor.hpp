@@ -1,0 +1,146 @@
+#pragma once
+// The set of supervised processes, built from a Config, and the ProcessHost they act
+// through (fork/exec, kill). Owns: every Process and its OutputSink, the pid -> Process map
+// the reaper dispatches through, and the operations clients wait on.
+// Expects: the Daemon wires the Reaper's exits to on_child_exit() and runs everything on
+// one event loop thread.
+
+#include "common/config/config.hpp"
+#include "common/error.hpp"
+#include "common/config/reload_plan.hpp"
+#include "daemon/spawn/cgroup_tree.hpp"
+#include "daemon/supervision/operation.hpp"
+#include "daemon/spawn/orphan_sweeper.hpp"
+#include "daemon/output/output_sink.hpp"
+#include "daemon/spawn/pidfd.hpp"
+#include "daemon/supervision/process.hpp"
+#include "daemon/supervision/process_host.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace konnect {
+
+class Supervisor final : public ProcessHost {
+ public:
+  using Completion = Operation::Completion;
+
+  Supervisor(boost::asio::any_io_executor executor, const Config& config);
+  ~Supervisor() override;
+
+  // From now on each program runs in its own cgroup of `tree` (before start_autostart).
+  void use_cgroups(CgroupTree tree) { cgroups_ = std::move(tree); }
+  CgroupTree& cgroups() { return cgroups_; }
+
+  // Spawns every autostart process in priority order (daemon start).
+  void start_autostart();
+
+  // Resolves SPEC.md targets (NAME, GROUP:*, GROUP:NAME, all) to processes in priority order,
+  // each once. Any target that names nothing is a NO_SUCH_PROCESS error.
+  Result<std::vector<Process*>> resolve(const std::vector<std::string>& targets) const;
+  const std::vector<Process*>& processes() const { return ordered_; }
+
+  // Client operations; `done` gets the per-process result when the action is complete.
+  void run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done);
+  // Stops everything in reverse priority order, then calls done. Further operations are refused.
+  void shutdown(std::function<void()> done);
+  bool is_shutting_down() const { return shutting_down_; }
+
+  // Reopens every program log file (SIGUSR2, logreopen); done gets the failures.
+  void reopen_logs(std::function<void(std::vector<Error>)> done);
+  // The output stream of a process (stdout or stderr), or an error naming why there is none.
+  Result<OutputPump::StreamId> log_stream(const Process& process, bool stderr_stream) const;
+  OutputPump& pump() { return pump_; }
+  // tail -f: on_data gets every chunk written to the stream, until it returns false. Call it
+  // from the done of pump().tail_file(..., follow = id), which starts the following.
+  // on_end runs instead if the stream goes away (a reload removed its program).
+  void follow(OutputPump::StreamId id, std::function<bool(const std::string&)> on_data,
+              std::function<void()> on_end);
+  // Moves the output still in the pipes to the files (shutdown), then calls done.
+  void drain_output(std::function<void()> done) { pump_.drain(std::move(done)); }
+
+  // The reaper's callbacks: one exit, then (once per batch) the orphan sweep, which returns
+  // how many leftover descendants it killed.
+  void on_child_exit(pid_t pid, int wait_status);
+  int sweep_orphans();
+
+  // Called once, when every autostart process has reached RUNNING or FATAL (readiness).
+  void set_on_ready(std::function<void()> on_ready);
+
+  // Reload, update, add, remove: applies the plan (daemon/supervision/reload.hpp) and calls done with
+  // the start results of the programs it made, or an error. One at a time: an error return
+  // (shutting down, a reload running) means the plan was refused and done is not called.
+  Result<void> apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done);
+  bool is_reloading() const { return reload_ != nullptr; }
+
+  // The steps Reload takes, each for programs by name:
+  // every process instance of them, in priority order;
+  std::vector<Process*> instances_of(const std::vector<std::string>& programs) const;
+  // drops them (they must be down): their pending operations fail, their tail -f followers
+  // end, their log streams are drained and closed; done runs after the pump let go of the files;
+  void remove_programs(const std::vector<std::string>& programs, std::function<void()> done);
+  // gives their processes the settings of `config` (needs_restart must be false for each);
+  void update_programs(const Config& config, const std::vector<std::string>& programs);
+  // creates them from `config` (log_dir too), not started; returns the new processes.
+  std::vector<Process*> add_programs(const Config& config, const std::vector<std::string>& programs);
+
+  // ProcessHost
+  Result<pid_t> spawn(Process& process) override;
+  int send_signal(pid_t pid, int signo) override;
+  void on_state_change(Process& process, State from) override;
+
+ private:
+  struct Slot {
+    std::unique_ptr<Process> process;
+    std::unique_ptr<OutputSink> output;
+  };
+
+  void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
+  void rebuild_index();
+  void end_followers(OutputPump::StreamId id);
+  void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
+  void schedule_check();
+  void check_operations();
+  void check_ready();
+  OutputSink& output_of(const Process& process) const;
+
+  void on_log_error(OutputPump::StreamId id, const Error& error);
+  void on_log_recovered(OutputPump::StreamId id);
+  void on_log_data(OutputPump::StreamId id, const std::string& data);
+  Process* process_of_stream(OutputPump::StreamId id) const;
+
+  boost::asio::any_io_executor executor_;
+  std::filesystem::path log_dir_;
+  OutputPump pump_;  // before slots_: the sinks that feed it go first
+  struct Follower {
+    std::function<bool(const std::string&)> on_data;
+    std::function<void()> on_end;
+  };
+  std::unordered_map<OutputPump::StreamId, std::vector<Follower>> followers_;
+  std::vector<Slot> slots_;
+  std::vector<Process*> ordered_;  // priority order (group priority, priority, name)
+  std::unordered_map<const Process*, std::size_t> rank_;  // index in ordered_
+  std::unordered_map<std::string, std::vector<Process*>> by_name_;   // group, program, process names
+  std::unordered_map<std::string, std::vector<Process*>> by_group_;
+  std::unordered_map<pid_t, Process*> by_pid_;
+  std::unordered_map<pid_t, Pidfd> pidfds_;  // of each main process, until on_exit returned
+  std::unordered_map<const Process*, OutputSink*> outputs_;
+  std::unordered_map<OutputPump::StreamId, Process*> by_stream_;
+  std::unordered_map<std::uint64_t, Process*> by_spawn_id_;
+  std::uint64_t next_spawn_id_ = 1;
+  std::vector<std::unique_ptr<Operation>> operations_;
+  OrphanSweeper sweeper_;
+  CgroupTree cgroups_;
+  bool check_posted_ = false;
+  bool shutting_down_ = false;
+  std::function<void()> on_ready_;
+  bool ready_ = false;
+  std::unique_ptr<class Reload> reload_;
+};
+
+}  // namespace konnect

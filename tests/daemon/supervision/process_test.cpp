@@ -1,0 +1,336 @@
+// Process state machine, driven by hand through a fake ProcessHost: spawn returns made-up
+// pids, exits are delivered by the test, timers run on a real io_context with short durations.
+
+#include "daemon/supervision/process.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <sys/wait.h>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <vector>
+
+using namespace konnect;
+using namespace std::chrono_literals;
+
+namespace {
+
+int exited(int code) { return (code & 0xff) << 8; }  // a wait status for exit(code)
+int killed(int sig) { return sig & 0x7f; }           // a wait status for death by signal
+
+struct FakeHost : ProcessHost {
+  pid_t next_pid = 100;
+  bool fail_spawn = false;
+  int spawns = 0;
+  std::vector<std::pair<pid_t, int>> signals;
+  std::vector<State> states;
+
+  Result<pid_t> spawn(Process&) override {
+    if (fail_spawn) return make_error(ErrorCode::SpawnError, "can't find command 'nope'");
+    ++spawns;
+    return next_pid++;
+  }
+  int send_signal(pid_t pid, int signo) override {
+    signals.emplace_back(pid, signo);
+    return 0;
+  }
+  void on_state_change(Process& p, State) override { states.push_back(p.state()); }
+};
+
+struct ProcessTest : ::testing::Test {
+  boost::asio::io_context io;
+  FakeHost host;
+  ProgramConfig config;
+
+  ProcessTest() {
+    spdlog::set_level(spdlog::level::off);
+    config.name = "web";
+    config.command = {"/bin/true"};
+    config.startsecs = 0ms;
+  }
+
+  std::unique_ptr<Process> make() {
+    return std::make_unique<Process>(io.get_executor(), host, std::make_shared<ProgramConfig>(config),
+                                     "web", "web", 999);
+  }
+
+  // Runs the loop until pred() holds or the deadline passes.
+  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 3000ms) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() >= end) return false;
+      io.restart();
+      io.run_one_for(10ms);
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+// startsecs = 0: a spawned process is RUNNING at once.
+TEST_F(ProcessTest, StartWithZeroStartsecsIsRunningAtOnce) {
+  auto p = make();
+  p->start();
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_EQ(p->pid(), 100);
+  EXPECT_EQ(host.states, (std::vector<State>{State::Starting, State::Running}));
+}
+
+// The process stays STARTING until startsecs has passed, then is RUNNING.
+TEST_F(ProcessTest, StartingBecomesRunningAfterStartsecs) {
+  config.startsecs = 50ms;
+  auto p = make();
+  p->start();
+  EXPECT_EQ(p->state(), State::Starting);
+  EXPECT_TRUE(run_until([&] { return p->state() == State::Running; }));
+}
+
+// An exit before startsecs goes to BACKOFF and retries, then FATAL after startretries.
+TEST_F(ProcessTest, ExitBeforeStartsecsGoesToBackoffThenFatal) {
+  config.startsecs = 10s;
+  config.startretries = 1;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(1));
+  EXPECT_EQ(p->state(), State::Backoff);
+  EXPECT_EQ(p->backoff_delay(), 1s);
+  EXPECT_EQ(p->info().spawnerr, "Exited too quickly (process log may have details)");
+  ASSERT_TRUE(run_until([&] { return p->state() == State::Starting; }, 3000ms));
+  EXPECT_EQ(host.spawns, 2);
+  p->on_exit(exited(1));
+  EXPECT_EQ(p->state(), State::Fatal);
+  EXPECT_TRUE(p->has_settled());
+}
+
+// A spawn that fails outright (missing command) counts as a failed start.
+TEST_F(ProcessTest, SpawnFailureGoesToBackoffWithReason) {
+  host.fail_spawn = true;
+  config.startretries = 0;
+  auto p = make();
+  p->start();
+  EXPECT_EQ(p->state(), State::Fatal);
+  EXPECT_EQ(p->info().spawnerr, "can't find command 'nope'");
+  EXPECT_EQ(p->pid(), 0);
+}
+
+// The first crash after RUNNING restarts at once; the second waits (throttling).
+TEST_F(ProcessTest, CrashAfterRunningRestartsAtOnceThenThrottles) {
+  config.autorestart = AutoRestart::Unexpected;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(3));
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_EQ(p->pid(), 101);
+  p->on_exit(exited(3));
+  EXPECT_EQ(p->state(), State::Backoff);
+  EXPECT_EQ(p->backoff_delay(), config.backoff_initial);
+  // The group of the old pid is killed each time (killasgroup).
+  EXPECT_NE(std::find(host.signals.begin(), host.signals.end(), std::make_pair(-100, SIGKILL)),
+            host.signals.end());
+}
+
+// autorestart = "unexpected": an exit code in exitcodes stays EXITED.
+TEST_F(ProcessTest, ExpectedExitIsNotRestarted) {
+  config.exitcodes = {0, 2};
+  auto p = make();
+  p->start();
+  p->on_exit(exited(2));
+  EXPECT_EQ(p->state(), State::Exited);
+  EXPECT_EQ(p->info().exitstatus, 2);
+  EXPECT_EQ(host.spawns, 1);
+}
+
+// A death by signal is never expected.
+TEST_F(ProcessTest, DeathBySignalIsUnexpected) {
+  auto p = make();
+  p->start();
+  p->on_exit(killed(SIGKILL));
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_EQ(host.spawns, 2);
+}
+
+// autorestart = false: any exit stays EXITED.
+TEST_F(ProcessTest, AutorestartFalseStaysExited) {
+  config.autorestart = AutoRestart::Never;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(1));
+  EXPECT_EQ(p->state(), State::Exited);
+}
+
+// autorestart = true restarts even an expected exit.
+TEST_F(ProcessTest, AutorestartTrueRestartsExpectedExit) {
+  config.autorestart = AutoRestart::Always;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(0));
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_EQ(host.spawns, 2);
+}
+
+// Stop sends stopsignal to the main process only (stopasgroup = false), then STOPPED on exit.
+TEST_F(ProcessTest, StopSendsStopsignalToMainProcess) {
+  config.stopsignal = SIGQUIT;
+  auto p = make();
+  p->start();
+  p->stop();
+  EXPECT_EQ(p->state(), State::Stopping);
+  ASSERT_FALSE(host.signals.empty());
+  EXPECT_EQ(host.signals.back(), std::make_pair(100, SIGQUIT));
+  p->on_exit(killed(SIGQUIT));
+  EXPECT_EQ(p->state(), State::Stopped);
+  EXPECT_EQ(host.spawns, 1);
+}
+
+// stopasgroup sends the stop signal to the process group.
+TEST_F(ProcessTest, StopAsGroupSignalsTheGroup) {
+  config.stopasgroup = true;
+  auto p = make();
+  p->start();
+  p->stop();
+  EXPECT_EQ(host.signals.back(), std::make_pair(-100, SIGTERM));
+}
+
+// A process that ignores the stop signal is SIGKILLed (as a group) after stopwaitsecs.
+TEST_F(ProcessTest, StopwaitsecsEscalatesToSigkill) {
+  config.stopwaitsecs = 30ms;
+  auto p = make();
+  p->start();
+  p->stop();
+  ASSERT_TRUE(run_until([&] { return host.signals.back() == std::make_pair(-100, SIGKILL); }));
+  EXPECT_EQ(p->state(), State::Stopping);
+  p->on_exit(killed(SIGKILL));
+  EXPECT_EQ(p->state(), State::Stopped);
+}
+
+// Stop during BACKOFF cancels the retry and goes to STOPPED.
+TEST_F(ProcessTest, StopDuringBackoffGoesToStopped) {
+  config.startsecs = 10s;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(1));
+  ASSERT_EQ(p->state(), State::Backoff);
+  p->stop();
+  EXPECT_EQ(p->state(), State::Stopped);
+  io.restart();
+  io.run_for(1200ms);  // the cancelled retry must not fire
+  EXPECT_EQ(p->state(), State::Stopped);
+  EXPECT_EQ(host.spawns, 1);
+}
+
+// Start during STOPPING starts again once the stop is complete.
+TEST_F(ProcessTest, StartDuringStoppingStartsAfterStop) {
+  auto p = make();
+  p->start();
+  p->stop();
+  p->start();
+  EXPECT_EQ(p->state(), State::Stopping);
+  p->on_exit(killed(SIGTERM));
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_EQ(p->pid(), 101);
+}
+
+// Start on FATAL resets the retry count and tries again.
+TEST_F(ProcessTest, StartFromFatalTriesAgain) {
+  host.fail_spawn = true;
+  config.startretries = 0;
+  auto p = make();
+  p->start();
+  ASSERT_EQ(p->state(), State::Fatal);
+  host.fail_spawn = false;
+  p->start();
+  EXPECT_EQ(p->state(), State::Running);
+}
+
+// Stopping a down process changes nothing.
+TEST_F(ProcessTest, StopWhenStoppedDoesNothing) {
+  auto p = make();
+  p->stop();
+  EXPECT_EQ(p->state(), State::Stopped);
+  EXPECT_TRUE(host.states.empty());
+  EXPECT_TRUE(host.signals.empty());
+}
+
+// signal() needs a running main process.
+TEST_F(ProcessTest, SignalNeedsAMainProcess) {
+  auto p = make();
+  EXPECT_FALSE(p->signal(SIGHUP));
+  p->start();
+  EXPECT_TRUE(p->signal(SIGHUP));
+  EXPECT_EQ(host.signals.back(), std::make_pair(100, SIGHUP));
+}
+
+TEST(WaitStatus, Describe) {
+  EXPECT_EQ(exit_status_code(exited(3)), 3);
+  EXPECT_EQ(exit_status_code(killed(SIGKILL)), 137);
+  EXPECT_EQ(describe_wait_status(exited(0)), "exit status 0");
+  EXPECT_EQ(describe_wait_status(killed(SIGKILL)), "terminated by SIGKILL");
+}
+
+// Crash after crash: the delays grow geometrically up to backoff_max.
+TEST_F(ProcessTest, CrashLoopDelaysGrowToTheMax) {
+  config.autorestart = AutoRestart::Always;
+  config.backoff_initial = 10ms;
+  config.backoff_max = 40ms;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(1));  // the first crash restarts at once
+  ASSERT_EQ(p->state(), State::Running);
+  std::vector<Duration> delays;
+  for (int i = 0; i < 4; ++i) {
+    p->on_exit(exited(1));
+    ASSERT_EQ(p->state(), State::Backoff);
+    delays.push_back(p->backoff_delay());
+    if (i == 3) {
+      EXPECT_EQ(describe(p->info()), "Crashed 5 times in a row; retry in 40ms");
+    }
+    ASSERT_TRUE(run_until([&] { return p->state() == State::Running; }));
+  }
+  EXPECT_EQ(delays, (std::vector<Duration>{10ms, 20ms, 40ms, 40ms}));
+}
+
+// An instance that ran longer than backoff_reset starts the count again: its crash restarts at once.
+TEST_F(ProcessTest, CrashLoopResetsAfterAGoodRun) {
+  config.autorestart = AutoRestart::Always;
+  config.backoff_initial = 10ms;
+  config.backoff_reset = 30ms;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(1));
+  p->on_exit(exited(1));
+  ASSERT_EQ(p->state(), State::Backoff);
+  ASSERT_TRUE(run_until([&] { return p->state() == State::Running; }));
+  const pid_t before = p->pid();
+  // Let it run past backoff_reset (the loop runs nothing else meanwhile).
+  boost::asio::steady_timer t(io, 40ms);
+  bool waited = false;
+  t.async_wait([&](const boost::system::error_code&) { waited = true; });
+  ASSERT_TRUE(run_until([&] { return waited; }));
+  p->on_exit(exited(1));
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_NE(p->pid(), before);
+}
+
+// startretries = -1: failed starts go on for ever, with the geometric delays, never FATAL.
+TEST_F(ProcessTest, StartretriesMinusOneRetriesForEver) {
+  config.startretries = -1;
+  config.backoff_initial = 5ms;
+  config.backoff_max = 20ms;
+  host.fail_spawn = true;
+  auto p = make();
+  p->start();
+  std::vector<Duration> delays;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(p->state(), State::Backoff);
+    delays.push_back(p->backoff_delay());
+    const auto count = host.states.size();
+    ASSERT_TRUE(run_until([&] { return host.states.size() > count; }));
+  }
+  EXPECT_EQ(delays, (std::vector<Duration>{5ms, 10ms, 20ms, 20ms, 20ms, 20ms}));
+  EXPECT_EQ(p->state(), State::Backoff);
+}
