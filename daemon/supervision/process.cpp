@@ -17,8 +17,6 @@ namespace konnect {
 
 namespace {
 
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
 constexpr const char* kExitedTooQuickly = "Exited too quickly (process log may have details)";
 
 }  // namespace
@@ -34,15 +32,14 @@ std::string describe_wait_status(int wait_status) {
   return "exit status " + std::to_string(exit_status_code(wait_status));
 }
 
-Process::Process(boost::asio::any_io_executor executor, ProcessHost& host,
-                 std::shared_ptr<const ProgramConfig> config, std::string group, std::string name,
-                 int group_priority)
+Process::Process(ProcessHost& host, std::shared_ptr<const ProgramConfig> config, std::string group,
+                 std::string name, int group_priority)
     : host_(host),
       config_(std::move(config)),
       group_(std::move(group)),
       name_(std::move(name)),
       group_priority_(group_priority),
-      timer_(std::move(executor)) {}
+      timer_(host.clock().make_deadline()) {}
 
 Process::~Process() { cancel_timer(); }
 
@@ -54,7 +51,7 @@ ProcessInfo Process::info() const {
   info.pid = pid_;
   info.start = start_time_;
   info.stop = stop_time_;
-  info.now = unix_now();
+  info.now = host_.clock().unix_now();
   info.exitstatus = exitstatus_;
   info.spawnerr = spawnerr_;
   info.log_error = log_error_;
@@ -133,7 +130,7 @@ void Process::on_exit(int wait_status) {
   assert(pid_ != 0);
   const pid_t old_pid = pid_;
   pid_ = 0;
-  stop_time_ = unix_now();
+  stop_time_ = host_.clock().unix_now();
   exitstatus_ = exit_status_code(wait_status);
   // SPEC.md: no descendant of an old instance outlives it. The group still holds the pgid
   // (== old_pid), so it cannot have been reused yet. Escaped descendants are the
@@ -204,8 +201,8 @@ void Process::enter_starting() {
   pid_ = *pid;
   spawnerr_.clear();
   exec_error_.clear();
-  start_time_ = unix_now();
-  started_at_ = std::chrono::steady_clock::now();
+  start_time_ = host_.clock().unix_now();
+  started_at_ = host_.clock().now();
   set_state(State::Starting);
   if (config_->startsecs.count() == 0) {
     enter_running();
@@ -273,7 +270,7 @@ void Process::enter_exited(bool expected) {
   const AutoRestart mode = config_->autorestart;
   const bool restart = mode == AutoRestart::Always || (mode == AutoRestart::Unexpected && !expected);
   if (!restart) return;
-  const auto uptime = std::chrono::steady_clock::now() - started_at_;
+  const auto uptime = host_.clock().now() - started_at_;
   if (uptime >= config_->backoff_reset) crash_streak_ = 0;
   ++crash_streak_;
   if (crash_streak_ == 1) {
@@ -294,20 +291,10 @@ void Process::set_state(State next) {
 }
 
 void Process::arm_timer(Duration after) {
-  const std::uint64_t generation = ++timer_generation_;
-  timer_.expires_after(after);
-  timer_.async_wait([this, alive = std::weak_ptr<int>(alive_), generation](
-                        const boost::system::error_code& ec) {
-    if (ec == boost::asio::error::operation_aborted || alive.expired()) return;
-    if (generation != timer_generation_) return;
-    on_timer();
-  });
+  timer_->arm(after, [this] { on_timer(); });
 }
 
-void Process::cancel_timer() {
-  ++timer_generation_;
-  timer_.cancel();
-}
+void Process::cancel_timer() { timer_->cancel(); }
 
 bool Process::exit_expected(int wait_status) const {
   if (!WIFEXITED(wait_status)) return false;

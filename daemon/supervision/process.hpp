@@ -21,9 +21,6 @@
 #include "common/process_state.hpp"
 #include "daemon/supervision/process_host.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -38,8 +35,7 @@ namespace konnect {
 class Process {
  public:
   // group_priority: the [group]'s priority, or the program's own when it is its own group.
-  Process(boost::asio::any_io_executor executor, ProcessHost& host,
-          std::shared_ptr<const ProgramConfig> config, std::string group, std::string name,
+  Process(ProcessHost& host, std::shared_ptr<const ProgramConfig> config, std::string group, std::string name,
           int group_priority);
   ~Process();
   Process(const Process&) = delete;
@@ -108,8 +104,7 @@ class Process {
   std::string group_;
   std::string name_;
   int group_priority_;
-  boost::asio::steady_timer timer_;
-  std::uint64_t timer_generation_ = 0;  // a fired-but-queued handler of a cancelled timer is stale
+  std::unique_ptr<Deadline> timer_;  // the current state's deadline, from host_.clock()
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with this, for queued handlers
 
   State state_ = State::Stopped;
@@ -120,7 +115,7 @@ class Process {
   Duration delay_{0};         // the armed BACKOFF delay
   bool start_after_stop_ = false;
   bool settled_ = false;
-  std::chrono::steady_clock::time_point started_at_{};
+  Clock::TimePoint started_at_{};
   std::int64_t start_time_ = 0;  // unix seconds
   std::int64_t stop_time_ = 0;
   int exitstatus_ = 0;

@@ -1,9 +1,11 @@
 #pragma once
-// The narrow world a Process acts on (STYLE.md: ninja's CommandRunner). The Supervisor
-// implements it with fork/exec and kill(2); tests implement it with fakes.
+// The narrow world a Process acts on (STYLE.md: ninja's CommandRunner): spawning, signals,
+// time. The Supervisor implements it with clone/exec, kill(2) and the loop's clock; tests
+// implement it with fakes and a clock they move by hand.
 
 #include "common/error.hpp"
 #include "common/process_state.hpp"
+#include "daemon/system/clock.hpp"
 
 #include <sys/types.h>
 
@@ -22,6 +24,8 @@ class ProcessHost {
   virtual int send_signal(pid_t pid, int signo) = 0;
   // Called after every state change (the new state is process.state()).
   virtual void on_state_change(Process& process, State from) = 0;
+  // The time and the deadlines (startsecs, backoff, stopwaitsecs) the process keeps.
+  virtual Clock& clock() = 0;
 };
 
 }  // namespace konnect

@@ -131,7 +131,7 @@ void Supervisor::add_program(const ProgramConfig& program, const std::string& gr
   auto shared = std::make_shared<const ProgramConfig>(program);
   for (const std::string& name : process_names(program)) {
     Slot slot;
-    slot.process = std::make_unique<Process>(executor_, *this, shared, group, name, group_priority);
+    slot.process = std::make_unique<Process>(*this, shared, group, name, group_priority);
     slot.output = std::make_unique<OutputSink>(pump_, shared, name, log_dir_);
     outputs_[slot.process.get()] = slot.output.get();
     slots_.push_back(std::move(slot));

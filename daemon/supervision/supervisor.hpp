@@ -93,6 +93,7 @@ class Supervisor final : public ProcessHost {
   Result<pid_t> spawn(Process& process) override;
   int send_signal(pid_t pid, int signo) override;
   void on_state_change(Process& process, State from) override;
+  Clock& clock() override { return clock_; }
 
  private:
   struct Slot {
@@ -115,6 +116,7 @@ class Supervisor final : public ProcessHost {
   Process* process_of_stream(OutputPump::StreamId id) const;
 
   boost::asio::any_io_executor executor_;
+  AsioClock clock_{executor_};
   std::filesystem::path log_dir_;
   OutputPump pump_;  // before slots_: the sinks that feed it go first
   struct Follower {

@@ -1,9 +1,10 @@
 // Process state machine, driven by hand through a fake ProcessHost: spawn returns made-up
-// pids, exits are delivered by the test, timers run on a real io_context with short durations.
+// pids, exits are delivered by the test, and time moves only when the test moves the fake
+// clock (nothing waits real time).
 
 #include "daemon/supervision/process.hpp"
+#include "tests/daemon/fake_clock.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
@@ -28,7 +29,9 @@ struct FakeHost : ProcessHost {
   int spawns = 0;
   std::vector<std::pair<pid_t, int>> signals;
   std::vector<State> states;
+  test::FakeClock fake_clock;
 
+  Clock& clock() override { return fake_clock; }
   Result<pid_t> spawn(Process&) override {
     if (fail_spawn) return make_error(ErrorCode::SpawnError, "can't find command 'nope'");
     ++spawns;
@@ -42,7 +45,6 @@ struct FakeHost : ProcessHost {
 };
 
 struct ProcessTest : ::testing::Test {
-  boost::asio::io_context io;
   FakeHost host;
   ProgramConfig config;
 
@@ -54,20 +56,9 @@ struct ProcessTest : ::testing::Test {
   }
 
   std::unique_ptr<Process> make() {
-    return std::make_unique<Process>(io.get_executor(), host, std::make_shared<ProgramConfig>(config),
-                                     "web", "web", 999);
+    return std::make_unique<Process>(host, std::make_shared<ProgramConfig>(config), "web", "web", 999);
   }
-
-  // Runs the loop until pred() holds or the deadline passes.
-  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 3000ms) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() >= end) return false;
-      io.restart();
-      io.run_one_for(10ms);
-    }
-    return true;
-  }
+  void advance(std::chrono::milliseconds d) { host.fake_clock.advance(d); }
 };
 
 }  // namespace
@@ -87,7 +78,11 @@ TEST_F(ProcessTest, StartingBecomesRunningAfterStartsecs) {
   auto p = make();
   p->start();
   EXPECT_EQ(p->state(), State::Starting);
-  EXPECT_TRUE(run_until([&] { return p->state() == State::Running; }));
+  advance(49ms);
+  EXPECT_EQ(p->state(), State::Starting);
+  advance(1ms);
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_EQ(p->info().start, test::FakeClock::kUnixStart + 3600);
 }
 
 // An exit before startsecs goes to BACKOFF and retries, then FATAL after startretries.
@@ -100,7 +95,10 @@ TEST_F(ProcessTest, ExitBeforeStartsecsGoesToBackoffThenFatal) {
   EXPECT_EQ(p->state(), State::Backoff);
   EXPECT_EQ(p->backoff_delay(), 1s);
   EXPECT_EQ(p->info().spawnerr, "Exited too quickly (process log may have details)");
-  ASSERT_TRUE(run_until([&] { return p->state() == State::Starting; }, 3000ms));
+  advance(999ms);
+  EXPECT_EQ(p->state(), State::Backoff);
+  advance(1ms);
+  ASSERT_EQ(p->state(), State::Starting);
   EXPECT_EQ(host.spawns, 2);
   p->on_exit(exited(1));
   EXPECT_EQ(p->state(), State::Fatal);
@@ -202,7 +200,10 @@ TEST_F(ProcessTest, StopwaitsecsEscalatesToSigkill) {
   auto p = make();
   p->start();
   p->stop();
-  ASSERT_TRUE(run_until([&] { return host.signals.back() == std::make_pair(-100, SIGKILL); }));
+  advance(29ms);
+  EXPECT_EQ(host.signals.back(), std::make_pair(100, SIGTERM));
+  advance(1ms);
+  EXPECT_EQ(host.signals.back(), std::make_pair(-100, SIGKILL));
   EXPECT_EQ(p->state(), State::Stopping);
   p->on_exit(killed(SIGKILL));
   EXPECT_EQ(p->state(), State::Stopped);
@@ -217,8 +218,7 @@ TEST_F(ProcessTest, StopDuringBackoffGoesToStopped) {
   ASSERT_EQ(p->state(), State::Backoff);
   p->stop();
   EXPECT_EQ(p->state(), State::Stopped);
-  io.restart();
-  io.run_for(1200ms);  // the cancelled retry must not fire
+  advance(10s);  // the cancelled retry must not fire
   EXPECT_EQ(p->state(), State::Stopped);
   EXPECT_EQ(host.spawns, 1);
 }
@@ -289,7 +289,10 @@ TEST_F(ProcessTest, CrashLoopDelaysGrowToTheMax) {
     if (i == 3) {
       EXPECT_EQ(describe(p->info()), "Crashed 5 times in a row; retry in 40ms");
     }
-    ASSERT_TRUE(run_until([&] { return p->state() == State::Running; }));
+    advance(delays.back() - 1ms);
+    ASSERT_EQ(p->state(), State::Backoff);
+    advance(1ms);
+    ASSERT_EQ(p->state(), State::Running);
   }
   EXPECT_EQ(delays, (std::vector<Duration>{10ms, 20ms, 40ms, 40ms}));
 }
@@ -304,13 +307,15 @@ TEST_F(ProcessTest, CrashLoopResetsAfterAGoodRun) {
   p->on_exit(exited(1));
   p->on_exit(exited(1));
   ASSERT_EQ(p->state(), State::Backoff);
-  ASSERT_TRUE(run_until([&] { return p->state() == State::Running; }));
+  advance(10ms);
+  ASSERT_EQ(p->state(), State::Running);
   const pid_t before = p->pid();
-  // Let it run past backoff_reset (the loop runs nothing else meanwhile).
-  boost::asio::steady_timer t(io, 40ms);
-  bool waited = false;
-  t.async_wait([&](const boost::system::error_code&) { waited = true; });
-  ASSERT_TRUE(run_until([&] { return waited; }));
+  advance(29ms);  // not yet past backoff_reset: still a crash loop
+  p->on_exit(exited(1));
+  ASSERT_EQ(p->state(), State::Backoff);
+  advance(20ms);
+  ASSERT_EQ(p->state(), State::Running);
+  advance(30ms);  // past backoff_reset
   p->on_exit(exited(1));
   EXPECT_EQ(p->state(), State::Running);
   EXPECT_NE(p->pid(), before);
@@ -329,7 +334,8 @@ TEST_F(ProcessTest, StartretriesMinusOneRetriesForEver) {
     ASSERT_EQ(p->state(), State::Backoff);
     delays.push_back(p->backoff_delay());
     const auto count = host.states.size();
-    ASSERT_TRUE(run_until([&] { return host.states.size() > count; }));
+    advance(delays.back());
+    ASSERT_GT(host.states.size(), count);
   }
   EXPECT_EQ(delays, (std::vector<Duration>{5ms, 10ms, 20ms, 20ms, 20ms, 20ms}));
   EXPECT_EQ(p->state(), State::Backoff);
