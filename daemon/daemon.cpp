@@ -24,7 +24,7 @@ Daemon::Daemon(Config config, bool allow_insecure_config)
     : config_(std::move(config)),
       allow_insecure_config_(allow_insecure_config),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
-      supervisor_(io_.get_executor(), config_),
+      supervisor_(io_.get_executor(), config_, clock_, events_),
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
               [this] { on_reaped(); }),
       handler_(supervisor_, {[this] { begin_shutdown("shutdown requested by konnectctl"); },

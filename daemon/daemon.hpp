@@ -1,6 +1,7 @@
 #pragma once
 // konnectd as a whole: owns by value the one io_context (one thread, no locks), the
-// signal_set, the Reaper, the Supervisor, the RequestHandler and the ControlServer.
+// signal_set, the clock, the event bus, the Reaper, the Supervisor, the RequestHandler and
+// the ControlServer.
 // run() returns when shutdown is complete: everything is stopped by cancellation, never by
 // io_context::stop().
 
@@ -11,6 +12,8 @@
 #include "daemon/spawn/reaper.hpp"
 #include "daemon/control/request_handler.hpp"
 #include "daemon/supervision/supervisor.hpp"
+#include "daemon/events/event_bus.hpp"
+#include "daemon/system/clock.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -51,6 +54,8 @@ class Daemon {
   bool allow_insecure_config_;
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_;
+  AsioClock clock_{io_.get_executor()};
+  EventBus events_{clock_};  // before everything that publishes or subscribes
   Supervisor supervisor_;
   Reaper reaper_;
   RequestHandler handler_;

@@ -59,6 +59,28 @@ ProcessInfo Process::info() const {
   return info;
 }
 
+StateChange Process::change_from(State from) const {
+  StateChange c{namespec(), group_, name_, from, state_, last_pid_, {}, false, backoff_count_};
+  switch (state_) {
+    case State::Backoff:
+    case State::Fatal:
+      c.reason = spawnerr_;
+      break;
+    case State::Exited:
+      c.reason = last_exit_;
+      c.expected = last_exit_expected_;
+      break;
+    case State::Stopped:
+      if (from == State::Stopping) c.reason = last_exit_;
+      break;
+    case State::Starting:
+    case State::Running:
+    case State::Stopping:
+      break;
+  }
+  return c;
+}
+
 // --- commands -----------------------------------------------------------------------------
 
 void Process::start() {
@@ -132,6 +154,8 @@ void Process::on_exit(int wait_status) {
   pid_ = 0;
   stop_time_ = host_.clock().unix_now();
   exitstatus_ = exit_status_code(wait_status);
+  last_exit_ = describe_wait_status(wait_status);
+  last_exit_expected_ = exit_expected(wait_status);
   // SPEC.md: no descendant of an old instance outlives it. The group still holds the pgid
   // (== old_pid), so it cannot have been reused yet. Escaped descendants are the
   // OrphanSweeper's job.
@@ -195,10 +219,13 @@ void Process::enter_starting() {
     // The command could not be started at all (missing binary, bad user...). This counts
     // as a failed start, exactly like an exit before startsecs.
     spdlog::warn("Failed to start '{}': {}", namespec(), pid.error().message);
+    last_pid_ = 0;  // no instance this time
     enter_backoff(pid.error().message);
     return;
   }
   pid_ = *pid;
+  last_pid_ = pid_;
+  last_exit_.clear();
   spawnerr_.clear();
   exec_error_.clear();
   start_time_ = host_.clock().unix_now();

@@ -19,6 +19,7 @@
 #include "common/config/config.hpp"
 #include "common/process_info.hpp"
 #include "common/process_state.hpp"
+#include "daemon/events/event.hpp"
 #include "daemon/supervision/process_host.hpp"
 
 #include <chrono>
@@ -69,6 +70,9 @@ class Process {
   // The current BACKOFF delay, zero in other states.
   Duration backoff_delay() const { return state_ == State::Backoff ? delay_ : Duration{0}; }
   ProcessInfo info() const;
+  // The event for the transition that just happened, from `from` to state() (for the
+  // ProcessHost's on_state_change): pid, reason, expected and tries as they are now.
+  StateChange change_from(State from) const;
   // Why the child of spawn `spawn_id` could not exec (from the spawner's report pipe); it
   // replaces "Exited too quickly" as the spawn error. Ignored for an older spawn.
   void on_spawn_failure(std::uint64_t spawn_id, std::string reason);
@@ -109,6 +113,9 @@ class Process {
 
   State state_ = State::Stopped;
   pid_t pid_ = 0;
+  pid_t last_pid_ = 0;         // the current instance's, or the last one's once it exited
+  std::string last_exit_;      // "exit status 3", "terminated by SIGKILL"
+  bool last_exit_expected_ = false;
   std::uint64_t spawn_id_ = 0;
   int backoff_count_ = 0;     // failed starts since the last RUNNING (startretries)
   int crash_streak_ = 0;      // crashes after RUNNING in a row (throttling)

@@ -23,8 +23,10 @@ extern char** environ;
 
 namespace konnect {
 
-Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& config)
+Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& config, Clock& clock, EventBus& events)
     : executor_(std::move(executor)),
+      clock_(clock),
+      events_(events),
       log_dir_(config.daemon.log_dir),
       pump_(executor_, {[this](OutputPump::StreamId id, const Error& e) { on_log_error(id, e); },
                         [this](OutputPump::StreamId id) { on_log_recovered(id); },
@@ -365,7 +367,10 @@ int Supervisor::send_signal(pid_t pid, int signo) {
   return 0;
 }
 
-void Supervisor::on_state_change(Process&, State) { schedule_check(); }
+void Supervisor::on_state_change(Process& process, State from) {
+  events_.publish(process.change_from(from));
+  schedule_check();
+}
 
 void Supervisor::on_child_exit(pid_t pid, int wait_status) {
   auto it = by_pid_.find(pid);

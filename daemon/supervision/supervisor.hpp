@@ -1,7 +1,8 @@
 #pragma once
 // The set of supervised processes, built from a Config, and the ProcessHost they act
 // through (fork/exec, kill). Owns: every Process and its OutputSink, the pid -> Process map
-// the reaper dispatches through, and the operations clients wait on.
+// the reaper dispatches through, and the operations clients wait on. Publishes every state
+// change on the EventBus.
 // Expects: the Daemon wires the Reaper's exits to on_child_exit() and runs everything on
 // one event loop thread.
 
@@ -15,6 +16,7 @@
 #include "daemon/spawn/pidfd.hpp"
 #include "daemon/supervision/process.hpp"
 #include "daemon/supervision/process_host.hpp"
+#include "daemon/events/event_bus.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -30,7 +32,8 @@ class Supervisor final : public ProcessHost {
  public:
   using Completion = Operation::Completion;
 
-  Supervisor(boost::asio::any_io_executor executor, const Config& config);
+  // clock and events must outlive it.
+  Supervisor(boost::asio::any_io_executor executor, const Config& config, Clock& clock, EventBus& events);
   ~Supervisor() override;
 
   // From now on each program runs in its own cgroup of `tree` (before start_autostart).
@@ -116,7 +119,8 @@ class Supervisor final : public ProcessHost {
   Process* process_of_stream(OutputPump::StreamId id) const;
 
   boost::asio::any_io_executor executor_;
-  AsioClock clock_{executor_};
+  Clock& clock_;
+  EventBus& events_;
   std::filesystem::path log_dir_;
   OutputPump pump_;  // before slots_: the sinks that feed it go first
   struct Follower {

@@ -2,7 +2,6 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include <ctime>
 
 namespace konnect {
 namespace {
@@ -38,7 +37,9 @@ class AsioDeadline final : public Deadline {
 
 }  // namespace
 
-std::int64_t AsioClock::unix_now() const { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t AsioClock::unix_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 std::unique_ptr<Deadline> AsioClock::make_deadline() { return std::make_unique<AsioDeadline>(executor_); }
 

@@ -28,8 +28,9 @@ class Clock {
   using TimePoint = std::chrono::steady_clock::time_point;
   virtual ~Clock() = default;
   virtual TimePoint now() const = 0;
-  // Seconds since the epoch (status's start, stop and now).
-  virtual std::int64_t unix_now() const = 0;
+  // Milliseconds since the epoch (events), and seconds (status's start, stop and now).
+  virtual std::int64_t unix_ms() const = 0;
+  std::int64_t unix_now() const { return unix_ms() / 1000; }
   virtual std::unique_ptr<Deadline> make_deadline() = 0;
 };
 
@@ -38,7 +39,7 @@ class AsioClock final : public Clock {
  public:
   explicit AsioClock(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
   TimePoint now() const override { return std::chrono::steady_clock::now(); }
-  std::int64_t unix_now() const override;
+  std::int64_t unix_ms() const override;
   std::unique_ptr<Deadline> make_deadline() override;
 
  private:

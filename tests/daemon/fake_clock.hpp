@@ -12,8 +12,8 @@ namespace konnect::test {
 class FakeClock final : public Clock {
  public:
   TimePoint now() const override { return now_; }
-  std::int64_t unix_now() const override {
-    return kUnixStart + std::chrono::duration_cast<std::chrono::seconds>(now_ - TimePoint{}).count();
+  std::int64_t unix_ms() const override {
+    return kUnixStart * 1000 + std::chrono::duration_cast<std::chrono::milliseconds>(now_ - TimePoint{}).count();
   }
   std::unique_ptr<Deadline> make_deadline() override { return std::make_unique<FakeDeadline>(*this); }
 

@@ -41,7 +41,11 @@ struct FakeHost : ProcessHost {
     signals.emplace_back(pid, signo);
     return 0;
   }
-  void on_state_change(Process& p, State) override { states.push_back(p.state()); }
+  std::vector<StateChange> changes;
+  void on_state_change(Process& p, State from) override {
+    states.push_back(p.state());
+    changes.push_back(p.change_from(from));
+  }
 };
 
 struct ProcessTest : ::testing::Test {
@@ -339,4 +343,49 @@ TEST_F(ProcessTest, StartretriesMinusOneRetriesForEver) {
   }
   EXPECT_EQ(delays, (std::vector<Duration>{5ms, 10ms, 20ms, 20ms, 20ms, 20ms}));
   EXPECT_EQ(p->state(), State::Backoff);
+}
+
+// Each transition's event carries the instance's pid (the one that exited, after an exit),
+// the reason and, for EXITED, whether the exit was expected.
+TEST_F(ProcessTest, TransitionsDescribeThemselvesAsEvents) {
+  config.startsecs = 10ms;
+  config.exitcodes = {0};
+  config.autorestart = AutoRestart::Always;
+  auto p = make();
+  p->start();
+  p->on_exit(exited(2));  // before startsecs: BACKOFF, try 1
+  advance(1s);            // the retry: STARTING as pid 101
+  advance(10ms);          // RUNNING
+  p->on_exit(exited(0));  // an expected exit, restarted at once (autorestart = true)
+  advance(10ms);
+  p->stop();
+  p->on_exit(killed(SIGTERM));
+  auto is = [](const StateChange& c, State from, State to, pid_t pid, const std::string& reason) {
+    return c.from == from && c.to == to && c.pid == pid && c.reason == reason && c.name == "web" && c.group == "web";
+  };
+  ASSERT_EQ(host.changes.size(), 9u);
+  EXPECT_TRUE(is(host.changes[0], State::Stopped, State::Starting, 100, ""));
+  EXPECT_TRUE(is(host.changes[1], State::Starting, State::Backoff, 100, "Exited too quickly (process log may have details)"));
+  EXPECT_EQ(host.changes[1].tries, 1);
+  EXPECT_TRUE(is(host.changes[2], State::Backoff, State::Starting, 101, ""));
+  EXPECT_TRUE(is(host.changes[3], State::Starting, State::Running, 101, ""));
+  EXPECT_EQ(host.changes[3].tries, 0);
+  EXPECT_TRUE(is(host.changes[4], State::Running, State::Exited, 101, "exit status 0"));
+  EXPECT_TRUE(host.changes[4].expected);
+  EXPECT_TRUE(is(host.changes[5], State::Exited, State::Starting, 102, ""));
+  EXPECT_TRUE(is(host.changes[7], State::Running, State::Stopping, 102, ""));
+  EXPECT_TRUE(is(host.changes[8], State::Stopping, State::Stopped, 102, "terminated by SIGTERM"));
+}
+
+// A start that fails outright has no instance: its BACKOFF event has no pid.
+TEST_F(ProcessTest, SpawnFailureEventHasNoPid) {
+  auto p = make();
+  p->start();
+  p->stop();
+  p->on_exit(killed(SIGTERM));
+  host.fail_spawn = true;
+  p->start();
+  ASSERT_EQ(host.changes.back().to, State::Backoff);
+  EXPECT_EQ(host.changes.back().pid, 0);
+  EXPECT_EQ(host.changes.back().reason, "can't find command 'nope'");
 }
