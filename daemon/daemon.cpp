@@ -27,12 +27,7 @@ Daemon::Daemon(Config config, bool allow_insecure_config)
       supervisor_(io_.get_executor(), config_, clock_, events_),
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
               [this] { on_reaped(); }),
-      handler_(supervisor_, {[this] { begin_shutdown("shutdown requested by konnectctl"); },
-                             [this](auto done) { reopen_logs(std::move(done)); }, config_.daemon.log_file,
-                             {[this] { return read_config(); },
-                              [this]() -> const Config& { return config_; },
-                              [this](ReloadPlan plan, auto done) { apply_plan(std::move(plan), std::move(done)); }},
-                             [this](auto on_line) { follow_daemon_log(std::move(on_line)); }}),
+      handler_(supervisor_, *this),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);
 }
@@ -113,7 +108,7 @@ int Daemon::run() {
 
 void Daemon::do_wait_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-    if (ec == boost::asio::error::operation_aborted || finished_) return;  // see Reaper::do_wait
+    if (ec == boost::asio::error::operation_aborted || phase_ == Phase::Done) return;  // see Reaper::do_wait
     do_wait_signal();  // re-arm first: on_signal() may finish shutdown and cancel it
     on_signal(signo);
   });
@@ -123,7 +118,7 @@ void Daemon::do_watchdog() {
   notifier_.notify("WATCHDOG=1");
   watchdog_timer_.expires_after(notifier_.watchdog_interval() / 2);
   watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && !finished_) do_watchdog();
+    if (!ec && phase_ != Phase::Done) do_watchdog();
   });
 }
 
@@ -146,16 +141,14 @@ void Daemon::on_signal(int signo) {
 }
 
 void Daemon::begin_shutdown(const char* why) {
-  if (supervisor_.is_shutting_down()) {
+  if (phase_ != Phase::Running) {
     spdlog::info("{} while already shutting down", why);
     return;
   }
-  spdlog::info("{}: shutting down", why);
-  notifier_.notify("STOPPING=1\nSTATUS=Stopping " + std::to_string(supervisor_.processes().size()) + " process(es)");
-  supervisor_.shutdown([this] { all_stopped(); });
+  enter_stopping(why);
 }
 
-void Daemon::apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done) {
+void Daemon::apply(ReloadPlan plan, std::function<void(Result<Json>)> done) {
   Config next = plan.result;
   const std::vector<std::string> warnings = plan.warnings;
   auto accepted = supervisor_.apply(std::move(plan), [this, done](Result<Json> result) {
@@ -205,7 +198,7 @@ void Daemon::reload_on_sighup() {
     return;
   }
   spdlog::info("SIGHUP received: reloading the config");
-  apply_plan(std::move(*plan), [](Result<Json> result) {
+  apply(std::move(*plan), [](Result<Json> result) {
     if (!result) spdlog::error("Failed to reload after SIGHUP: {}", result.error().message);
   });
 }
@@ -214,7 +207,7 @@ void Daemon::on_reaped() {
   const int killed = supervisor_.sweep_orphans();
   // At shutdown, exit only once no descendant is left: a killed orphan's own children come
   // back to us (subreaper) and are swept on the next reap.
-  if (draining_ && killed == 0) finish_shutdown();
+  if (phase_ == Phase::Draining && killed == 0) enter_done();
 }
 
 void Daemon::follow_daemon_log(std::function<bool(const std::string&)> on_line) {
@@ -240,19 +233,26 @@ void Daemon::reopen_logs(std::function<void(const std::vector<Error>&)> done) {
   });
 }
 
-void Daemon::all_stopped() {
+void Daemon::enter_stopping(const char* why) {
+  phase_ = Phase::Stopping;
+  spdlog::info("{}: shutting down", why);
+  notifier_.notify("STOPPING=1\nSTATUS=Stopping " + std::to_string(supervisor_.processes().size()) + " process(es)");
+  supervisor_.shutdown([this] { enter_draining(); });
+}
+
+void Daemon::enter_draining() {
   spdlog::info("Every process is stopped");
   // What the programs wrote last is still in their pipes: into the files before we go.
   supervisor_.drain_output([this] {
-    draining_ = true;
-    if (supervisor_.sweep_orphans() == 0) finish_shutdown();
+    phase_ = Phase::Draining;
+    if (supervisor_.sweep_orphans() == 0) enter_done();
   });
 }
 
-void Daemon::finish_shutdown() {
+void Daemon::enter_done() {
   // Everything is down: cancel what keeps the loop alive so run() returns.
-  if (finished_) return;
-  finished_ = true;
+  if (phase_ == Phase::Done) return;
+  phase_ = Phase::Done;
   supervisor_.cgroups().remove_empty();
   watchdog_timer_.cancel();
   server_.stop();

@@ -4,10 +4,17 @@
 // the ControlServer.
 // run() returns when shutdown is complete: everything is stopped by cancellation, never by
 // io_context::stop().
+//
+// Phases, one enter_* each (a reload runs inside Running; Stopping cuts it short):
+//   Running  -> Stopping  SIGTERM, SIGINT, `shutdown`: every process is stopped
+//   Stopping -> Draining  every process is down: their last output goes to the files, and
+//                         the orphans killed meanwhile are reaped
+//   Draining -> Done      nothing is left: what keeps the loop alive is cancelled
 
 #include "common/config/config.hpp"
 #include "common/error.hpp"
 #include "daemon/control/control_server.hpp"
+#include "daemon/control/daemon_control.hpp"
 #include "daemon/system/notifier.hpp"
 #include "daemon/spawn/reaper.hpp"
 #include "daemon/control/request_handler.hpp"
@@ -21,7 +28,7 @@
 
 namespace konnect {
 
-class Daemon {
+class Daemon final : private DaemonControl {
  public:
   // allow_insecure_config: reload reads files that others than root may write (--allow-insecure-config).
   Daemon(Config config, bool allow_insecure_config = false);
@@ -38,17 +45,24 @@ class Daemon {
   void do_watchdog();
   void on_signal(int signo);
   void begin_shutdown(const char* why);
-  void reopen_logs(std::function<void(const std::vector<Error>&)> done);
-  void follow_daemon_log(std::function<bool(const std::string&)> on_line);
   void on_daemon_log_line(const std::string& line);
   void on_reaped();
-  // reload, update, add, remove, SIGHUP: the plan's config becomes the running one.
-  void apply_plan(ReloadPlan plan, std::function<void(Result<Json>)> done);
   void reload_on_sighup();
-  Result<Config> read_config() const;
-  void all_stopped();
-  void finish_shutdown();
   void write_pid_file();
+
+  enum class Phase { Running, Stopping, Draining, Done };
+  void enter_stopping(const char* why);
+  void enter_draining();
+  void enter_done();
+
+  // DaemonControl, for the RequestHandler. apply: reload, update, add, remove, SIGHUP: the
+  // plan's config becomes the running one.
+  void request_shutdown() override { begin_shutdown("shutdown requested by konnectctl"); }
+  void reopen_logs(std::function<void(const std::vector<Error>&)> done) override;
+  void follow_daemon_log(std::function<bool(const std::string&)> on_line) override;
+  Result<Config> read_config() const override;
+  const Config& running_config() const override { return config_; }
+  void apply(ReloadPlan plan, std::function<void(Result<Json>)> done) override;
 
   Config config_;
   bool allow_insecure_config_;
@@ -65,8 +79,7 @@ class Daemon {
   bool pid_file_written_ = false;
   std::vector<std::function<bool(const std::string&)>> log_followers_;  // maintail -f
   bool sighup_pending_ = false;  // a SIGHUP came during a reload: reload again after it
-  bool draining_ = false;  // every process is stopped; waiting for killed orphans to go
-  bool finished_ = false;  // shutdown complete: handlers must not re-arm
+  Phase phase_ = Phase::Running;  // Done: handlers must not re-arm
 };
 
 }  // namespace konnect

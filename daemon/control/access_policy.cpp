@@ -62,10 +62,6 @@ Access AccessPolicy::decide(const PeerCredentials& peer) const {
   return Access::None;
 }
 
-bool AccessPolicy::is_read_only_command(std::string_view cmd) {
-  return cmd == "status" || cmd == "pid" || cmd == "version";
-}
-
 std::string describe_peer(const PeerCredentials& peer) {
   return "uid " + std::to_string(peer.uid) + " (pid " + std::to_string(peer.pid) + ")";
 }

@@ -31,11 +31,10 @@ class AccessPolicy {
   // Resolves the group names (at start-up: they must exist, the loader checked).
   static Result<AccessPolicy> create(const DaemonConfig& config);
 
+  // Which commands ReadOnly allows is the command table's to say (RequestHandler).
   Access decide(const PeerCredentials& peer) const;
   // root or konnectd's own user: full access, and no per-user connection limit (ClientPool).
   bool is_privileged(const PeerCredentials& peer) const { return peer.uid == 0 || peer.uid == own_uid_; }
-  // The commands a read-only client may send.
-  static bool is_read_only_command(std::string_view cmd);
 
   std::optional<gid_t> socket_gid() const { return full_gid_; }
   bool has_read_only_group() const { return read_only_gid_.has_value(); }

@@ -13,31 +13,15 @@ Json plan_to_json(const ReloadPlan& plan) {
           {"warnings", plan.warnings}};
 }
 
-bool ConfigCommands::handle(const Request& request, const std::vector<std::string>& targets, const Responder& reply) {
-  const std::string& cmd = request.cmd;
-  if (cmd == "reread") {
-    do_reread(request, reply);
-  } else if (cmd == "reload" || cmd == "update") {
-    do_reload(request, targets, reply);
-  } else if (cmd == "avail") {
-    do_avail(request, reply);
-  } else if (cmd == "add" || cmd == "remove") {
-    do_add_remove(request, targets, reply);
-  } else {
-    return false;
-  }
-  return true;
-}
-
-void ConfigCommands::do_reread(const Request& request, const Responder& reply) {
+void ConfigCommands::reread(const Request& request, const Responder& reply) {
   // Reads and parses only; nothing changes (reload applies the diff).
-  auto next = hooks_.read_config();
+  auto next = daemon_.read_config();
   if (!next) return reply(encode_error(request.id, next.error()));
-  const ConfigDiff diff = diff_configs(hooks_.running_config(), *next);
+  const ConfigDiff diff = diff_configs(daemon_.running_config(), *next);
   reply(encode_ok(request.id, {{"added", diff.added}, {"changed", diff.changed}, {"removed", diff.removed}}));
 }
 
-void ConfigCommands::do_reload(const Request& request, const std::vector<std::string>& targets,
+void ConfigCommands::reload(const Request& request, const std::vector<std::string>& targets,
                                const Responder& reply) {
   const Json id = request.id;
   bool dry_run = false;
@@ -48,9 +32,9 @@ void ConfigCommands::do_reload(const Request& request, const std::vector<std::st
     dry_run = it->get<bool>();
   }
   // A broken file is refused as a whole: nothing of it is applied.
-  auto next = hooks_.read_config();
+  auto next = daemon_.read_config();
   if (!next) return reply(encode_error(id, next.error()));
-  auto plan = plan_reload(hooks_.running_config(), *next, targets);
+  auto plan = plan_reload(daemon_.running_config(), *next, targets);
   if (!plan) return reply(encode_error(id, plan.error()));
   Json answer = plan_to_json(*plan);
   answer["dry_run"] = dry_run;
@@ -60,18 +44,18 @@ void ConfigCommands::do_reload(const Request& request, const std::vector<std::st
 
 void ConfigCommands::apply_and_answer(const Json& id, ReloadPlan plan, Json answer, const Responder& reply) {
   // The plan's lists, then the start results of what it made, once it is all done.
-  hooks_.apply(std::move(plan), [id, reply, answer = std::move(answer)](Result<Json> started) mutable {
+  daemon_.apply(std::move(plan), [id, reply, answer = std::move(answer)](Result<Json> started) mutable {
     if (!started) return reply(encode_error(id, started.error()));
     answer["processes"] = (*started)["processes"];
     reply(encode_ok(id, answer));
   });
 }
 
-void ConfigCommands::do_avail(const Request& request, const Responder& reply) {
+void ConfigCommands::avail(const Request& request, const Responder& reply) {
   // supervisorctl avail: every process of the config on disk, in use (running) or not.
-  auto next = hooks_.read_config();
+  auto next = daemon_.read_config();
   if (!next) return reply(encode_error(request.id, next.error()));
-  const Config& running = hooks_.running_config();
+  const Config& running = daemon_.running_config();
   const auto groups = program_groups(*next);
   Json list = Json::array();
   for (const auto& program : next->programs) {
@@ -87,7 +71,7 @@ void ConfigCommands::do_avail(const Request& request, const Responder& reply) {
   reply(encode_ok(request.id, {{"processes", std::move(list)}}));
 }
 
-void ConfigCommands::do_add_remove(const Request& request, const std::vector<std::string>& targets,
+void ConfigCommands::add_remove(const Request& request, const std::vector<std::string>& targets,
                                    const Responder& reply) {
   const Json id = request.id;
   const bool add = request.cmd == "add";
@@ -96,11 +80,11 @@ void ConfigCommands::do_add_remove(const Request& request, const std::vector<std
   }
   Result<ReloadPlan> plan = make_error(ErrorCode::Internal, "no plan");
   if (add) {
-    auto next = hooks_.read_config();
+    auto next = daemon_.read_config();
     if (!next) return reply(encode_error(id, next.error()));
-    plan = plan_add(hooks_.running_config(), *next, targets);
+    plan = plan_add(daemon_.running_config(), *next, targets);
   } else {
-    plan = plan_remove(hooks_.running_config(), targets);
+    plan = plan_remove(daemon_.running_config(), targets);
   }
   if (!plan) return reply(encode_error(id, plan.error()));
   Json answer = plan_to_json(*plan);

@@ -34,8 +34,50 @@ Result<std::vector<std::string>> read_targets(const Json& args) {
 
 }  // namespace
 
-RequestHandler::RequestHandler(Supervisor& supervisor, DaemonHooks hooks)
-    : supervisor_(supervisor), hooks_(std::move(hooks)), config_commands_(hooks_.config) {}
+// The one command table: every command the daemon knows, who may send it, and its handler.
+// konnectctl's own table (ctl/commands) is the client's side of the same names.
+struct RequestHandler::Command {
+  std::string_view name;
+  bool read_only;      // a socket_readonly_group member may send it
+  bool reads_targets;  // args.targets is checked before the handler runs
+  void (RequestHandler::*run)(const Request&, const Targets&, Reply);
+};
+
+const RequestHandler::Command* RequestHandler::find(std::string_view cmd) {
+  using H = RequestHandler;
+  static constexpr std::array<Command, 18> kCommands{{
+      {"version", true, false, &H::do_version},
+      {"status", true, true, &H::do_status},
+      {"pid", true, true, &H::do_pid},
+      {"start", false, true, &H::do_operation},
+      {"stop", false, true, &H::do_operation},
+      {"restart", false, true, &H::do_operation},
+      {"signal", false, true, &H::do_signal},
+      {"logreopen", false, true, &H::do_logreopen},
+      {"tail", false, true, &H::do_tail},
+      {"clear", false, true, &H::do_clear},
+      {"maintail", false, true, &H::do_maintail},
+      {"shutdown", false, true, &H::do_shutdown},
+      {"reread", false, true, &H::do_reread},
+      {"reload", false, true, &H::do_reload},
+      {"update", false, true, &H::do_reload},
+      {"avail", false, true, &H::do_avail},
+      {"add", false, true, &H::do_add_remove},
+      {"remove", false, true, &H::do_add_remove},
+  }};
+  for (const Command& c : kCommands) {
+    if (c.name == cmd) return &c;
+  }
+  return nullptr;
+}
+
+bool RequestHandler::is_read_only(std::string_view cmd) {
+  const Command* c = find(cmd);
+  return c != nullptr && c->read_only;
+}
+
+RequestHandler::RequestHandler(Supervisor& supervisor, DaemonControl& daemon)
+    : supervisor_(supervisor), daemon_(daemon), config_commands_(daemon) {}
 
 void RequestHandler::handle_line(std::string_view line, Access access, Reply reply) {
   Json id;
@@ -44,119 +86,123 @@ void RequestHandler::handle_line(std::string_view line, Access access, Reply rep
     reply(encode_error(id, request.error()));
     return;
   }
-  if (access == Access::None ||
-      (access == Access::ReadOnly && !AccessPolicy::is_read_only_command(request->cmd))) {
+  const Command* command = find(request->cmd);
+  if (access == Access::None || (access == Access::ReadOnly && (command == nullptr || !command->read_only))) {
     const std::string why = access == Access::None
                                 ? "permission denied: only root and members of [konnectd] socket_group may use konnectd"
                                 : "permission denied: members of socket_readonly_group may only ask status, pid and version";
     reply(encode_error(id, make_error(ErrorCode::PermissionDenied, why)));
     return;
   }
-  dispatch(*request, std::move(reply));
+  if (command == nullptr) {
+    reply(encode_error(id, make_error(ErrorCode::UnknownCommand, "unknown command: " + request->cmd)));
+    return;
+  }
+  Targets targets;
+  if (command->reads_targets) {
+    auto read = read_targets(request->args);
+    if (!read) return reply(encode_error(id, read.error()));
+    targets = std::move(*read);
+  }
+  (this->*command->run)(*request, targets, std::move(reply));
 }
 
-void RequestHandler::dispatch(const Request& request, Reply reply) {
+void RequestHandler::do_version(const Request& request, const Targets&, Reply reply) {
+  reply(encode_ok(request.id, {{"version", kVersion}}));
+}
+
+void RequestHandler::do_status(const Request& request, const Targets& targets, Reply reply) {
+  auto processes = supervisor_.resolve(targets.empty() ? Targets{"all"} : targets);
+  if (!processes) return reply(encode_error(request.id, processes.error()));
+  // Written as text, not built as a Json tree: at a thousand programs the tree and its
+  // dump were most of the answer's time (docs/benchmarks.md).
+  std::string result = "{\"processes\":[";
+  result.reserve(256 * processes->size() + 16);
+  for (const Process* p : *processes) {
+    if (result.back() != '[') result += ',';
+    append_json(result, p->info());
+  }
+  result += "]}";
+  reply(encode_ok_text(request.id, result));
+}
+
+void RequestHandler::do_pid(const Request& request, const Targets& targets, Reply reply) {
+  if (targets.empty()) return reply(encode_ok(request.id, {{"pid", ::getpid()}}));
+  auto processes = supervisor_.resolve(targets);
+  if (!processes) return reply(encode_error(request.id, processes.error()));
+  Json list = Json::array();
+  for (const Process* p : *processes) list.push_back({{"name", p->namespec()}, {"pid", p->pid()}});
+  reply(encode_ok(request.id, {{"processes", std::move(list)}}));
+}
+
+void RequestHandler::do_operation(const Request& request, const Targets& targets, Reply reply) {
+  const Json id = request.id;
+  const Operation::Kind kind = request.cmd == "start"  ? Operation::Kind::Start
+                               : request.cmd == "stop" ? Operation::Kind::Stop
+                                                       : Operation::Kind::Restart;
+  if (targets.empty()) return reply(encode_error(id, bad_arguments(request.cmd + " needs \"targets\"")));
+  if (supervisor_.is_shutting_down()) {
+    return reply(encode_error(id, make_error(ErrorCode::ShuttingDown, "konnectd is shutting down")));
+  }
+  auto processes = supervisor_.resolve(targets);
+  if (!processes) return reply(encode_error(id, processes.error()));
+  supervisor_.run_operation(kind, std::move(*processes), [id, reply](Json result) { reply(encode_ok(id, result)); });
+}
+
+void RequestHandler::do_signal(const Request& request, const Targets& targets, Reply reply) {
   const Json id = request.id;
   auto fail = [&](const Error& e) { reply(encode_error(id, e)); };
-  auto answer = [&](const Json& result) { reply(encode_ok(id, result)); };
-  const std::string& cmd = request.cmd;
-
-  if (cmd == "version") return answer({{"version", kVersion}});
-
-  auto targets = read_targets(request.args);
-  if (!targets) return fail(targets.error());
-  if (config_commands_.handle(request, *targets, reply)) return;
-
-  if (cmd == "status") {
-    if (targets->empty()) targets->push_back("all");
-    auto processes = supervisor_.resolve(*targets);
-    if (!processes) return fail(processes.error());
-    // Written as text, not built as a Json tree: at a thousand programs the tree and its
-    // dump were most of the answer's time (docs/benchmarks.md).
-    std::string result = "{\"processes\":[";
-    result.reserve(256 * processes->size() + 16);
-    for (const Process* p : *processes) {
-      if (result.back() != '[') result += ',';
-      append_json(result, p->info());
+  if (targets.empty()) return fail(bad_arguments("signal needs \"targets\""));
+  auto sig = request.args.find("signal");
+  std::optional<int> signo;
+  if (sig != request.args.end() && sig->is_string()) signo = parse_signal(sig->get<std::string>());
+  if (sig != request.args.end() && sig->is_number_integer()) {
+    const auto n = sig->get<std::int64_t>();
+    if (n > 0 && n < 65) signo = parse_signal(std::to_string(n));
+  }
+  if (!signo) return fail(bad_arguments("\"signal\" must name a signal, such as \"HUP\" or 1"));
+  auto processes = supervisor_.resolve(targets);
+  if (!processes) return fail(processes.error());
+  Json list = Json::array();
+  for (Process* p : *processes) {
+    Json item = {{"name", p->namespec()}, {"ok", true}, {"state", to_string(p->state())}};
+    if (auto r = p->signal(*signo); !r) {
+      item["ok"] = false;
+      item["error"] = {{"code", std::string(to_string(ErrorCode::Failed))}, {"message", r.error().message}};
     }
-    result += "]}";
-    return reply(encode_ok_text(id, result));
+    list.push_back(std::move(item));
   }
+  reply(encode_ok(id, {{"processes", std::move(list)}}));
+}
 
-  if (cmd == "pid") {
-    if (targets->empty()) return answer({{"pid", ::getpid()}});
-    auto processes = supervisor_.resolve(*targets);
-    if (!processes) return fail(processes.error());
-    Json list = Json::array();
-    for (const Process* p : *processes) list.push_back({{"name", p->namespec()}, {"pid", p->pid()}});
-    return answer({{"processes", std::move(list)}});
-  }
-
-  static constexpr std::array<std::pair<std::string_view, Operation::Kind>, 3> kOperations{{
-      {"start", Operation::Kind::Start},
-      {"stop", Operation::Kind::Stop},
-      {"restart", Operation::Kind::Restart},
-  }};
-  for (const auto& [name, kind] : kOperations) {
-    if (cmd != name) continue;
-    if (targets->empty()) return fail(bad_arguments(std::string(name) + " needs \"targets\""));
-    if (supervisor_.is_shutting_down()) {
-      return fail(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
+void RequestHandler::do_logreopen(const Request& request, const Targets&, Reply reply) {
+  daemon_.reopen_logs([id = request.id, reply](const std::vector<Error>& errors) {
+    if (errors.empty()) {
+      reply(encode_ok(id, {{"message", "Reopened log files"}}));
+      return;
     }
-    auto processes = supervisor_.resolve(*targets);
-    if (!processes) return fail(processes.error());
-    supervisor_.run_operation(kind, std::move(*processes),
-                              [id, reply](Json result) { reply(encode_ok(id, result)); });
-    return;
-  }
+    std::string text;
+    for (const auto& e : errors) text += (text.empty() ? "" : "; ") + e.to_string();
+    reply(encode_error(id, make_error(ErrorCode::Io, text)));
+  });
+}
 
-  if (cmd == "signal") {
-    if (targets->empty()) return fail(bad_arguments("signal needs \"targets\""));
-    auto sig = request.args.find("signal");
-    std::optional<int> signo;
-    if (sig != request.args.end() && sig->is_string()) signo = parse_signal(sig->get<std::string>());
-    if (sig != request.args.end() && sig->is_number_integer()) {
-      const auto n = sig->get<std::int64_t>();
-      if (n > 0 && n < 65) signo = parse_signal(std::to_string(n));
-    }
-    if (!signo) return fail(bad_arguments("\"signal\" must name a signal, such as \"HUP\" or 1"));
-    auto processes = supervisor_.resolve(*targets);
-    if (!processes) return fail(processes.error());
-    Json list = Json::array();
-    for (Process* p : *processes) {
-      Json item = {{"name", p->namespec()}, {"ok", true}, {"state", to_string(p->state())}};
-      if (auto r = p->signal(*signo); !r) {
-        item["ok"] = false;
-        item["error"] = {{"code", std::string(to_string(ErrorCode::Failed))}, {"message", r.error().message}};
-      }
-      list.push_back(std::move(item));
-    }
-    return answer({{"processes", std::move(list)}});
-  }
+void RequestHandler::do_shutdown(const Request& request, const Targets&, Reply reply) {
+  reply(encode_ok(request.id, {{"message", "Shut down"}}));
+  daemon_.request_shutdown();
+}
 
-  if (cmd == "logreopen") {
-    hooks_.reopen_logs([id, reply](const std::vector<Error>& errors) {
-      if (errors.empty()) {
-        reply(encode_ok(id, {{"message", "Reopened log files"}}));
-        return;
-      }
-      std::string text;
-      for (const auto& e : errors) text += (text.empty() ? "" : "; ") + e.to_string();
-      reply(encode_error(id, make_error(ErrorCode::Io, text)));
-    });
-    return;
-  }
-  if (cmd == "tail") return do_tail(request, std::move(reply));
-  if (cmd == "clear") return do_clear(request, std::move(reply));
-  if (cmd == "maintail") return do_maintail(request, std::move(reply));
-
-  if (cmd == "shutdown") {
-    answer({{"message", "Shut down"}});
-    hooks_.request_shutdown();
-    return;
-  }
-
-  fail(make_error(ErrorCode::UnknownCommand, "unknown command: " + cmd));
+void RequestHandler::do_reread(const Request& request, const Targets&, Reply reply) {
+  config_commands_.reread(request, reply);
+}
+void RequestHandler::do_reload(const Request& request, const Targets& targets, Reply reply) {
+  config_commands_.reload(request, targets, reply);
+}
+void RequestHandler::do_avail(const Request& request, const Targets&, Reply reply) {
+  config_commands_.avail(request, reply);
+}
+void RequestHandler::do_add_remove(const Request& request, const Targets& targets, Reply reply) {
+  config_commands_.add_remove(request, targets, reply);
 }
 
 namespace {
@@ -183,7 +229,7 @@ Result<std::size_t> read_lines(const Json& args) {
 
 }  // namespace
 
-void RequestHandler::do_tail(const Request& request, Reply reply) {
+void RequestHandler::do_tail(const Request& request, const Targets&, Reply reply) {
   const Json id = request.id;
   auto fail = [&](const Error& e) { reply(encode_error(id, e)); };
   auto name = request.args.find("name");
@@ -238,12 +284,10 @@ void RequestHandler::do_tail(const Request& request, Reply reply) {
       follow ? std::optional<OutputPump::StreamId>(*sid) : std::nullopt);
 }
 
-void RequestHandler::do_clear(const Request& request, Reply reply) {
+void RequestHandler::do_clear(const Request& request, const Targets& targets, Reply reply) {
   const Json id = request.id;
-  auto targets = read_targets(request.args);
-  if (!targets) return reply(encode_error(id, targets.error()));
-  if (targets->empty()) return reply(encode_error(id, bad_arguments("clear needs \"targets\"")));
-  auto processes = supervisor_.resolve(*targets);
+  if (targets.empty()) return reply(encode_error(id, bad_arguments("clear needs \"targets\"")));
+  auto processes = supervisor_.resolve(targets);
   if (!processes) return reply(encode_error(id, processes.error()));
   // One truncate per stream on the pump thread; answer when the last is done.
   struct Pending {
@@ -276,19 +320,21 @@ void RequestHandler::do_clear(const Request& request, Reply reply) {
   }
 }
 
-void RequestHandler::do_maintail(const Request& request, Reply reply) {
+void RequestHandler::do_maintail(const Request& request, const Targets&, Reply reply) {
   const Json id = request.id;
   auto lines = read_lines(request.args);
   if (!lines) return reply(encode_error(id, lines.error()));
-  if (hooks_.daemon_log_file == "-") {
+  // The running config's log_file is the one in use: a reload keeps it until a restart.
+  const std::filesystem::path& log_file = daemon_.running_config().daemon.log_file;
+  if (log_file == "-") {
     return reply(encode_error(id, make_error(ErrorCode::Failed, "konnectd logs to stderr (log_file = \"-\")")));
   }
   auto follow_arg = read_flag(request.args, "follow");
   if (!follow_arg) return reply(encode_error(id, follow_arg.error()));
   const bool follow = *follow_arg;
-  const std::string path = hooks_.daemon_log_file.string();
-  auto& hooks = hooks_;
-  supervisor_.pump().tail_file(path, *lines, kMaxTailBytes, [id, reply, path, follow, &hooks](Result<std::string> data) {
+  const std::string path = log_file.string();
+  DaemonControl& daemon = daemon_;
+  supervisor_.pump().tail_file(path, *lines, kMaxTailBytes, [id, reply, path, follow, &daemon](Result<std::string> data) {
     if (!data) return reply(encode_error(id, data.error()));
     Json first = {{"path", path}, {"data", *data}};
     if (!follow) return reply(encode_ok(id, first));
@@ -296,7 +342,7 @@ void RequestHandler::do_maintail(const Request& request, Reply reply) {
     if (!reply.stream(encode_ok(id, first))) return;
     // Lines logged between the read and this point may be missed or repeated once: the daemon
     // log is written by spdlog's thread, not by the pump.
-    hooks.follow_daemon_log([id, reply](const std::string& line) {
+    daemon.follow_daemon_log([id, reply](const std::string& line) {
       return reply.stream(encode_ok(id, {{"data", line}, {"more", true}}));
     });
   });

@@ -1,11 +1,13 @@
 #pragma once
-// Dispatches one decoded request to the Supervisor and produces exactly one answer line
+// Dispatches one decoded request through the one command table (name, who may send it, its
+// handler) to the Supervisor or the daemon, and produces exactly one answer line
 // (docs/protocol.md). Owns nothing; a Connection only moves bytes and hands lines here.
 
 #include "common/config/config.hpp"
 #include "common/protocol/protocol.hpp"
 #include "daemon/control/access_policy.hpp"
 #include "daemon/control/config_commands.hpp"
+#include "daemon/control/daemon_control.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -36,31 +38,38 @@ class RequestHandler {
   // The answer line, '\n'-terminated. May be called later (start/stop wait for the action).
   using Reply = Responder;
 
-  // What the daemon itself provides.
-  struct DaemonHooks {
-    std::function<void()> request_shutdown;
-    std::function<void(std::function<void(const std::vector<Error>&)>)> reopen_logs;
-    std::filesystem::path daemon_log_file;  // "-": stderr, nothing to tail
-    // reread, reload, avail, add, remove.
-    ConfigCommands::Hooks config;
-    // maintail -f: on_line gets every daemon log line until it returns false.
-    std::function<void(std::function<bool(const std::string&)> on_line)> follow_daemon_log;
-  };
+  using Targets = std::vector<std::string>;
 
-  RequestHandler(Supervisor& supervisor, DaemonHooks hooks);
+  RequestHandler(Supervisor& supervisor, DaemonControl& daemon);
 
   // Handles one raw line: parses, checks what `access` allows (PERMISSION_DENIED
   // otherwise), dispatches, and calls reply exactly once.
   void handle_line(std::string_view line, Access access, Reply reply);
 
+  // Whether a read-only client (socket_readonly_group) may send cmd: status, pid, version.
+  static bool is_read_only(std::string_view cmd);
+
  private:
-  void dispatch(const Request& request, Reply reply);
-  void do_tail(const Request& request, Reply reply);
-  void do_clear(const Request& request, Reply reply);
-  void do_maintail(const Request& request, Reply reply);
+  struct Command;
+  static const Command* find(std::string_view cmd);
+
+  void do_version(const Request& request, const Targets& targets, Reply reply);
+  void do_status(const Request& request, const Targets& targets, Reply reply);
+  void do_pid(const Request& request, const Targets& targets, Reply reply);
+  void do_operation(const Request& request, const Targets& targets, Reply reply);  // start, stop, restart
+  void do_signal(const Request& request, const Targets& targets, Reply reply);
+  void do_logreopen(const Request& request, const Targets& targets, Reply reply);
+  void do_tail(const Request& request, const Targets& targets, Reply reply);
+  void do_clear(const Request& request, const Targets& targets, Reply reply);
+  void do_maintail(const Request& request, const Targets& targets, Reply reply);
+  void do_shutdown(const Request& request, const Targets& targets, Reply reply);
+  void do_reread(const Request& request, const Targets& targets, Reply reply);
+  void do_reload(const Request& request, const Targets& targets, Reply reply);  // and update
+  void do_avail(const Request& request, const Targets& targets, Reply reply);
+  void do_add_remove(const Request& request, const Targets& targets, Reply reply);
 
   Supervisor& supervisor_;
-  DaemonHooks hooks_;
+  DaemonControl& daemon_;
   ConfigCommands config_commands_;
 };
 

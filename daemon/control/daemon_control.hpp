@@ -1,0 +1,34 @@
+#pragma once
+// What the control plane may ask of konnectd as a whole, beyond the Supervisor: the narrow
+// interface the RequestHandler and ConfigCommands see. Daemon implements it.
+
+#include "common/config/config.hpp"
+#include "common/config/reload_plan.hpp"
+#include "common/error.hpp"
+#include "common/protocol/protocol.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace konnect {
+
+class DaemonControl {
+ public:
+  virtual ~DaemonControl() = default;
+
+  // `shutdown`: stop every process, then exit (the answer goes out first).
+  virtual void request_shutdown() = 0;
+  // `logreopen`, SIGUSR2: every program log and the daemon log; done gets the failures.
+  virtual void reopen_logs(std::function<void(const std::vector<Error>&)> done) = 0;
+  // `maintail -f`: on_line gets every daemon log line until it returns false.
+  virtual void follow_daemon_log(std::function<bool(const std::string&)> on_line) = 0;
+  // The config as it is on disk now, and the one running (which apply() replaces).
+  virtual Result<Config> read_config() const = 0;
+  virtual const Config& running_config() const = 0;
+  // reload, update, add, remove: applies a plan; done gets the start results of the
+  // programs it made, or an error.
+  virtual void apply(ReloadPlan plan, std::function<void(Result<Json>)> done) = 0;
+};
+
+}  // namespace konnect
