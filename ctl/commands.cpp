@@ -3,6 +3,7 @@
 #include "common/config/config_loader.hpp"
 #include "common/config/config_writer.hpp"
 #include "common/process_state.hpp"
+#include "common/protocol/requests.hpp"
 #include "ctl/output.hpp"
 #include "ctl/status_answer.hpp"
 #include "version.hpp"  // generated from common/version.hpp.in
@@ -34,39 +35,24 @@ std::optional<Error> reject_options(const Command& self, const std::vector<std::
   return std::nullopt;
 }
 
-Json targets_json(std::span<const std::string> targets) {
-  Json list = Json::array();
-  for (const std::string& t : targets) list.push_back(t);
-  return list;
-}
-
 // status, pid: targets optional; none means all (status) or the daemon itself (pid).
 Result<Json> build_optional_targets(const Command& self, const std::vector<std::string>& args) {
   if (auto error = reject_options(self, args)) return args_error(*error);
-  Json out = Json::object();
-  if (!args.empty()) out["targets"] = targets_json(args);
-  return args_value(std::move(out));
+  return args_value(encode_args(TargetsArgs{args}));
 }
 
 // start, stop, restart: at least one target.
 Result<Json> build_required_targets(const Command& self, const std::vector<std::string>& args) {
   if (auto error = reject_options(self, args)) return args_error(*error);
   if (args.empty()) return args_error(usage_error("Error: " + std::string(self.name) + " requires a process name"));
-  return args_value(Json{{"targets", targets_json(args)}});
+  return args_value(encode_args(TargetsArgs{args}));
 }
 
 // signal SIG TARGET...: a number goes as a JSON number, a name as written ("HUP", "SIGHUP").
 Result<Json> build_signal(const Command& self, const std::vector<std::string>& args) {
   if (auto error = reject_options(self, args)) return args_error(*error);
   if (args.size() < 2) return args_error(usage_error("Error: signal requires a signal name and a process name"));
-  const std::string& sig = args.front();
-  Json signal = sig;
-  bool is_number = !sig.empty() && sig.size() <= 3 &&
-                   std::all_of(sig.begin(), sig.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (is_number) {
-    signal = std::stoi(sig);
-  }
-  return args_value(Json{{"signal", signal}, {"targets", targets_json(std::span(args).subspan(1))}});
+  return args_value(encode_args(SignalArgs{args.front(), {args.begin() + 1, args.end()}}));
 }
 
 Result<Json> build_no_args(const Command& self, const std::vector<std::string>& args) {
@@ -77,19 +63,17 @@ Result<Json> build_no_args(const Command& self, const std::vector<std::string>& 
 
 // reload / update [--dry-run] [NAME...]: names limit it to those programs or groups.
 Result<Json> build_reload(const Command& self, const std::vector<std::string>& args) {
-  Json out = Json::object();
-  std::vector<std::string> names;
+  ReloadArgs out;
   for (const std::string& arg : args) {
     if (arg == "--dry-run") {
-      out["dry_run"] = true;
+      out.dry_run = true;
     } else if (is_option(arg)) {
       return args_error(usage_error("konnectctl: " + std::string(self.name) + ": unknown option '" + arg + "'"));
     } else {
-      names.push_back(arg);
+      out.targets.push_back(arg);
     }
   }
-  if (!names.empty()) out["targets"] = targets_json(names);
-  return args_value(std::move(out));
+  return args_value(encode_args(out));
 }
 
 // convert FILE.conf
@@ -168,15 +152,14 @@ Result<Json> build_tail(const Command& self, const std::vector<std::string>& arg
   if (!o) return args_error(o.error());
   if (o->words.empty()) return args_error(usage_error("Error: tail requires a process name"));
   if (o->words.size() > 2) return args_error(usage_error("Error: tail takes one process name and stdout or stderr"));
-  Json out{{"name", o->words[0]}, {"lines", o->lines.value_or(10)}};
-  if (o->follow) out["follow"] = true;
+  TailArgs out{o->words[0], false, o->follow, static_cast<std::size_t>(o->lines.value_or(10))};
   if (o->words.size() == 2) {
     if (o->words[1] != "stdout" && o->words[1] != "stderr") {
       return args_error(usage_error("Error: tail: '" + o->words[1] + "' is neither stdout nor stderr"));
     }
-    out["stream"] = o->words[1];
+    out.stderr_stream = o->words[1] == "stderr";
   }
-  return args_value(std::move(out));
+  return args_value(encode_args(out));
 }
 
 // maintail [-f] [-n LINES]
@@ -184,9 +167,7 @@ Result<Json> build_maintail(const Command& self, const std::vector<std::string>&
   auto o = parse_tail_options(self, args);
   if (!o) return args_error(o.error());
   if (!o->words.empty()) return args_error(usage_error("Error: maintail takes no process name"));
-  Json out{{"lines", o->lines.value_or(10)}};
-  if (o->follow) out["follow"] = true;
-  return args_value(std::move(out));
+  return args_value(encode_args(MaintailArgs{o->follow, static_cast<std::size_t>(o->lines.value_or(10))}));
 }
 
 bool any_failed(const Json& processes) {

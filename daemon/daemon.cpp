@@ -148,10 +148,10 @@ void Daemon::begin_shutdown(const char* why) {
   enter_stopping(why);
 }
 
-void Daemon::apply(ReloadPlan plan, std::function<void(Result<Json>)> done) {
+void Daemon::apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) {
   Config next = plan.result;
   const std::vector<std::string> warnings = plan.warnings;
-  auto accepted = supervisor_.apply(std::move(plan), [this, done](Result<Json> result) {
+  auto accepted = supervisor_.apply(std::move(plan), [this, done](Result<ProcessResults> result) {
     notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
     done(std::move(result));
     if (sighup_pending_) {
@@ -198,7 +198,7 @@ void Daemon::reload_on_sighup() {
     return;
   }
   spdlog::info("SIGHUP received: reloading the config");
-  apply(std::move(*plan), [](Result<Json> result) {
+  apply(std::move(*plan), [](Result<ProcessResults> result) {
     if (!result) spdlog::error("Failed to reload after SIGHUP: {}", result.error().message);
   });
 }

@@ -62,7 +62,7 @@ class Daemon final : private DaemonControl {
   void follow_daemon_log(std::function<bool(const std::string&)> on_line) override;
   Result<Config> read_config() const override;
   const Config& running_config() const override { return config_; }
-  void apply(ReloadPlan plan, std::function<void(Result<Json>)> done) override;
+  void apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) override;
 
   Config config_;
   bool allow_insecure_config_;

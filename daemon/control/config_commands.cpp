@@ -1,6 +1,7 @@
 #include "daemon/control/config_commands.hpp"
 
 #include "common/config/config_diff.hpp"
+#include "common/protocol/requests.hpp"
 #include "daemon/control/request_handler.hpp"
 
 namespace konnect {
@@ -24,13 +25,9 @@ void ConfigCommands::reread(const Request& request, const Responder& reply) {
 void ConfigCommands::reload(const Request& request, const std::vector<std::string>& targets,
                                const Responder& reply) {
   const Json id = request.id;
-  bool dry_run = false;
-  if (auto it = request.args.find("dry_run"); it != request.args.end() && !it->is_null()) {
-    if (!it->is_boolean()) {
-      return reply(encode_error(id, make_error(ErrorCode::BadArguments, "\"dry_run\" must be true or false")));
-    }
-    dry_run = it->get<bool>();
-  }
+  auto args = decode_reload_args(request.args);
+  if (!args) return reply(encode_error(id, args.error()));
+  const bool dry_run = args->dry_run;
   // A broken file is refused as a whole: nothing of it is applied.
   auto next = daemon_.read_config();
   if (!next) return reply(encode_error(id, next.error()));
@@ -44,9 +41,9 @@ void ConfigCommands::reload(const Request& request, const std::vector<std::strin
 
 void ConfigCommands::apply_and_answer(const Json& id, ReloadPlan plan, Json answer, const Responder& reply) {
   // The plan's lists, then the start results of what it made, once it is all done.
-  daemon_.apply(std::move(plan), [id, reply, answer = std::move(answer)](Result<Json> started) mutable {
+  daemon_.apply(std::move(plan), [id, reply, answer = std::move(answer)](Result<ProcessResults> started) mutable {
     if (!started) return reply(encode_error(id, started.error()));
-    answer["processes"] = (*started)["processes"];
+    answer["processes"] = encode_results(*started)["processes"];
     reply(encode_ok(id, answer));
   });
 }

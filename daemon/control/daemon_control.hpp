@@ -6,6 +6,7 @@
 #include "common/config/reload_plan.hpp"
 #include "common/error.hpp"
 #include "common/protocol/protocol.hpp"
+#include "common/protocol/results.hpp"
 
 #include <functional>
 #include <string>
@@ -28,7 +29,7 @@ class DaemonControl {
   virtual const Config& running_config() const = 0;
   // reload, update, add, remove: applies a plan; done gets the start results of the
   // programs it made, or an error.
-  virtual void apply(ReloadPlan plan, std::function<void(Result<Json>)> done) = 0;
+  virtual void apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) = 0;
 };
 
 }  // namespace konnect

@@ -1,6 +1,7 @@
 #include "daemon/control/request_handler.hpp"
 
-#include "common/signal_names.hpp"
+#include "common/protocol/requests.hpp"
+#include "common/protocol/results.hpp"
 #include "daemon/supervision/supervisor.hpp"
 #include "version.hpp"
 
@@ -16,21 +17,6 @@ namespace konnect {
 namespace {
 
 Error bad_arguments(std::string message) { return make_error(ErrorCode::BadArguments, std::move(message)); }
-
-// args.targets as a list of strings; missing is an empty list.
-Result<std::vector<std::string>> read_targets(const Json& args) {
-  std::vector<std::string> targets;
-  auto it = args.find("targets");
-  if (it == args.end() || it->is_null()) return targets;
-  if (!it->is_array()) return bad_arguments("\"targets\" must be a list of strings");
-  for (const auto& t : *it) {
-    if (!t.is_string() || t.get_ref<const std::string&>().empty()) {
-      return bad_arguments("\"targets\" must be a list of non-empty strings");
-    }
-    targets.push_back(t.get<std::string>());
-  }
-  return targets;
-}
 
 }  // namespace
 
@@ -100,9 +86,9 @@ void RequestHandler::handle_line(std::string_view line, Access access, Reply rep
   }
   Targets targets;
   if (command->reads_targets) {
-    auto read = read_targets(request->args);
+    auto read = decode_targets_args(request->args);
     if (!read) return reply(encode_error(id, read.error()));
-    targets = std::move(*read);
+    targets = std::move(read->targets);
   }
   (this->*command->run)(*request, targets, std::move(reply));
 }
@@ -146,33 +132,24 @@ void RequestHandler::do_operation(const Request& request, const Targets& targets
   }
   auto processes = supervisor_.resolve(targets);
   if (!processes) return reply(encode_error(id, processes.error()));
-  supervisor_.run_operation(kind, std::move(*processes), [id, reply](Json result) { reply(encode_ok(id, result)); });
+  supervisor_.run_operation(kind, std::move(*processes),
+                           [id, reply](ProcessResults results) { reply(encode_ok(id, encode_results(results))); });
 }
 
 void RequestHandler::do_signal(const Request& request, const Targets& targets, Reply reply) {
   const Json id = request.id;
   auto fail = [&](const Error& e) { reply(encode_error(id, e)); };
   if (targets.empty()) return fail(bad_arguments("signal needs \"targets\""));
-  auto sig = request.args.find("signal");
-  std::optional<int> signo;
-  if (sig != request.args.end() && sig->is_string()) signo = parse_signal(sig->get<std::string>());
-  if (sig != request.args.end() && sig->is_number_integer()) {
-    const auto n = sig->get<std::int64_t>();
-    if (n > 0 && n < 65) signo = parse_signal(std::to_string(n));
-  }
-  if (!signo) return fail(bad_arguments("\"signal\" must name a signal, such as \"HUP\" or 1"));
+  auto args = decode_signal_args(request.args);
+  if (!args) return fail(args.error());
   auto processes = supervisor_.resolve(targets);
   if (!processes) return fail(processes.error());
-  Json list = Json::array();
+  ProcessResults results;
   for (Process* p : *processes) {
-    Json item = {{"name", p->namespec()}, {"ok", true}, {"state", to_string(p->state())}};
-    if (auto r = p->signal(*signo); !r) {
-      item["ok"] = false;
-      item["error"] = {{"code", std::string(to_string(ErrorCode::Failed))}, {"message", r.error().message}};
-    }
-    list.push_back(std::move(item));
+    auto sent = p->signal(signal_number(*args));
+    results.push_back({p->namespec(), p->state(), sent ? std::nullopt : std::optional<Error>(sent.error())});
   }
-  reply(encode_ok(id, {{"processes", std::move(list)}}));
+  reply(encode_ok(id, encode_results(results)));
 }
 
 void RequestHandler::do_logreopen(const Request& request, const Targets&, Reply reply) {
@@ -209,55 +186,27 @@ namespace {
 
 constexpr std::size_t kMaxTailBytes = 1024 * 1024;
 
-// args[key] as a bool (false when missing); a wrong type is an error, never an exception.
-Result<bool> read_flag(const Json& args, const char* key) {
-  auto it = args.find(key);
-  if (it == args.end() || it->is_null()) return false;
-  if (!it->is_boolean()) return bad_arguments(std::string("\"") + key + "\" must be true or false");
-  return it->get<bool>();
-}
-
-// args.lines: a positive number of lines, 10 when missing.
-Result<std::size_t> read_lines(const Json& args) {
-  auto it = args.find("lines");
-  if (it == args.end() || it->is_null()) return std::size_t{10};
-  if (!it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 1000000) {
-    return bad_arguments("\"lines\" must be a number of lines from 0 to 1000000");
-  }
-  return static_cast<std::size_t>(it->get<std::int64_t>());
-}
-
 }  // namespace
 
 void RequestHandler::do_tail(const Request& request, const Targets&, Reply reply) {
   const Json id = request.id;
   auto fail = [&](const Error& e) { reply(encode_error(id, e)); };
-  auto name = request.args.find("name");
-  if (name == request.args.end() || !name->is_string()) return fail(bad_arguments("tail needs \"name\""));
-  std::string stream = "stdout";
-  if (auto it = request.args.find("stream"); it != request.args.end() && !it->is_null()) {
-    if (!it->is_string()) return fail(bad_arguments("\"stream\" is stdout or stderr"));
-    stream = it->get<std::string>();
-  }
-  if (stream != "stdout" && stream != "stderr") return fail(bad_arguments("\"stream\" is stdout or stderr"));
-  auto follow_arg = read_flag(request.args, "follow");
-  if (!follow_arg) return fail(follow_arg.error());
-  auto lines = read_lines(request.args);
-  if (!lines) return fail(lines.error());
-  auto processes = supervisor_.resolve({name->get<std::string>()});
+  auto args = decode_tail_args(request.args);
+  if (!args) return fail(args.error());
+  auto processes = supervisor_.resolve({args->name});
   if (!processes) return fail(processes.error());
   if (processes->size() != 1) {
-    return fail(bad_arguments(name->get<std::string>() + " names " + std::to_string(processes->size()) +
+    return fail(bad_arguments(args->name + " names " + std::to_string(processes->size()) +
                               " processes; tail one of them as GROUP:NAME"));
   }
   const Process& p = *processes->front();
-  auto sid = supervisor_.log_stream(p, stream == "stderr");
+  auto sid = supervisor_.log_stream(p, args->stderr_stream);
   if (!sid) return fail(sid.error());
-  const bool follow = *follow_arg;
+  const bool follow = args->follow;
   const std::string path = supervisor_.pump().path_of(*sid).string();
   Supervisor& supervisor = supervisor_;
   supervisor_.pump().tail_file(
-      path, *lines, kMaxTailBytes,
+      path, args->lines, kMaxTailBytes,
       [id, reply, path, follow, sid = *sid, &supervisor, namespec = p.namespec()](Result<std::string> data) {
         if (!data) {
           reply(encode_error(id, data.error()));
@@ -291,7 +240,7 @@ void RequestHandler::do_clear(const Request& request, const Targets& targets, Re
   if (!processes) return reply(encode_error(id, processes.error()));
   // One truncate per stream on the pump thread; answer when the last is done.
   struct Pending {
-    Json list = Json::array();
+    ProcessResults results;
     std::size_t left = 0;
   };
   auto pending = std::make_shared<Pending>();
@@ -301,40 +250,35 @@ void RequestHandler::do_clear(const Request& request, const Targets& targets, Re
     auto err = supervisor_.log_stream(*p, true);
     if (out) work.emplace_back(p, *out);
     if (err && (!out || *err != *out)) work.emplace_back(p, *err);
-    pending->list.push_back({{"name", p->namespec()}, {"ok", true}});
+    pending->results.push_back({p->namespec(), std::nullopt, std::nullopt});
   }
   pending->left = work.size();
-  if (work.empty()) return reply(encode_ok(id, {{"processes", pending->list}}));
+  if (work.empty()) return reply(encode_ok(id, encode_results(pending->results)));
   for (const auto& [p, sid] : work) {
     supervisor_.pump().clear(sid, [pending, id, reply, name = p->namespec()](Result<void> r) {
       if (!r) {
-        for (auto& item : pending->list) {
-          if (item["name"] == name) {
-            item["ok"] = false;
-            item["error"] = {{"code", std::string(to_string(ErrorCode::Io))}, {"message", r.error().message}};
-          }
+        for (auto& result : pending->results) {
+          if (result.name == name) result.error = make_error(ErrorCode::Io, r.error().message);
         }
       }
-      if (--pending->left == 0) reply(encode_ok(id, {{"processes", pending->list}}));
+      if (--pending->left == 0) reply(encode_ok(id, encode_results(pending->results)));
     });
   }
 }
 
 void RequestHandler::do_maintail(const Request& request, const Targets&, Reply reply) {
   const Json id = request.id;
-  auto lines = read_lines(request.args);
-  if (!lines) return reply(encode_error(id, lines.error()));
+  auto args = decode_maintail_args(request.args);
+  if (!args) return reply(encode_error(id, args.error()));
   // The running config's log_file is the one in use: a reload keeps it until a restart.
   const std::filesystem::path& log_file = daemon_.running_config().daemon.log_file;
   if (log_file == "-") {
     return reply(encode_error(id, make_error(ErrorCode::Failed, "konnectd logs to stderr (log_file = \"-\")")));
   }
-  auto follow_arg = read_flag(request.args, "follow");
-  if (!follow_arg) return reply(encode_error(id, follow_arg.error()));
-  const bool follow = *follow_arg;
+  const bool follow = args->follow;
   const std::string path = log_file.string();
   DaemonControl& daemon = daemon_;
-  supervisor_.pump().tail_file(path, *lines, kMaxTailBytes, [id, reply, path, follow, &daemon](Result<std::string> data) {
+  supervisor_.pump().tail_file(path, args->lines, kMaxTailBytes, [id, reply, path, follow, &daemon](Result<std::string> data) {
     if (!data) return reply(encode_error(id, data.error()));
     Json first = {{"path", path}, {"data", *data}};
     if (!follow) return reply(encode_ok(id, first));

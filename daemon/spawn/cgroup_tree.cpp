@@ -112,13 +112,19 @@ Result<CgroupTree> CgroupTree::open(CgroupMode mode, std::string& why_not) {
   return CgroupTree(base);
 }
 
-fs::path CgroupTree::path_of(const std::string& namespec) const { return base_ / "programs" / dir_name(namespec); }
+fs::path CgroupTree::program_path(const std::string& namespec) const { return base_ / "programs" / dir_name(namespec); }
 
-Result<int> CgroupTree::open_procs(const std::string& namespec) {
+fs::path CgroupTree::path_of(const std::string& namespec, unsigned instance) const {
+  return program_path(namespec) / std::to_string(instance);
+}
+
+Result<int> CgroupTree::open_procs(const std::string& namespec, unsigned instance) {
   if (!enabled()) return -1;
-  const fs::path dir = path_of(namespec);
-  if (const int err = make_dir(dir); err != 0) {
-    return make_error(ErrorCode::SpawnError, "cannot create cgroup " + dir.string() + ": " + errno_text(err));
+  const fs::path dir = path_of(namespec, instance);
+  for (const fs::path& d : {dir.parent_path(), dir}) {
+    if (const int err = make_dir(d); err != 0) {
+      return make_error(ErrorCode::SpawnError, "cannot create cgroup " + d.string() + ": " + errno_text(err));
+    }
   }
   const int fd = ::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -128,8 +134,8 @@ Result<int> CgroupTree::open_procs(const std::string& namespec) {
   return fd;
 }
 
-void CgroupTree::kill(const std::string& namespec) {
-  if (enabled()) write_file(path_of(namespec) / "cgroup.kill", "1");
+void CgroupTree::kill(const std::string& namespec, unsigned instance) {
+  if (enabled()) write_file(path_of(namespec, instance) / "cgroup.kill", "1");
 }
 
 std::vector<std::string> CgroupTree::kill_leftovers() {
@@ -137,7 +143,10 @@ std::vector<std::string> CgroupTree::kill_leftovers() {
   if (!enabled()) return killed;
   for (const auto& name : program_dirs(base_ / "programs")) {
     const fs::path dir = base_ / "programs" / name;
-    if (!has_processes(dir)) continue;
+    // cgroup.kill and "populated" cover the instances' cgroups below.
+    bool any = has_processes(dir);
+    for (const auto& instance : program_dirs(dir)) any = any || has_processes(dir / instance);
+    if (!any) continue;
     write_file(dir / "cgroup.kill", "1");
     killed.push_back(namespec_of(name));
   }
@@ -146,7 +155,7 @@ std::vector<std::string> CgroupTree::kill_leftovers() {
 
 int CgroupTree::open_events(const std::string& namespec) const {
   if (!enabled()) return -1;
-  return ::open((path_of(namespec) / "cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
+  return ::open((program_path(namespec) / "cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
 }
 
 bool CgroupTree::populated(int events_fd) {
@@ -181,7 +190,11 @@ std::vector<std::string> CgroupTree::wait_empty(const std::vector<std::string>& 
 
 void CgroupTree::remove_empty() {
   if (!enabled()) return;
-  for (const auto& name : program_dirs(base_ / "programs")) ::rmdir((base_ / "programs" / name).c_str());
+  for (const auto& name : program_dirs(base_ / "programs")) {
+    const fs::path dir = base_ / "programs" / name;
+    for (const auto& instance : program_dirs(dir)) ::rmdir((dir / instance).c_str());
+    ::rmdir(dir.c_str());
+  }
 }
 
 }  // namespace konnect

@@ -7,7 +7,9 @@
 // Layout, under konnectd's cgroup B:
 //   B/supervisor       konnectd itself: processes live in leaves only (cgroup v2 refuses
 //                      controllers on an inner node that holds processes)
-//   B/programs/NAME    each program's processes; NAME is its namespec (GROUP:PROCESS)
+//   B/programs/NAME    one per process name; NAME is its namespec (GROUP:PROCESS)
+//   B/programs/NAME/N  the processes of its instance N (daemon/supervision/process_table.hpp):
+//                      a rolling restart's new instance is not killed with the old one
 // A spawned child moves itself in (writes "0" to the fd from open_procs()) before anything
 // else, so even its first fork lands inside. Every call is a few small file operations on
 // cgroupfs, done on the loop; only wait_empty() waits for processes to die, and only at
@@ -39,21 +41,21 @@ class CgroupTree {
 
   bool enabled() const { return !base_.empty(); }
   const std::filesystem::path& base() const { return base_; }
-  std::filesystem::path path_of(const std::string& namespec) const;
+  std::filesystem::path path_of(const std::string& namespec, unsigned instance) const;
 
-  // Creates the program's cgroup if needed and opens its cgroup.procs for writing
+  // Creates the instance's cgroup if needed and opens its cgroup.procs for writing
   // (close-on-exec; the caller closes it). -1 when disabled.
-  Result<int> open_procs(const std::string& namespec);
-  // cgroup.kill: SIGKILL to every process in the program's cgroup, now and for any fork
+  Result<int> open_procs(const std::string& namespec, unsigned instance);
+  // cgroup.kill: SIGKILL to every process in the instance's cgroup, now and for any fork
   // racing with it. The dying processes come back to konnectd (subreaper) to be reaped.
-  void kill(const std::string& namespec);
+  void kill(const std::string& namespec, unsigned instance);
   // Kills what an earlier konnectd left in program cgroups (it died without stopping its
   // programs) and returns those programs' namespecs.
   std::vector<std::string> kill_leftovers();
   // Waits up to `limit` until the cgroups of `namespecs` hold no process (blocking: for
   // konnectd's start, before anything is served). Returns those still populated.
   std::vector<std::string> wait_empty(const std::vector<std::string>& namespecs, std::chrono::milliseconds limit) const;
-  // Removes every program cgroup that is empty (a busy one stays for next time).
+  // Removes every program and instance cgroup that is empty (a busy one stays for next time).
   void remove_empty();
 
  private:
@@ -61,6 +63,7 @@ class CgroupTree {
   // it), or -1 (disabled, or no such cgroup). When its "populated" line changes, poll(2)
   // reports POLLPRI on the fd.
   int open_events(const std::string& namespec) const;
+  std::filesystem::path program_path(const std::string& namespec) const;
   // Whether the cgroup.events behind `events_fd` says a process is still inside (a process
   // counts until it has exited: its memory freed and its files closed). Reads from the start.
   static bool populated(int events_fd);

@@ -100,10 +100,7 @@ bool Operation::check_starting() {
 
 void Operation::drop(const Process* process, const Error& error) {
   if (completed_ || !involves(process)) return;
-  dropped_.push_back({{"name", process->namespec()},
-                      {"ok", false},
-                      {"state", to_string(process->state())},
-                      {"error", {{"code", std::string(to_string(ErrorCode::Failed))}, {"message", error.message}}}});
+  dropped_.push_back({process->namespec(), process->state(), make_error(ErrorCode::Failed, error.message)});
   std::erase(processes_, process);
   for (auto& level : levels_) std::erase(level, process);
   outcomes_.erase(process);
@@ -121,18 +118,18 @@ void Operation::abort(const Error& error) {
 
 bool Operation::finish() {
   completed_ = true;
-  nlohmann::json list = nlohmann::json::array();
+  ProcessResults results;
   for (Process* p : processes_) {
     const Outcome& o = outcomes_[p];
-    nlohmann::json item = {{"name", p->namespec()}, {"ok", o.ok}, {"state", to_string(p->state())}};
+    ProcessResult r{p->namespec(), p->state(), std::nullopt};
     if (!o.ok) {
       const ErrorCode code = abort_code_ ? *abort_code_ : kind_ == Kind::Stop ? ErrorCode::Failed : ErrorCode::SpawnError;
-      item["error"] = {{"code", std::string(to_string(code))}, {"message", o.error}};
+      r.error = make_error(code, o.error);
     }
-    list.push_back(std::move(item));
+    results.push_back(std::move(r));
   }
-  for (auto& item : dropped_) list.push_back(std::move(item));
-  if (done_) done_({{"processes", std::move(list)}});
+  for (auto& r : dropped_) results.push_back(std::move(r));
+  if (done_) done_(std::move(results));
   return true;
 }
 

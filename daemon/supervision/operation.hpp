@@ -6,12 +6,11 @@
 // Stop goes by priority levels, highest number first: every process of a level is stopped
 // together and the next level begins once all of them are down. Start spawns in priority
 // order at once. Restart is stop, then start. The operation ends by calling its completion
-// with the per-process result of docs/protocol.md.
+// with one ProcessResult per process (common/protocol/results.hpp writes them for the wire).
 
 #include "common/error.hpp"
 #include "common/process_state.hpp"
-
-#include <nlohmann/json.hpp>
+#include "common/protocol/results.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -27,7 +26,7 @@ class Process;
 class Operation {
  public:
   enum class Kind { Start, Stop, Restart };
-  using Completion = std::function<void(nlohmann::json result)>;
+  using Completion = std::function<void(ProcessResults results)>;
 
   // processes must be in priority order (lowest first) and outlive the operation.
   Operation(Kind kind, std::vector<Process*> processes, Completion done);
@@ -70,7 +69,7 @@ class Operation {
   std::vector<std::vector<Process*>> levels_;  // stop levels, highest priority number first
   std::size_t level_ = 0;
   std::map<const Process*, Outcome> outcomes_;
-  std::vector<nlohmann::json> dropped_;  // results of processes that are gone
+  ProcessResults dropped_;  // results of processes that are gone
   bool completed_ = false;
   std::optional<ErrorCode> abort_code_;
 };

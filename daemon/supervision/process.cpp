@@ -214,16 +214,17 @@ void Process::on_timer() {
 // --- transitions --------------------------------------------------------------------------
 
 void Process::enter_starting() {
-  auto pid = host_.spawn(*this);
-  if (!pid) {
+  auto spawned = host_.spawn(*this);
+  if (!spawned) {
     // The command could not be started at all (missing binary, bad user...). This counts
     // as a failed start, exactly like an exit before startsecs.
-    spdlog::warn("Failed to start '{}': {}", namespec(), pid.error().message);
+    spdlog::warn("Failed to start '{}': {}", namespec(), spawned.error().message);
     last_pid_ = 0;  // no instance this time
-    enter_backoff(pid.error().message);
+    enter_backoff(spawned.error().message);
     return;
   }
-  pid_ = *pid;
+  pid_ = spawned->pid;
+  spawn_id_ = spawned->spawn_id;
   last_pid_ = pid_;
   last_exit_.clear();
   spawnerr_.clear();

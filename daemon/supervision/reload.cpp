@@ -40,7 +40,7 @@ void Reload::stop_old() {
   if (std::all_of(old.begin(), old.end(), [](const Process* p) { return is_down(p->state()); })) {
     return then(&Reload::on_stopped);
   }
-  supervisor_.run_operation(Operation::Kind::Stop, std::move(old), [this](nlohmann::json) { then(&Reload::stop_old); });
+  supervisor_.run_operation(Operation::Kind::Stop, std::move(old), [this](ProcessResults) { then(&Reload::stop_old); });
 }
 
 void Reload::on_stopped() {
@@ -59,18 +59,18 @@ void Reload::on_dropped() {
   fresh.insert(fresh.end(), plan_.restarted.begin(), plan_.restarted.end());
   std::vector<Process*> made = supervisor_.add_programs(plan_.result, fresh);
   std::erase_if(made, [](const Process* p) { return !p->config().autostart; });
-  if (made.empty()) return on_started({{"processes", nlohmann::json::array()}});
-  supervisor_.run_operation(Operation::Kind::Start, std::move(made), [this](nlohmann::json result) {
-    boost::asio::post(executor_, [this, result = std::move(result)]() mutable { on_started(std::move(result)); });
+  if (made.empty()) return on_started({});
+  supervisor_.run_operation(Operation::Kind::Start, std::move(made), [this](ProcessResults results) {
+    boost::asio::post(executor_, [this, results = std::move(results)]() mutable { on_started(std::move(results)); });
   });
 }
 
-void Reload::on_started(nlohmann::json result) {
+void Reload::on_started(ProcessResults results) {
   spdlog::info("Reload done");
-  finish(Result<nlohmann::json>(boost::system::in_place_value, std::move(result)));
+  finish(std::move(results));
 }
 
-void Reload::finish(Result<nlohmann::json> result) {
+void Reload::finish(Result<ProcessResults> result) {
   if (!result) spdlog::warn("Reload ended early: {}", result.error().message);
   auto done = std::move(done_);
   done(std::move(result));  // may destroy this (the Supervisor owns it): nothing after

@@ -16,7 +16,7 @@
 #include "common/config/reload_plan.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <nlohmann/json.hpp>
+#include "common/protocol/results.hpp"
 
 #include <functional>
 #include <vector>
@@ -27,7 +27,7 @@ class Supervisor;
 
 class Reload {
  public:
-  using Done = std::function<void(Result<nlohmann::json>)>;
+  using Done = std::function<void(Result<ProcessResults>)>;
   Reload(Supervisor& supervisor, boost::asio::any_io_executor executor, ReloadPlan plan, Done done);
 
   void begin();
@@ -36,8 +36,8 @@ class Reload {
   void stop_old();
   void on_stopped();
   void on_dropped();
-  void on_started(nlohmann::json result);
-  void finish(Result<nlohmann::json> result);
+  void on_started(ProcessResults results);
+  void finish(Result<ProcessResults> result);
   // Runs step on the loop, later (never inside the caller's handler).
   void then(void (Reload::*step)());
 

@@ -30,9 +30,9 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
       log_dir_(config.daemon.log_dir),
       pump_(executor_, {[this](OutputPump::StreamId id, const Error& e) { on_log_error(id, e); },
                         [this](OutputPump::StreamId id) { on_log_recovered(id); },
-                        [this](OutputPump::StreamId id, std::string data) { on_log_data(id, data); }}),
-      sweeper_([this](pid_t pid) { return by_pid_.count(pid) != 0; },
-               [this](std::uint64_t id) { return by_spawn_id_.count(id) != 0; }) {
+                        [this](OutputPump::StreamId id, std::string data) { followers_.on_data(id, data); }}),
+      sweeper_([this](pid_t pid) { return table_.is_main(pid); },
+               [this](std::uint64_t id) { return table_.is_live(id); }) {
   std::vector<std::string> names;
   for (const auto& program : config.programs) names.push_back(program.name);
   add_programs(config, names);
@@ -43,7 +43,7 @@ Supervisor::~Supervisor() = default;
 std::vector<Process*> Supervisor::add_programs(const Config& config, const std::vector<std::string>& programs) {
   log_dir_ = config.daemon.log_dir;
   const auto groups = program_groups(config);
-  const std::size_t first = slots_.size();
+  const std::size_t first = programs_.size();
   for (const auto& name : programs) {
     const ProgramConfig* program = config.find_program(name);
     assert(program != nullptr);
@@ -51,21 +51,21 @@ std::vector<Process*> Supervisor::add_programs(const Config& config, const std::
     add_program(*program, group, group_priority);
   }
   std::vector<Process*> added;
-  for (std::size_t i = first; i < slots_.size(); ++i) added.push_back(slots_[i].process.get());
+  for (std::size_t i = first; i < programs_.size(); ++i) {
+    for (auto& copy : programs_[i]->copies()) added.push_back(copy.current.get());
+  }
   rebuild_index();
-  std::sort(added.begin(), added.end(), [this](const Process* a, const Process* b) { return rank_.at(a) < rank_.at(b); });
+  targets_.sort(added);
   return added;
 }
 
 void Supervisor::update_programs(const Config& config, const std::vector<std::string>& programs) {
   const auto groups = program_groups(config);
-  for (const auto& name : programs) {
-    auto shared = std::make_shared<const ProgramConfig>(*config.find_program(name));
-    for (auto& slot : slots_) {
-      if (slot.process->config().name != name) continue;
-      slot.process->set_config(shared, groups.at(name).second);
-      slot.output->set_config(shared);
-    }
+  const std::set<std::string> names(programs.begin(), programs.end());
+  for (auto& program : programs_) {
+    if (names.count(program->name()) == 0) continue;
+    program->set_config(std::make_shared<const ProgramConfig>(*config.find_program(program->name())),
+                        groups.at(program->name()).second);
   }
   rebuild_index();
 }
@@ -73,15 +73,23 @@ void Supervisor::update_programs(const Config& config, const std::vector<std::st
 std::vector<Process*> Supervisor::instances_of(const std::vector<std::string>& programs) const {
   const std::set<std::string> names(programs.begin(), programs.end());
   std::vector<Process*> out;
-  for (Process* p : ordered_) {
+  for (Process* p : targets_.ordered()) {
     if (names.count(p->config().name)) out.push_back(p);
   }
   return out;
 }
 
 void Supervisor::remove_programs(const std::vector<std::string>& programs, std::function<void()> done) {
-  const std::vector<Process*> victims = instances_of(programs);
-  const std::set<const Process*> gone(victims.begin(), victims.end());
+  const std::set<std::string> names(programs.begin(), programs.end());
+  std::vector<const Process*> victims;
+  for (const auto& program : programs_) {
+    if (names.count(program->name()) == 0) continue;
+    for (const auto& copy : program->copies()) {
+      for (const Process* p : {copy.current.get(), copy.previous.get()}) {
+        if (p) victims.push_back(p);
+      }
+    }
+  }
   // Operations that wait on them let go of them now, before they are destroyed; each goes on
   // with its other processes (the next check may complete it).
   const Error gone_error = make_error(ErrorCode::Failed, "removed from the config by a reload");
@@ -92,98 +100,46 @@ void Supervisor::remove_programs(const std::vector<std::string>& programs, std::
   std::vector<OutputPump::StreamId> streams;
   for (const Process* p : victims) {
     assert(is_down(p->state()));
-    for (const auto id : outputs_.at(p)->streams()) {
-      streams.push_back(id);
-      by_stream_.erase(id);
-      end_followers(id);
+    const ProcessTable::Place& place = table_.place_of(*p);
+    if (p == place.copy->current.get()) {
+      for (const auto id : place.copy->output->streams()) {
+        streams.push_back(id);
+        by_stream_.erase(id);
+        followers_.end(id);
+      }
     }
-    outputs_.erase(p);
+    table_.remove(*p);
   }
-  std::erase_if(by_pid_, [&](const auto& entry) { return gone.count(entry.second) != 0; });
-  std::erase_if(by_spawn_id_, [&](const auto& entry) { return gone.count(entry.second) != 0; });
   // The sinks close their write ends here, so the pump sees each pipe's end once drained.
-  std::erase_if(slots_, [&](const Slot& slot) { return gone.count(slot.process.get()) != 0; });
+  std::erase_if(programs_, [&](const auto& program) { return names.count(program->name()) != 0; });
   rebuild_index();
   pump_.remove_streams(std::move(streams), std::move(done));
 }
 
 void Supervisor::rebuild_index() {
-  // Priority order: group priority, then program priority, then name (supervisord's order).
-  ordered_.clear();
-  rank_.clear();
-  by_name_.clear();
-  by_group_.clear();
-  for (auto& slot : slots_) ordered_.push_back(slot.process.get());
-  auto key = [](const Process* p) {
-    return std::make_tuple(p->group_priority(), p->config().priority, p->namespec());
-  };
-  std::sort(ordered_.begin(), ordered_.end(),
-            [&](const Process* a, const Process* b) { return key(a) < key(b); });
-  for (std::size_t i = 0; i < ordered_.size(); ++i) {
-    Process* p = ordered_[i];
-    rank_[p] = i;
-    by_name_[p->group()].push_back(p);
-    if (p->config().name != p->group()) by_name_[p->config().name].push_back(p);
-    if (p->name() != p->config().name && p->name() != p->group()) by_name_[p->name()].push_back(p);
-    by_group_[p->group()].push_back(p);
+  std::vector<Process*> current;
+  for (auto& program : programs_) {
+    for (auto& copy : program->copies()) current.push_back(copy.current.get());
   }
+  targets_.rebuild(std::move(current));
 }
 
 void Supervisor::add_program(const ProgramConfig& program, const std::string& group, int group_priority) {
-  auto shared = std::make_shared<const ProgramConfig>(program);
-  for (const std::string& name : process_names(program)) {
-    Slot slot;
-    slot.process = std::make_unique<Process>(*this, shared, group, name, group_priority);
-    slot.output = std::make_unique<OutputSink>(pump_, shared, name, log_dir_);
-    outputs_[slot.process.get()] = slot.output.get();
-    slots_.push_back(std::move(slot));
-  }
+  programs_.push_back(std::make_unique<Program>(*this, pump_, std::make_shared<const ProgramConfig>(program), group,
+                                                group_priority, log_dir_));
+  Program& added = *programs_.back();
+  for (auto& copy : added.copies()) add_instance(added, copy, *copy.current);
+}
+
+void Supervisor::add_instance(Program& program, ProgramCopy& copy, Process& process) {
+  table_.add(process, {&program, &copy, copy.next_instance++});
 }
 
 void Supervisor::start_autostart() {
-  for (Process* p : ordered_) {
+  for (Process* p : targets_.ordered()) {
     if (p->config().autostart) p->start();
   }
   check_ready();
-}
-
-Result<std::vector<Process*>> Supervisor::resolve(const std::vector<std::string>& targets) const {
-  // Indexed lookups: a request may carry many targets, each costs its matches, not a scan.
-  std::vector<bool> chosen(ordered_.size(), false);
-  auto take = [&](const std::vector<Process*>& list) {
-    for (const Process* p : list) chosen[rank_.at(p)] = true;
-  };
-  for (const auto& target : targets) {
-    if (target == "all") {
-      chosen.assign(ordered_.size(), true);
-      continue;
-    }
-    const auto colon = target.find(':');
-    if (colon == std::string::npos) {
-      // NAME: a group (every member), a program (every instance) or a process.
-      auto it = by_name_.find(target);
-      if (it == by_name_.end()) return make_error(ErrorCode::NoSuchProcess, "no such process or group: " + target);
-      take(it->second);
-      continue;
-    }
-    auto group = by_group_.find(target.substr(0, colon));
-    const std::string name = target.substr(colon + 1);
-    bool matched = false;
-    if (group != by_group_.end()) {
-      for (Process* p : group->second) {
-        if (name == "*" || p->name() == name) {
-          chosen[rank_.at(p)] = true;
-          matched = true;
-        }
-      }
-    }
-    if (!matched) return make_error(ErrorCode::NoSuchProcess, "no such process or group: " + target);
-  }
-  std::vector<Process*> out;
-  for (std::size_t i = 0; i < ordered_.size(); ++i) {
-    if (chosen[i]) out.push_back(ordered_[i]);
-  }
-  return out;
 }
 
 void Supervisor::run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done) {
@@ -199,8 +155,8 @@ void Supervisor::shutdown(std::function<void()> done) {
   std::vector<std::unique_ptr<Operation>> pending;
   pending.swap(operations_);
   for (auto& op : pending) op->abort(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
-  spdlog::info("Shutting down: stopping {} process(es) in reverse priority order", ordered_.size());
-  run_operation(Operation::Kind::Stop, ordered_, [done = std::move(done)](nlohmann::json) { done(); });
+  spdlog::info("Shutting down: stopping {} process(es) in reverse priority order", processes().size());
+  run_operation(Operation::Kind::Stop, processes(), [done = std::move(done)](ProcessResults) { done(); });
 }
 
 void Supervisor::reopen_logs(std::function<void(std::vector<Error>)> done) { pump_.reopen_all(std::move(done)); }
@@ -233,31 +189,7 @@ void Supervisor::follow(OutputPump::StreamId id, std::function<bool(const std::s
     if (on_end) on_end();  // removed by a reload while its tail was read
     return;
   }
-  followers_[id].push_back({std::move(on_data), std::move(on_end)});
-}
-
-void Supervisor::end_followers(OutputPump::StreamId id) {
-  auto it = followers_.find(id);
-  if (it == followers_.end()) return;
-  auto list = std::move(it->second);
-  followers_.erase(it);
-  for (auto& f : list) {
-    if (f.on_end) f.on_end();
-  }
-}
-
-void Supervisor::on_log_data(OutputPump::StreamId id, const std::string& data) {
-  auto it = followers_.find(id);
-  if (it == followers_.end()) {
-    pump_.set_following(id, false);
-    return;
-  }
-  auto& list = it->second;
-  list.erase(std::remove_if(list.begin(), list.end(), [&](const auto& f) { return !f.on_data(data); }), list.end());
-  if (list.empty()) {
-    followers_.erase(it);
-    pump_.set_following(id, false);
-  }
+  followers_.add(id, std::move(on_data), std::move(on_end));
 }
 
 void Supervisor::on_log_recovered(OutputPump::StreamId id) {
@@ -268,11 +200,11 @@ void Supervisor::on_log_recovered(OutputPump::StreamId id) {
 
 void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
 
-Result<void> Supervisor::apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done) {
+Result<void> Supervisor::apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) {
   if (shutting_down_) return make_error(ErrorCode::ShuttingDown, "konnectd is shutting down");
   if (reload_) return make_error(ErrorCode::Failed, "a reload is in progress; try again when it is done");
   reload_ = std::make_unique<Reload>(*this, executor_, std::move(plan),
-                                     [this, done = std::move(done)](Result<nlohmann::json> result) {
+                                     [this, done = std::move(done)](Result<ProcessResults> result) {
                                        // Reload calls this last; it is destroyed after it returns.
                                        boost::asio::post(executor_, [this] { reload_.reset(); });
                                        done(std::move(result));
@@ -283,35 +215,31 @@ Result<void> Supervisor::apply(ReloadPlan plan, std::function<void(Result<nlohma
 
 // --- ProcessHost --------------------------------------------------------------------------
 
-OutputSink& Supervisor::output_of(const Process& process) const { return *outputs_.at(&process); }
+OutputSink& Supervisor::output_of(const Process& process) const { return *table_.place_of(process).copy->output; }
 
-Result<pid_t> Supervisor::spawn(Process& process) {
+Result<Started> Supervisor::spawn(Process& process) {
   OutputSink& output = output_of(process);
   if (auto r = output.open(); !r) return r.error();
   for (const auto id : {output.stdout_stream(), output.stderr_stream()}) {
     if (id) by_stream_[*id] = &process;
   }
-  const SpawnIdentity who{process.group(), process.name(), next_spawn_id_++};
+  const SpawnIdentity who{process.group(), process.name(), table_.next_spawn_id()};
+  const unsigned instance = table_.place_of(process).instance;
   auto spec = plan_spawn(process.config(), who, environ);
   if (!spec) return spec.error();
   spec->stdout_fd = output.stdout_fd();
   spec->stderr_fd = output.stderr_fd();
-  auto cgroup = cgroups_.open_procs(process.namespec());
+  auto cgroup = cgroups_.open_procs(process.namespec(), instance);
   if (!cgroup) return cgroup.error();
   spec->cgroup_procs_fd = *cgroup;
-  if (*cgroup >= 0) spec->cgroup = cgroups_.path_of(process.namespec()).string();
+  if (*cgroup >= 0) spec->cgroup = cgroups_.path_of(process.namespec(), instance).string();
   auto spawned = spawn_child(*spec);
   if (*cgroup >= 0) ::close(*cgroup);
   if (!spawned) return spawned.error();
   const pid_t pid = spawned->pid;
   watch_spawn_report(process, who.spawn_id, spawned->report_fd);
-  by_spawn_id_.erase(process.spawn_id());
-  process.set_spawn_id(who.spawn_id);
-  by_pid_[pid] = &process;
-  // Still our unreaped child, so the pidfd names exactly it.
-  pidfds_[pid] = Pidfd::open(pid);
-  by_spawn_id_[who.spawn_id] = &process;
-  return pid;
+  table_.started(process, pid, who.spawn_id);
+  return Started{pid, who.spawn_id};
 }
 
 void Supervisor::watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd) {
@@ -341,31 +269,7 @@ void Supervisor::watch_spawn_report(Process& process, std::uint64_t spawn_id, in
   (*read)();
 }
 
-int Supervisor::send_signal(pid_t pid, int signo) {
-  if (pid == 0 || pid == -1) return EINVAL;  // never "every process" or "our own group"
-  const bool group = pid < 0;
-  // Only main processes and the groups they lead are signalled here. Through the main's
-  // pidfd when there is one; kill(2) otherwise, which is exact too while the main is our
-  // unreaped child (the Reaper reaps only after on_exit returned): its pid, and the group
-  // id it holds, cannot have been reused.
-  const auto fd = pidfds_.find(group ? -pid : pid);
-  const Pidfd* pidfd = fd != pidfds_.end() && fd->second.valid() ? &fd->second : nullptr;
-  const auto kill_errno = [](pid_t target, int sig) { return ::kill(target, sig) == 0 ? 0 : errno; };
-  int err = 0;
-  if (!group) {
-    err = pidfd ? pidfd->signal(signo) : kill_errno(pid, signo);
-  } else {
-    err = pidfd ? pidfd->signal_group(signo) : EINVAL;
-    // No pidfd, or a kernel before 6.9. The group exists: spawn_child() returns only after
-    // the child's setsid() (or its exit).
-    if (err == EINVAL) err = kill_errno(pid, signo);
-  }
-  if (err != 0 && err != ESRCH) {
-    spdlog::warn("Failed to send signal {} to {}: {}", signo, pid, std::strerror(err));
-    return err;
-  }
-  return 0;
-}
+int Supervisor::send_signal(pid_t pid, int signo) { return table_.signal(pid, signo); }
 
 void Supervisor::on_state_change(Process& process, State from) {
   events_.publish(process.change_from(from));
@@ -373,16 +277,12 @@ void Supervisor::on_state_change(Process& process, State from) {
 }
 
 void Supervisor::on_child_exit(pid_t pid, int wait_status) {
-  auto it = by_pid_.find(pid);
-  if (it != by_pid_.end()) {
-    Process* process = it->second;
-    by_pid_.erase(it);
-    by_spawn_id_.erase(process->spawn_id());
+  if (Process* process = table_.find(pid)) {
     // SPEC.md: no descendant of an old instance outlives it. Before on_exit, which may
-    // start the next instance in the same cgroup.
-    cgroups_.kill(process->namespec());
+    // start the instance's next main process in the same cgroup.
+    cgroups_.kill(process->namespec(), table_.place_of(*process).instance);
     process->on_exit(wait_status);  // may still signal the group through the pidfd
-    pidfds_.erase(pid);
+    table_.exited(pid);
   } else {
     spdlog::debug("Reaped pid {} ({}), a descendant of a supervised process", pid,
                   describe_wait_status(wait_status));
@@ -416,7 +316,7 @@ void Supervisor::check_operations() {
 
 void Supervisor::check_ready() {
   if (ready_ || !on_ready_) return;
-  for (const Process* p : ordered_) {
+  for (const Process* p : processes()) {
     if (p->config().autostart && !p->has_settled()) return;
   }
   ready_ = true;

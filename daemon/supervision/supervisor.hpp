@@ -1,8 +1,9 @@
 #pragma once
-// The set of supervised processes, built from a Config, and the ProcessHost they act
-// through (fork/exec, kill). Owns: every Process and its OutputSink, the pid -> Process map
-// the reaper dispatches through, and the operations clients wait on. Publishes every state
-// change on the EventBus.
+// The supervised programs, built from a Config, and the ProcessHost their processes act
+// through (fork/exec, kill). Owns: every Program (daemon/supervision/program.hpp: its copies,
+// their output and instances), the ProcessTable the reaper dispatches through, the
+// TargetIndex requests are resolved with, and the operations clients wait on. Publishes
+// every state change on the EventBus.
 // Expects: the Daemon wires the Reaper's exits to on_child_exit() and runs everything on
 // one event loop thread.
 
@@ -14,8 +15,12 @@
 #include "daemon/spawn/orphan_sweeper.hpp"
 #include "daemon/output/output_sink.hpp"
 #include "daemon/spawn/pidfd.hpp"
+#include "daemon/output/stream_followers.hpp"
 #include "daemon/supervision/process.hpp"
 #include "daemon/supervision/process_host.hpp"
+#include "daemon/supervision/process_table.hpp"
+#include "daemon/supervision/program.hpp"
+#include "daemon/supervision/target_index.hpp"
 #include "daemon/events/event_bus.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -45,8 +50,11 @@ class Supervisor final : public ProcessHost {
 
   // Resolves SPEC.md targets (NAME, GROUP:*, GROUP:NAME, all) to processes in priority order,
   // each once. Any target that names nothing is a NO_SUCH_PROCESS error.
-  Result<std::vector<Process*>> resolve(const std::vector<std::string>& targets) const;
-  const std::vector<Process*>& processes() const { return ordered_; }
+  Result<std::vector<Process*>> resolve(const std::vector<std::string>& targets) const {
+    return targets_.resolve(targets);
+  }
+  // Every copy's current instance, in priority order.
+  const std::vector<Process*>& processes() const { return targets_.ordered(); }
 
   // Client operations; `done` gets the per-process result when the action is complete.
   void run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done);
@@ -78,7 +86,7 @@ class Supervisor final : public ProcessHost {
   // Reload, update, add, remove: applies the plan (daemon/supervision/reload.hpp) and calls done with
   // the start results of the programs it made, or an error. One at a time: an error return
   // (shutting down, a reload running) means the plan was refused and done is not called.
-  Result<void> apply(ReloadPlan plan, std::function<void(Result<nlohmann::json>)> done);
+  Result<void> apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done);
   bool is_reloading() const { return reload_ != nullptr; }
 
   // The steps Reload takes, each for programs by name:
@@ -93,20 +101,15 @@ class Supervisor final : public ProcessHost {
   std::vector<Process*> add_programs(const Config& config, const std::vector<std::string>& programs);
 
   // ProcessHost
-  Result<pid_t> spawn(Process& process) override;
+  Result<Started> spawn(Process& process) override;
   int send_signal(pid_t pid, int signo) override;
   void on_state_change(Process& process, State from) override;
   Clock& clock() override { return clock_; }
 
  private:
-  struct Slot {
-    std::unique_ptr<Process> process;
-    std::unique_ptr<OutputSink> output;
-  };
-
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
+  void add_instance(Program& program, ProgramCopy& copy, Process& process);
   void rebuild_index();
-  void end_followers(OutputPump::StreamId id);
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
   void schedule_check();
   void check_operations();
@@ -115,30 +118,18 @@ class Supervisor final : public ProcessHost {
 
   void on_log_error(OutputPump::StreamId id, const Error& error);
   void on_log_recovered(OutputPump::StreamId id);
-  void on_log_data(OutputPump::StreamId id, const std::string& data);
   Process* process_of_stream(OutputPump::StreamId id) const;
 
   boost::asio::any_io_executor executor_;
   Clock& clock_;
   EventBus& events_;
   std::filesystem::path log_dir_;
-  OutputPump pump_;  // before slots_: the sinks that feed it go first
-  struct Follower {
-    std::function<bool(const std::string&)> on_data;
-    std::function<void()> on_end;
-  };
-  std::unordered_map<OutputPump::StreamId, std::vector<Follower>> followers_;
-  std::vector<Slot> slots_;
-  std::vector<Process*> ordered_;  // priority order (group priority, priority, name)
-  std::unordered_map<const Process*, std::size_t> rank_;  // index in ordered_
-  std::unordered_map<std::string, std::vector<Process*>> by_name_;   // group, program, process names
-  std::unordered_map<std::string, std::vector<Process*>> by_group_;
-  std::unordered_map<pid_t, Process*> by_pid_;
-  std::unordered_map<pid_t, Pidfd> pidfds_;  // of each main process, until on_exit returned
-  std::unordered_map<const Process*, OutputSink*> outputs_;
+  OutputPump pump_;  // before programs_: the sinks that feed it go first
+  StreamFollowers followers_{pump_};
+  std::vector<std::unique_ptr<Program>> programs_;
+  ProcessTable table_;
+  TargetIndex targets_;
   std::unordered_map<OutputPump::StreamId, Process*> by_stream_;
-  std::unordered_map<std::uint64_t, Process*> by_spawn_id_;
-  std::uint64_t next_spawn_id_ = 1;
   std::vector<std::unique_ptr<Operation>> operations_;
   OrphanSweeper sweeper_;
   CgroupTree cgroups_;

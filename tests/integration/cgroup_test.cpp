@@ -69,8 +69,8 @@ TEST_F(CgroupEscape, StopKillsAnEscapeeThatDroppedItsEnvironment) {
   const pid_t main = pid_in_file(0);
   const std::string base = cgroup_of(d->pid()).substr(0, cgroup_of(d->pid()).rfind('/'));
   EXPECT_EQ(cgroup_of(d->pid()), base + "/supervisor");
-  EXPECT_EQ(cgroup_of(main), base + "/programs/tree");
-  EXPECT_EQ(cgroup_of(escapee_pid), base + "/programs/tree");
+  EXPECT_EQ(cgroup_of(main), base + "/programs/tree/1");  // its first instance
+  EXPECT_EQ(cgroup_of(escapee_pid), base + "/programs/tree/1");
   EXPECT_NE(d->daemon_log().find("Each program runs in its own cgroup"), std::string::npos);
 
   EXPECT_EQ(d->ctl({"stop", "tree"}).exit_code, 0);
@@ -179,7 +179,7 @@ TEST(Cgroups, AutoNeedsDelegationOnDoesNot) {
     Konnectd d(program, "cgroups = \"on\"\n");
     d.use_cgroup(cgroup.path());
     ASSERT_TRUE(d.start());
-    EXPECT_EQ(cgroup_of(d.pid_of("web")), mine + "/programs/web");
+    EXPECT_EQ(cgroup_of(d.pid_of("web")), mine + "/programs/web/1");
   }
   {
     Konnectd d(program, "cgroups = \"off\"\n");

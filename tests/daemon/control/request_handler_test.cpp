@@ -33,7 +33,7 @@ struct FakeDaemon : DaemonControl {
     return config;
   }
   const Config& running_config() const override { return config; }
-  void apply(ReloadPlan, std::function<void(Result<Json>)> done) override {
+  void apply(ReloadPlan, std::function<void(Result<ProcessResults>)> done) override {
     done(make_error(ErrorCode::Failed, "not here"));
   }
 };

@@ -3,7 +3,7 @@
 // clock (nothing waits real time).
 
 #include "daemon/supervision/process.hpp"
-#include "tests/daemon/fake_clock.hpp"
+#include "tests/daemon/supervision/fake_host.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
@@ -20,33 +20,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int exited(int code) { return (code & 0xff) << 8; }  // a wait status for exit(code)
-int killed(int sig) { return sig & 0x7f; }           // a wait status for death by signal
-
-struct FakeHost : ProcessHost {
-  pid_t next_pid = 100;
-  bool fail_spawn = false;
-  int spawns = 0;
-  std::vector<std::pair<pid_t, int>> signals;
-  std::vector<State> states;
-  test::FakeClock fake_clock;
-
-  Clock& clock() override { return fake_clock; }
-  Result<pid_t> spawn(Process&) override {
-    if (fail_spawn) return make_error(ErrorCode::SpawnError, "can't find command 'nope'");
-    ++spawns;
-    return next_pid++;
-  }
-  int send_signal(pid_t pid, int signo) override {
-    signals.emplace_back(pid, signo);
-    return 0;
-  }
-  std::vector<StateChange> changes;
-  void on_state_change(Process& p, State from) override {
-    states.push_back(p.state());
-    changes.push_back(p.change_from(from));
-  }
-};
+using test::exited;
+using test::FakeHost;
+using test::killed;
 
 struct ProcessTest : ::testing::Test {
   FakeHost host;

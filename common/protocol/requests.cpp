@@ -1,0 +1,162 @@
+#include "common/protocol/requests.hpp"
+
+#include "common/signal_names.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
+namespace konnect {
+namespace {
+
+Error bad_arguments(std::string message) { return make_error(ErrorCode::BadArguments, std::move(message)); }
+
+const Json* member(const Json& args, const char* key) {
+  if (!args.is_object()) return nullptr;
+  auto it = args.find(key);
+  return it == args.end() || it->is_null() ? nullptr : &*it;
+}
+
+Result<std::vector<std::string>> read_targets(const Json& args) {
+  std::vector<std::string> targets;
+  const Json* list = member(args, "targets");
+  if (list == nullptr) return targets;
+  if (!list->is_array()) return bad_arguments("\"targets\" must be a list of strings");
+  for (const auto& t : *list) {
+    if (!t.is_string() || t.get_ref<const std::string&>().empty()) {
+      return bad_arguments("\"targets\" must be a list of non-empty strings");
+    }
+    targets.push_back(t.get<std::string>());
+  }
+  return targets;
+}
+
+// args[key] as a bool (false when missing).
+Result<bool> read_flag(const Json& args, const char* key) {
+  const Json* value = member(args, key);
+  if (value == nullptr) return false;
+  if (!value->is_boolean()) return bad_arguments(std::string("\"") + key + "\" must be true or false");
+  return value->get<bool>();
+}
+
+// args.lines: a number of lines from 0 to kMaxTailLines, 10 when missing.
+Result<std::size_t> read_lines(const Json& args) {
+  const Json* value = member(args, "lines");
+  if (value == nullptr) return std::size_t{10};
+  if (!value->is_number_integer() || value->get<std::int64_t>() < 0 ||
+      value->get<std::int64_t>() > static_cast<std::int64_t>(kMaxTailLines)) {
+    return bad_arguments("\"lines\" must be a number of lines from 0 to " + std::to_string(kMaxTailLines));
+  }
+  return static_cast<std::size_t>(value->get<std::int64_t>());
+}
+
+void put_targets(Json& out, const std::vector<std::string>& targets) {
+  if (!targets.empty()) out["targets"] = targets;
+}
+
+}  // namespace
+
+Json encode_args(const TargetsArgs& args) {
+  Json out = Json::object();
+  put_targets(out, args.targets);
+  return out;
+}
+
+Result<TargetsArgs> decode_targets_args(const Json& args) {
+  auto targets = read_targets(args);
+  if (!targets) return targets.error();
+  return TargetsArgs{std::move(*targets)};
+}
+
+Json encode_args(const SignalArgs& args) {
+  const std::string& sig = args.signal;
+  const bool is_number = !sig.empty() && sig.size() <= 3 &&
+                         std::all_of(sig.begin(), sig.end(), [](char c) { return c >= '0' && c <= '9'; });
+  Json out = {{"signal", is_number ? Json(std::stoi(sig)) : Json(sig)}};
+  put_targets(out, args.targets);
+  return out;
+}
+
+int signal_number(const SignalArgs& args) { return parse_signal(args.signal).value_or(0); }
+
+Result<SignalArgs> decode_signal_args(const Json& args) {
+  SignalArgs out;
+  auto targets = read_targets(args);
+  if (!targets) return targets.error();
+  out.targets = std::move(*targets);
+  const Json* sig = member(args, "signal");
+  if (sig != nullptr && sig->is_string()) out.signal = sig->get<std::string>();
+  if (sig != nullptr && sig->is_number_integer()) {
+    const auto n = sig->get<std::int64_t>();
+    if (n > 0 && n < 65) out.signal = std::to_string(n);
+  }
+  if (out.signal.empty() || !parse_signal(out.signal)) {
+    return bad_arguments("\"signal\" must name a signal, such as \"HUP\" or 1");
+  }
+  return out;
+}
+
+Json encode_args(const TailArgs& args) {
+  Json out = {{"name", args.name}};
+  if (args.stderr_stream) out["stream"] = "stderr";
+  if (args.follow) out["follow"] = true;
+  out["lines"] = args.lines;
+  return out;
+}
+
+Result<TailArgs> decode_tail_args(const Json& args) {
+  TailArgs out;
+  const Json* name = member(args, "name");
+  if (name == nullptr || !name->is_string()) return bad_arguments("tail needs \"name\"");
+  out.name = name->get<std::string>();
+  if (const Json* stream = member(args, "stream")) {
+    if (!stream->is_string() || (*stream != "stdout" && *stream != "stderr")) {
+      return bad_arguments("\"stream\" is stdout or stderr");
+    }
+    out.stderr_stream = *stream == "stderr";
+  }
+  auto follow = read_flag(args, "follow");
+  if (!follow) return follow.error();
+  out.follow = *follow;
+  auto lines = read_lines(args);
+  if (!lines) return lines.error();
+  out.lines = *lines;
+  return out;
+}
+
+Json encode_args(const MaintailArgs& args) {
+  Json out = {{"lines", args.lines}};
+  if (args.follow) out["follow"] = true;
+  return out;
+}
+
+Result<MaintailArgs> decode_maintail_args(const Json& args) {
+  MaintailArgs out;
+  auto lines = read_lines(args);
+  if (!lines) return lines.error();
+  out.lines = *lines;
+  auto follow = read_flag(args, "follow");
+  if (!follow) return follow.error();
+  out.follow = *follow;
+  return out;
+}
+
+Json encode_args(const ReloadArgs& args) {
+  Json out = Json::object();
+  if (args.dry_run) out["dry_run"] = true;
+  put_targets(out, args.targets);
+  return out;
+}
+
+Result<ReloadArgs> decode_reload_args(const Json& args) {
+  ReloadArgs out;
+  auto targets = read_targets(args);
+  if (!targets) return targets.error();
+  out.targets = std::move(*targets);
+  auto dry_run = read_flag(args, "dry_run");
+  if (!dry_run) return dry_run.error();
+  out.dry_run = *dry_run;
+  return out;
+}
+
+}  // namespace konnect

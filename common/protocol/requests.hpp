@@ -1,0 +1,64 @@
+#pragma once
+// The arguments of each command (docs/protocol.md), typed: konnectctl fills one of these and
+// encodes it; konnectd decodes the request's `args` into the same struct. One struct per
+// shape of arguments, one encoder and one decoder each, so the two sides cannot drift.
+// A decoder refuses a wrong type with BAD_ARGUMENTS and never throws; a missing key takes
+// its default.
+
+#include "common/error.hpp"
+#include "common/protocol/protocol.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace konnect {
+
+// status, pid, start, stop, restart, clear, add, remove, logreopen, shutdown...: optional
+// "targets" (a list of non-empty strings). Whether a command needs them is the command's.
+struct TargetsArgs {
+  std::vector<std::string> targets;
+};
+Json encode_args(const TargetsArgs& args);  // {} without targets
+Result<TargetsArgs> decode_targets_args(const Json& args);
+
+// signal: "signal" (a name such as "HUP" or "SIGHUP", or a number 1-64, sent as a JSON
+// number) and "targets". The decoder checks that it names a signal.
+struct SignalArgs {
+  std::string signal;  // as the user wrote it
+  std::vector<std::string> targets;
+};
+// The signal's number; the decoder checked that there is one.
+int signal_number(const SignalArgs& args);
+Json encode_args(const SignalArgs& args);
+Result<SignalArgs> decode_signal_args(const Json& args);
+
+// tail NAME [stdout|stderr]: "name", "stream" ("stdout" by default), "follow", "lines".
+struct TailArgs {
+  std::string name;
+  bool stderr_stream = false;
+  bool follow = false;
+  std::size_t lines = 10;
+};
+Json encode_args(const TailArgs& args);
+Result<TailArgs> decode_tail_args(const Json& args);
+
+// maintail: "follow", "lines".
+struct MaintailArgs {
+  bool follow = false;
+  std::size_t lines = 10;
+};
+Json encode_args(const MaintailArgs& args);
+Result<MaintailArgs> decode_maintail_args(const Json& args);
+
+// reload and update: "targets" (programs; none means all) and "dry_run".
+struct ReloadArgs {
+  std::vector<std::string> targets;
+  bool dry_run = false;
+};
+Json encode_args(const ReloadArgs& args);
+Result<ReloadArgs> decode_reload_args(const Json& args);
+
+inline constexpr std::size_t kMaxTailLines = 1000000;
+
+}  // namespace konnect
