@@ -126,16 +126,6 @@ std::string testchild_command(std::initializer_list<std::string> args) {
   return out + "]\n";
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/konnect-test-XXXXXX";
-  path_ = ::mkdtemp(tmpl);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::vector<pid_t> processes_tagged(const std::string& tag) {
   std::vector<pid_t> pids;
   const std::string needle = "KONNECT_TEST_TAG=" + tag;

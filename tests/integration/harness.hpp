@@ -4,6 +4,8 @@
 // a deadline. Everything a test started is killed by pid at the end: konnectd itself, and
 // every process that carries this test's KONNECT_TEST_TAG in its environment.
 
+#include "tests/temp_dir.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <sys/types.h>
@@ -47,14 +49,6 @@ std::string toml_str(const std::string& s);
 // `command = [...]` running konnect-testchild with these args.
 std::string testchild_command(std::initializer_list<std::string> args);
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
- private:
-  std::filesystem::path path_;
-};
 
 class Konnectd {
  public:

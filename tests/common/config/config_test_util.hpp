@@ -3,6 +3,7 @@
 // into, and assertions on config errors.
 
 #include "common/config/config_loader.hpp"
+#include "tests/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,15 +16,7 @@ namespace konnect::testing {
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/konnect-config-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void SetUp() override { dir_ = tmp_.path(); }
 
   // Writes TEXT to DIR/REL (creating directories) and returns the absolute path.
   std::filesystem::path write(const std::string& rel, const std::string& text) {
@@ -59,6 +52,7 @@ class ConfigTest : public ::testing::Test {
     return r ? Error{} : r.error();
   }
 
+  konnect::test::TempDir tmp_;
   std::filesystem::path dir_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "daemon/output/log_file.hpp"
 #include "daemon/output/log_tail.hpp"
+#include "tests/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,15 +24,7 @@ namespace {
 
 class LogFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/konnect-logfile-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void SetUp() override { dir_ = tmp_.path(); }
   fs::path file(const std::string& name = "out.log") const { return dir_ / name; }
   static std::string read(const fs::path& path) {
     std::ifstream in(path);
@@ -45,6 +38,7 @@ class LogFileTest : public ::testing::Test {
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_TRUE(rest.empty());
   }
+  test::TempDir tmp_;
   fs::path dir_;
 };
 
