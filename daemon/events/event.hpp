@@ -26,7 +26,16 @@ struct StateChange {
   int tries = 0;        // failed starts since the last RUNNING (BACKOFF, STARTING, FATAL)
 };
 
-using EventBody = std::variant<StateChange>;
+// A program log file was rotated (FILE became FILE.1): `count` times since the last such
+// event of this file (a burst of output may fill it several times in one turn of the pump).
+struct LogRotated {
+  std::string name;    // the namespec
+  std::string stream;  // "stdout" or "stderr" (stdout when stderr is redirected into it)
+  std::string path;    // FILE
+  std::uint64_t count = 1;
+};
+
+using EventBody = std::variant<StateChange, LogRotated>;
 
 struct Event {
   std::uint64_t seq = 0;      // 1, 2, 3, ... in the order published, per daemon run

@@ -79,10 +79,12 @@ Result<void> LogFile::rotate() {
     if (::rename(base.c_str(), (base + ".1").c_str()) < 0 && errno != ENOENT) {
       return io_error("cannot rotate", errno);
     }
+    ++rotations_;  // FILE is FILE.1 now, whether or not the new FILE opens
     return reopen();
   }
   if (::ftruncate(fd_, 0) < 0) return io_error("cannot truncate log file", errno);
   size_ = 0;
+  ++rotations_;
   return {};
 }
 

@@ -50,6 +50,8 @@ class LogFile {
   const std::filesystem::path& path() const { return path_; }
   std::uint64_t size() const { return size_; }
   bool is_open() const { return fd_ >= 0; }
+  // How many times the file was rotated since it was made (backups = 0 counts each truncation).
+  std::uint64_t rotations() const { return rotations_; }
 
  private:
   // Bytes that still fit before a rotation (SIZE_MAX without rotation).
@@ -63,6 +65,7 @@ class LogFile {
   int backups_;
   int fd_ = -1;
   std::uint64_t size_ = 0;  // also the write offset
+  std::uint64_t rotations_ = 0;
 };
 
 }  // namespace konnect

@@ -67,7 +67,13 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
   // Moves up to `budget` bytes; then waits for more (or for the retry after an error).
   void move(std::size_t budget) {
     if (!pipe_.is_open()) return;  // stopped while a retry or a posted turn was queued
+    const std::uint64_t rotations = file_->rotations();
     auto moved = transfer(budget);
+    if (file_->rotations() != rotations) {
+      pump_.post_main([&pump = pump_, id = id_, n = file_->rotations() - rotations] {
+        if (pump.events_.on_rotated) pump.events_.on_rotated(id, n);
+      });
+    }
     if (!moved) {
       fail(moved.error());
       return;

@@ -10,7 +10,8 @@
 // one LogFile. Without timestamps bytes move by splice(2), never through user space; with
 // them they are read, prefixed per line and written. A write error is reported (on_error),
 // the stream stops reading (the child is slowed by its full pipe, nothing is dropped) and
-// retries every second; the first success is reported as a recovery.
+// retries every second; the first success is reported as a recovery. Rotations are reported
+// once per turn of a stream (on_rotated, with how many).
 // Memory per stream is bounded: one pending chunk at most, kept only while retrying.
 
 #include "common/error.hpp"
@@ -48,6 +49,7 @@ class OutputPump {
     std::function<void(StreamId, const Error&)> on_error;   // a write or open failed; retrying
     std::function<void(StreamId)> on_recovered;              // writing again after an error
     std::function<void(StreamId, std::string)> on_data;      // what was read, while followed
+    std::function<void(StreamId, std::uint64_t)> on_rotated;  // the file rotated N times
   };
 
   OutputPump(boost::asio::any_io_executor main_executor, Events events);

@@ -30,7 +30,8 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
       log_dir_(config.daemon.log_dir),
       pump_(executor_, {[this](OutputPump::StreamId id, const Error& e) { on_log_error(id, e); },
                         [this](OutputPump::StreamId id) { on_log_recovered(id); },
-                        [this](OutputPump::StreamId id, std::string data) { followers_.on_data(id, data); }}),
+                        [this](OutputPump::StreamId id, std::string data) { followers_.on_data(id, data); },
+                        [this](OutputPump::StreamId id, std::uint64_t n) { on_log_rotated(id, n); }}),
       sweeper_([this](pid_t pid) { return table_.is_main(pid); },
                [this](std::uint64_t id) { return table_.is_live(id); }) {
   std::vector<std::string> names;
@@ -190,6 +191,14 @@ void Supervisor::follow(OutputPump::StreamId id, std::function<bool(const std::s
     return;
   }
   followers_.add(id, std::move(on_data), std::move(on_end));
+}
+
+void Supervisor::on_log_rotated(OutputPump::StreamId id, std::uint64_t count) {
+  const Process* p = process_of_stream(id);
+  if (p == nullptr) return;  // removed by a reload meanwhile
+  const OutputSink& output = output_of(*p);
+  const bool is_stderr = output.stderr_stream() == id && output.stdout_stream() != id;
+  events_.publish(LogRotated{p->namespec(), is_stderr ? "stderr" : "stdout", pump_.path_of(id).string(), count});
 }
 
 void Supervisor::on_log_recovered(OutputPump::StreamId id) {

@@ -118,6 +118,7 @@ class Supervisor final : public ProcessHost {
 
   void on_log_error(OutputPump::StreamId id, const Error& error);
   void on_log_recovered(OutputPump::StreamId id);
+  void on_log_rotated(OutputPump::StreamId id, std::uint64_t count);
   Process* process_of_stream(OutputPump::StreamId id) const;
 
   boost::asio::any_io_executor executor_;

@@ -49,7 +49,6 @@ std::string toml_str(const std::string& s);
 // `command = [...]` running konnect-testchild with these args.
 std::string testchild_command(std::initializer_list<std::string> args);
 
-
 class Konnectd {
  public:
   // Writes `programs_toml` after a [konnectd] table that puts socket, logs and pid file in

@@ -67,6 +67,7 @@ TEST_F(LogFileTest, NoFileEverExceedsMaxbytesAndTheOldestIsDropped) {
   EXPECT_EQ(read(file("out.log.2")), "bbbb");
   EXPECT_FALSE(fs::exists(file("out.log.3")));
   EXPECT_EQ(log.size(), 2u);
+  EXPECT_EQ(log.rotations(), 3u);
 }
 
 TEST_F(LogFileTest, NoBackupsTruncatesAndZeroMaxbytesNeverRotates) {
@@ -75,11 +76,13 @@ TEST_F(LogFileTest, NoBackupsTruncatesAndZeroMaxbytesNeverRotates) {
   write_all(kept, "aaaabb");
   EXPECT_EQ(read(file("a.log")), "bb");
   EXPECT_FALSE(fs::exists(file("a.log.1")));
+  EXPECT_EQ(kept.rotations(), 1u) << "a truncation counts";
   LogFile endless(file("b.log"), 0, 3);
   ASSERT_TRUE(endless.open());
   write_all(endless, std::string(100000, 'x'));
   EXPECT_EQ(fs::file_size(file("b.log")), 100000u);
   EXPECT_FALSE(fs::exists(file("b.log.1")));
+  EXPECT_EQ(endless.rotations(), 0u);
 }
 
 TEST_F(LogFileTest, OpenAppendsToWhatIsThereAndCreatesTheDirectory) {
