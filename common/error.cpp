@@ -7,7 +7,7 @@
 namespace konnect {
 namespace {
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kCodeNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 14> kCodeNames{{
     {ErrorCode::BadRequest, "BAD_REQUEST"},
     {ErrorCode::RequestTooLarge, "REQUEST_TOO_LARGE"},
     {ErrorCode::UnknownCommand, "UNKNOWN_COMMAND"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kCodeNames{{
     {ErrorCode::Io, "IO_ERROR"},
     {ErrorCode::PermissionDenied, "PERMISSION_DENIED"},
     {ErrorCode::TooManyClients, "TOO_MANY_CLIENTS"},
+    {ErrorCode::Timeout, "TIMEOUT"},
     {ErrorCode::Internal, "INTERNAL"},
 }};
 

@@ -23,6 +23,7 @@ enum class ErrorCode {
   Io,               // IO_ERROR: a file or socket operation failed
   PermissionDenied,  // PERMISSION_DENIED: the client may not do this (docs/protocol.md "Access")
   TooManyClients,   // TOO_MANY_CLIENTS: no connection slot for this client (docs/protocol.md "Limits")
+  Timeout,          // TIMEOUT: wait's time ran out before its targets got there
   Internal,         // INTERNAL: a bug; should never be seen
 };
 

@@ -6,6 +6,7 @@
 #include "common/protocol/requests.hpp"
 #include "ctl/output.hpp"
 #include "ctl/status_answer.hpp"
+#include "ctl/stream_commands.hpp"
 #include "version.hpp"  // generated from common/version.hpp.in
 
 #include <algorithm>
@@ -17,14 +18,6 @@
 
 namespace konnect::ctl {
 namespace {
-
-Error usage_error(std::string line) { return make_error(ErrorCode::BadArguments, std::move(line)); }
-
-// nlohmann::json converts to anything, so Result<Json> needs to be told which side it holds.
-Result<Json> args_value(Json args) { return Result<Json>(boost::system::in_place_value, std::move(args)); }
-Result<Json> args_error(Error error) { return Result<Json>(boost::system::in_place_error, std::move(error)); }
-
-bool is_option(std::string_view arg) { return arg.size() > 1 && arg[0] == '-'; }
 
 // None of this slice's commands takes options; a word starting with '-' is a typo, not a
 // process name, and must not reach the daemon as one.
@@ -102,72 +95,6 @@ Outcome run_convert(const std::vector<std::string>& args) {
   }
   o.out = write_toml_config(*config, header);
   return o;
-}
-
-// -n LINES / -nLINES / --lines=LINES, and -f; returns the other words. A bad number is a
-// usage error.
-struct TailOptions {
-  std::optional<long> lines;
-  bool follow = false;
-  std::vector<std::string> words;
-};
-
-Result<TailOptions> parse_tail_options(const Command& self, const std::vector<std::string>& args) {
-  TailOptions o;
-  auto number = [&](const std::string& text) -> std::optional<long> {
-    if (text.empty() || text.size() > 7 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return std::nullopt;
-    }
-    return std::stol(text);
-  };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    std::optional<std::string> value;
-    if (a == "-f" || a == "--follow") {
-      o.follow = true;
-      continue;
-    }
-    if (a == "-n" || a == "--lines") {
-      if (i + 1 >= args.size()) return usage_error("Error: " + std::string(self.name) + " " + a + " needs a number");
-      value = args[++i];
-    } else if (a.rfind("-n", 0) == 0 && a.size() > 2) {
-      value = a.substr(2);
-    } else if (a.rfind("--lines=", 0) == 0) {
-      value = a.substr(8);
-    } else if (is_option(a)) {
-      return usage_error("konnectctl: " + std::string(self.name) + ": unknown option '" + a + "'");
-    } else {
-      o.words.push_back(a);
-      continue;
-    }
-    o.lines = number(*value);
-    if (!o.lines) return usage_error("Error: " + std::string(self.name) + ": '" + *value + "' is not a number of lines");
-  }
-  return o;
-}
-
-// tail [-f] [-n LINES] NAME [stdout|stderr]
-Result<Json> build_tail(const Command& self, const std::vector<std::string>& args) {
-  auto o = parse_tail_options(self, args);
-  if (!o) return args_error(o.error());
-  if (o->words.empty()) return args_error(usage_error("Error: tail requires a process name"));
-  if (o->words.size() > 2) return args_error(usage_error("Error: tail takes one process name and stdout or stderr"));
-  TailArgs out{o->words[0], false, o->follow, static_cast<std::size_t>(o->lines.value_or(10))};
-  if (o->words.size() == 2) {
-    if (o->words[1] != "stdout" && o->words[1] != "stderr") {
-      return args_error(usage_error("Error: tail: '" + o->words[1] + "' is neither stdout nor stderr"));
-    }
-    out.stderr_stream = o->words[1] == "stderr";
-  }
-  return args_value(encode_args(out));
-}
-
-// maintail [-f] [-n LINES]
-Result<Json> build_maintail(const Command& self, const std::vector<std::string>& args) {
-  auto o = parse_tail_options(self, args);
-  if (!o) return args_error(o.error());
-  if (!o->words.empty()) return args_error(usage_error("Error: maintail takes no process name"));
-  return args_value(encode_args(MaintailArgs{o->follow, static_cast<std::size_t>(o->lines.value_or(10))}));
 }
 
 bool any_failed(const Json& processes) {
@@ -305,7 +232,6 @@ Outcome render_avail(const Json& result) {
   return o;
 }
 
-Outcome render_data(const Json& result) { return {std::string(json_string(result, "data")), {}, kExitOk}; }
 Outcome render_clear(const Json& result) { return render_action(result, {"cleared"}); }
 Outcome render_message(const Json& result) { return {std::string(json_string(result, "message")) + '\n', {}, kExitOk}; }
 
@@ -388,6 +314,19 @@ const std::array kCommands{
             .summary = "print the last LINES (10) lines of konnectd's own log; -f: and follow it",
             .build_args = build_maintail,
             .render = render_data},
+    Command{.name = "events",
+            .synopsis = "events [TARGET...]",
+            .summary = "print every state change of processes as it happens (--json: one object each)",
+            .build_args = build_events,
+            .render = render_events,
+            .render_piece = render_event_piece},
+    Command{.name = "wait",
+            .synopsis = "wait [--timeout DUR] [--state STATE] TARGET...",
+            .summary = "return once every target is in STATE (RUNNING); exit 1 on timeout (60s) or FATAL",
+            .build_args = build_wait,
+            .render = render_wait,
+            .render_piece = render_wait_piece,
+            .stream_ends = true},
     Command{.name = "clear",
             .synopsis = "clear TARGET...",
             .summary = "empty the current log files of processes",

@@ -40,12 +40,27 @@ struct Command {
   std::string (*local_text)() = nullptr;
   // After an ok answer, read until the daemon closes the connection (it does when it exits).
   bool waits_for_close = false;
+  // A streamed answer (its pieces have "more": true): the text of each piece, the first
+  // answer included; with json, what --json prints for it. Null: "data" in text, the raw
+  // line with --json (tail -f).
+  std::string (*render_piece)(const Json& result, bool json) = nullptr;
+  // The stream ends with a final answer (wait): the runner renders it, and losing the
+  // daemon before it is exit 4, not the end of the output.
+  bool stream_ends = false;
   // A command that needs no daemon (convert): runs instead of a request; build_args still
   // checks the arguments first.
   Outcome (*run_local)(const std::vector<std::string>& args) = nullptr;
 };
 
 std::span<const Command> commands();
+
+// For the argument builders (commands.cpp, stream_commands.cpp). A usage error's message
+// is the whole line to print; nlohmann::json converts to anything, so Result<Json> is told
+// which side it holds.
+inline Error usage_error(std::string line) { return make_error(ErrorCode::BadArguments, std::move(line)); }
+inline Result<Json> args_value(Json args) { return Result<Json>(boost::system::in_place_value, std::move(args)); }
+inline Result<Json> args_error(Error error) { return Result<Json>(boost::system::in_place_error, std::move(error)); }
+inline bool is_option(std::string_view arg) { return arg.size() > 1 && arg[0] == '-'; }
 const Command* find_command(std::string_view name);
 
 // The request for `command` with `args`; id 1 (one request per connection).

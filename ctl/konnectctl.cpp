@@ -18,6 +18,43 @@ bool asks_for_help(const std::vector<std::string>& args) {
   return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "-h" || a == "--help"; });
 }
 
+// The rest of a streamed answer whose command renders its pieces (events, wait): each piece
+// is printed as it comes; the stream ends with the daemon, or with a final answer (more
+// absent) that is rendered as a whole answer would be.
+Outcome follow_stream(const Command& command, Client& client, const Json& first, bool json,
+                      const std::function<void(std::string_view)>& write_out) {
+  Outcome outcome;
+  auto emit = [&](std::string_view text) {
+    if (text.empty()) return;
+    if (write_out) {
+      write_out(text);
+    } else {
+      outcome.out.append(text);
+    }
+  };
+  emit(command.render_piece(first, json));
+  for (;;) {
+    auto next = client.read_line();
+    if (!next) break;
+    auto piece = parse_response(*next);
+    if (!piece) break;
+    if (piece->ok && piece->result.is_object() && piece->result.value("more", false)) {
+      emit(command.render_piece(piece->result, json));
+      continue;
+    }
+    Outcome last = render_response(command, *piece, *next, json);
+    emit(last.out);
+    outcome.err = std::move(last.err);
+    outcome.exit_code = last.exit_code;
+    return outcome;
+  }
+  if (command.stream_ends) {
+    outcome.err = "konnectctl: the connection to konnectd ended before the answer\n";
+    outcome.exit_code = kExitUnreachable;
+  }
+  return outcome;
+}
+
 }  // namespace
 
 Outcome run_command(const Command& command, const Request& request, const std::filesystem::path& socket, bool json,
@@ -36,6 +73,7 @@ Outcome run_command(const Command& command, const Request& request, const std::f
   Outcome outcome = render_response(command, *response, *line, json);
   if (response->ok && command.waits_for_close) client->wait_for_close();
   if (!response->ok || !response->result.is_object() || !response->result.value("more", false)) return outcome;
+  if (command.render_piece != nullptr) return follow_stream(command, *client, response->result, json, write_out);
   // A stream (tail -f): print each piece as it comes, until the daemon goes away.
   auto emit = [&](std::string_view text) {
     if (write_out) {

@@ -8,7 +8,7 @@ _konnectctl_names() {
 _konnectctl() {
     local cur prev words cword
     _init_completion -n : || return
-    local commands="status start stop restart signal pid reread reload update avail add remove tail clear maintail logreopen shutdown version convert help"
+    local commands="status start stop restart signal pid reread reload update avail add remove tail clear maintail events wait logreopen shutdown version convert help"
     local opts=() i cmd="" cmd_at=0
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
@@ -32,8 +32,18 @@ _konnectctl() {
     fi
     local nth=$((cword - cmd_at))  # which word after the command is being completed
     case "$cmd" in
-        status|start|stop|restart|pid|clear)
+        status|start|stop|restart|pid|clear|events)
             COMPREPLY=($(compgen -W "all $(_konnectctl_names "${opts[@]}")" -- "$cur")) ;;
+        wait)
+            case "$prev" in
+                --timeout) return ;;
+                --state) COMPREPLY=($(compgen -W "RUNNING STOPPED STARTING BACKOFF STOPPING EXITED FATAL" -- "$cur")); return ;;
+            esac
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--timeout --state" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "all $(_konnectctl_names "${opts[@]}")" -- "$cur"))
+            fi ;;
         signal)
             if ((nth == 1)); then
                 COMPREPLY=($(compgen -W "HUP INT QUIT KILL USR1 USR2 TERM" -- "$cur"))

@@ -159,4 +159,31 @@ Result<ReloadArgs> decode_reload_args(const Json& args) {
   return out;
 }
 
+Json encode_args(const WaitArgs& args) {
+  Json out = {{"state", std::string(to_string(args.state))}, {"timeout_ms", args.timeout_ms}};
+  put_targets(out, args.targets);
+  return out;
+}
+
+Result<WaitArgs> decode_wait_args(const Json& args) {
+  WaitArgs out;
+  auto targets = read_targets(args);
+  if (!targets) return targets.error();
+  out.targets = std::move(*targets);
+  if (const Json* state = member(args, "state")) {
+    std::optional<State> s = state->is_string() ? state_from_string(state->get<std::string>()) : std::nullopt;
+    if (!s) {
+      return bad_arguments("\"state\" must be one of STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL");
+    }
+    out.state = *s;
+  }
+  if (const Json* timeout = member(args, "timeout_ms")) {
+    if (!timeout->is_number_integer() || timeout->get<std::int64_t>() < 0 || timeout->get<std::int64_t>() > kMaxWaitMs) {
+      return bad_arguments("\"timeout_ms\" must be a number of milliseconds from 0 to " + std::to_string(kMaxWaitMs));
+    }
+    out.timeout_ms = timeout->get<std::int64_t>();
+  }
+  return out;
+}
+
 }  // namespace konnect

@@ -6,9 +6,11 @@
 // its default.
 
 #include "common/error.hpp"
+#include "common/process_state.hpp"
 #include "common/protocol/protocol.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,17 @@ struct ReloadArgs {
 Json encode_args(const ReloadArgs& args);
 Result<ReloadArgs> decode_reload_args(const Json& args);
 
+// wait: "targets", "state" (a state name, RUNNING by default) and "timeout_ms" (60000 by
+// default; 0 asks whether they are there now).
+struct WaitArgs {
+  std::vector<std::string> targets;
+  State state = State::Running;
+  std::int64_t timeout_ms = 60000;
+};
+Json encode_args(const WaitArgs& args);
+Result<WaitArgs> decode_wait_args(const Json& args);
+
 inline constexpr std::size_t kMaxTailLines = 1000000;
+inline constexpr std::int64_t kMaxWaitMs = 7LL * 24 * 3600 * 1000;  // a week
 
 }  // namespace konnect

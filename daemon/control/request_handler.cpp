@@ -31,10 +31,12 @@ struct RequestHandler::Command {
 
 const RequestHandler::Command* RequestHandler::find(std::string_view cmd) {
   using H = RequestHandler;
-  static constexpr std::array<Command, 18> kCommands{{
+  static constexpr std::array<Command, 20> kCommands{{
       {"version", true, false, &H::do_version},
       {"status", true, true, &H::do_status},
       {"pid", true, true, &H::do_pid},
+      {"events", true, true, &H::do_events},
+      {"wait", true, true, &H::do_wait},
       {"start", false, true, &H::do_operation},
       {"stop", false, true, &H::do_operation},
       {"restart", false, true, &H::do_operation},
@@ -63,7 +65,7 @@ bool RequestHandler::is_read_only(std::string_view cmd) {
 }
 
 RequestHandler::RequestHandler(Supervisor& supervisor, DaemonControl& daemon)
-    : supervisor_(supervisor), daemon_(daemon), config_commands_(daemon) {}
+    : supervisor_(supervisor), daemon_(daemon), config_commands_(daemon), event_commands_(supervisor) {}
 
 void RequestHandler::handle_line(std::string_view line, Access access, Reply reply) {
   Json id;
@@ -76,7 +78,7 @@ void RequestHandler::handle_line(std::string_view line, Access access, Reply rep
   if (access == Access::None || (access == Access::ReadOnly && (command == nullptr || !command->read_only))) {
     const std::string why = access == Access::None
                                 ? "permission denied: only root and members of [konnectd] socket_group may use konnectd"
-                                : "permission denied: members of socket_readonly_group may only ask status, pid and version";
+                                : "permission denied: members of socket_readonly_group may only ask status, pid, version, events and wait";
     reply(encode_error(id, make_error(ErrorCode::PermissionDenied, why)));
     return;
   }
@@ -177,6 +179,12 @@ void RequestHandler::do_reload(const Request& request, const Targets& targets, R
 }
 void RequestHandler::do_avail(const Request& request, const Targets&, Reply reply) {
   config_commands_.avail(request, reply);
+}
+void RequestHandler::do_events(const Request& request, const Targets& targets, Reply reply) {
+  event_commands_.events(request, targets, reply);
+}
+void RequestHandler::do_wait(const Request& request, const Targets& targets, Reply reply) {
+  event_commands_.wait(request, targets, reply);
 }
 void RequestHandler::do_add_remove(const Request& request, const Targets& targets, Reply reply) {
   config_commands_.add_remove(request, targets, reply);

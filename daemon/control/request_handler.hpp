@@ -8,6 +8,7 @@
 #include "daemon/control/access_policy.hpp"
 #include "daemon/control/config_commands.hpp"
 #include "daemon/control/daemon_control.hpp"
+#include "daemon/control/event_commands.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -67,10 +68,13 @@ class RequestHandler {
   void do_reload(const Request& request, const Targets& targets, Reply reply);  // and update
   void do_avail(const Request& request, const Targets& targets, Reply reply);
   void do_add_remove(const Request& request, const Targets& targets, Reply reply);
+  void do_events(const Request& request, const Targets& targets, Reply reply);
+  void do_wait(const Request& request, const Targets& targets, Reply reply);
 
   Supervisor& supervisor_;
   DaemonControl& daemon_;
   ConfigCommands config_commands_;
+  EventCommands event_commands_;
 };
 
 }  // namespace konnect

@@ -1,5 +1,6 @@
 #include "daemon/output/output_pump.hpp"
 
+#include "common/time_text.hpp"
 #include "daemon/output/log_file.hpp"
 #include "daemon/output/log_tail.hpp"
 
@@ -27,12 +28,7 @@ constexpr auto kRetryAfter = std::chrono::seconds(1);
 std::string timestamp_prefix() {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);
-  std::tm tm{};
-  ::gmtime_r(&ts.tv_sec, &tm);
-  char buf[40];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03ldZ ", ts.tv_nsec / 1000000);
-  return buf;
+  return utc_text(std::int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000) + ' ';
 }
 
 }  // namespace

@@ -105,6 +105,9 @@ class Supervisor final : public ProcessHost {
   int send_signal(pid_t pid, int signo) override;
   void on_state_change(Process& process, State from) override;
   Clock& clock() override { return clock_; }
+  // What state changes and log rotations are published on, and the loop everything runs on.
+  EventBus& events() { return events_; }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
 
  private:
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);

@@ -34,6 +34,10 @@ void check_args(const konnect::Json& args) {
     auto b = decode_maintail_args(encode_args(*a));
     if (!b || b->follow != a->follow || b->lines != a->lines) __builtin_trap();
   }
+  if (auto a = decode_wait_args(args)) {
+    auto b = decode_wait_args(encode_args(*a));
+    if (!b || b->targets != a->targets || b->state != a->state || b->timeout_ms != a->timeout_ms) __builtin_trap();
+  }
   if (auto a = decode_reload_args(args)) {
     auto b = decode_reload_args(encode_args(*a));
     if (!b || b->targets != a->targets || b->dry_run != a->dry_run) __builtin_trap();

@@ -1,0 +1,196 @@
+#include "daemon/control/event_commands.hpp"
+
+#include "common/time_text.hpp"
+#include "daemon/control/request_handler.hpp"
+#include "daemon/supervision/supervisor.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+namespace konnect {
+
+struct EventCommands::Follower {
+  Json id;
+  Responder reply;
+  std::optional<std::set<std::string>> names;  // events: only these; nullopt: all
+  bool is_wait = false;
+  std::vector<std::string> targets;  // wait: the namespecs waited for
+  State state = State::Running;
+  std::int64_t timeout_ms = 0;
+  EventBus::Subscription subscription;
+  std::unique_ptr<Deadline> deadline;
+  bool check_posted = false;
+  bool done = false;
+};
+
+Json state_change_json(const Event& event, const StateChange& change) {
+  return {{"seq", event.seq},
+          {"time", utc_text(event.unix_ms)},
+          {"name", change.name},
+          {"group", change.group},
+          {"from", std::string(to_string(change.from))},
+          {"to", std::string(to_string(change.to))},
+          {"pid", change.pid},
+          {"reason", change.reason}};
+}
+
+EventCommands::EventCommands(Supervisor& supervisor) : supervisor_(supervisor), executor_(supervisor.executor()) {}
+
+EventCommands::~EventCommands() = default;
+
+void EventCommands::events(const Request& request, const std::vector<std::string>& targets, const Responder& reply) {
+  auto f = std::make_unique<Follower>();
+  f->id = request.id;
+  if (!targets.empty()) {
+    auto processes = supervisor_.resolve(targets);
+    if (!processes) return reply(encode_error(request.id, processes.error()));
+    f->names.emplace();
+    for (const Process* p : *processes) f->names->insert(p->namespec());
+  }
+  if (!reply.stream(encode_ok(request.id, {{"more", true}}))) return;
+  f->reply = reply;
+  add(std::move(f));
+}
+
+void EventCommands::wait(const Request& request, const std::vector<std::string>& targets, const Responder& reply) {
+  const Json id = request.id;
+  auto args = decode_wait_args(request.args);
+  if (!args) return reply(encode_error(id, args.error()));
+  if (targets.empty()) return reply(encode_error(id, make_error(ErrorCode::BadArguments, "wait needs \"targets\"")));
+  auto processes = supervisor_.resolve(targets);
+  if (!processes) return reply(encode_error(id, processes.error()));
+  auto f = std::make_unique<Follower>();
+  f->id = id;
+  f->is_wait = true;
+  f->state = args->state;
+  f->timeout_ms = args->timeout_ms;
+  for (const Process* p : *processes) f->targets.push_back(p->namespec());
+  if (auto verdict = judge(*f)) {
+    return reply(verdict->ok ? encode_ok(id, {{"processes", states_of(*f)}}) : encode_error(id, verdict->error));
+  }
+  if (f->timeout_ms == 0) {
+    return reply(encode_error(id, make_error(ErrorCode::Timeout, "not " + std::string(to_string(f->state)) + " now")));
+  }
+  if (!reply.stream(encode_ok(id, {{"more", true}, {"waiting", states_of(*f)}}))) return;
+  f->reply = reply;
+  f->deadline = supervisor_.clock().make_deadline();
+  Follower& added = *f;
+  const std::uint64_t key = add(std::move(f));
+  added.deadline->arm(std::chrono::milliseconds(added.timeout_ms), [this, key] {
+    auto it = followers_.find(key);
+    if (it == followers_.end() || it->second->done) return;
+    const Follower& f = *it->second;
+    std::string late;
+    for (const Json& p : states_of(f)) {
+      if (p["state"] == to_string(f.state)) continue;
+      late += (late.empty() ? "" : ", ") + p["name"].get<std::string>() + " is " + p["state"].get<std::string>();
+    }
+    finish(key, encode_error(f.id, make_error(ErrorCode::Timeout, "not " + std::string(to_string(f.state)) +
+                                                                      " after " + std::to_string(f.timeout_ms) +
+                                                                      " ms: " + late)));
+  });
+}
+
+std::uint64_t EventCommands::add(std::unique_ptr<Follower> follower) {
+  const std::uint64_t key = next_id_++;
+  follower->subscription = supervisor_.events().subscribe([this, key](const Event& e) { on_event(key, e); });
+  followers_.emplace(key, std::move(follower));
+  return key;
+}
+
+void EventCommands::on_event(std::uint64_t key, const Event& event) {
+  auto it = followers_.find(key);
+  if (it == followers_.end() || it->second->done) return;
+  Follower& f = *it->second;
+  const auto* change = std::get_if<StateChange>(&event.body);
+  if (change == nullptr) return;
+  const bool mine = f.is_wait ? std::find(f.targets.begin(), f.targets.end(), change->name) != f.targets.end()
+                              : !f.names || f.names->count(change->name) != 0;
+  if (!mine) return;
+  if (!f.reply.stream(encode_ok(f.id, {{"event", state_change_json(event, *change)}, {"more", true}}))) {
+    drop(key);  // the client is gone
+    return;
+  }
+  if (f.is_wait) schedule_check(key);
+}
+
+void EventCommands::schedule_check(std::uint64_t key) {
+  Follower& f = *followers_.at(key);
+  if (f.check_posted) return;
+  f.check_posted = true;
+  // Twice through the loop: once the chain of transitions is over, and after the
+  // Supervisor's own look at its operations, which runs next and may start what a restart
+  // just stopped (a STOPPED seen before that would be taken for "stopped for good").
+  boost::asio::post(executor_, [this, key, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.expired()) return;
+    boost::asio::post(executor_, [this, key, alive] {
+      if (!alive.expired()) check(key);
+    });
+  });
+}
+
+void EventCommands::check(std::uint64_t key) {
+  auto it = followers_.find(key);
+  if (it == followers_.end() || it->second->done) return;
+  Follower& f = *it->second;
+  f.check_posted = false;
+  auto verdict = judge(f);
+  if (!verdict) return;
+  finish(key, verdict->ok ? encode_ok(f.id, {{"processes", states_of(f)}}) : encode_error(f.id, verdict->error));
+}
+
+std::optional<EventCommands::Verdict> EventCommands::judge(const Follower& f) const {
+  bool all = true;
+  for (const std::string& name : f.targets) {
+    auto found = supervisor_.resolve({name});
+    if (!found || found->size() != 1) {
+      return Verdict{false, make_error(ErrorCode::Failed, name + " was removed from the config")};
+    }
+    const Process& p = *found->front();
+    const State state = p.state();
+    if (state == f.state) continue;
+    all = false;
+    if (state == State::Fatal) {
+      const std::string why = p.info().spawnerr;
+      return Verdict{false, make_error(ErrorCode::Failed, name + " is FATAL" + (why.empty() ? "" : ": " + why))};
+    }
+    if (f.state == State::Running && (state == State::Stopped || state == State::Exited)) {
+      return Verdict{false, make_error(ErrorCode::Failed, name + " is " + std::string(to_string(state)) +
+                                                              " and nothing will start it")};
+    }
+  }
+  if (all) return Verdict{true, {}};
+  return std::nullopt;
+}
+
+Json EventCommands::states_of(const Follower& f) const {
+  Json list = Json::array();
+  for (const std::string& name : f.targets) {
+    auto found = supervisor_.resolve({name});
+    if (found && found->size() == 1) list.push_back({{"name", name}, {"state", std::string(to_string(found->front()->state()))}});
+  }
+  return list;
+}
+
+void EventCommands::finish(std::uint64_t key, std::string answer) {
+  auto it = followers_.find(key);
+  if (it == followers_.end()) return;
+  it->second->reply(std::move(answer));
+  drop(key);
+}
+
+void EventCommands::drop(std::uint64_t key) {
+  auto it = followers_.find(key);
+  if (it == followers_.end() || it->second->done) return;
+  Follower& f = *it->second;
+  f.done = true;
+  f.subscription.reset();
+  if (f.deadline) f.deadline->cancel();
+  // Erased from the loop: this may run inside the follower's own delivery or deadline.
+  boost::asio::post(executor_, [this, key, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) followers_.erase(key);
+  });
+}
+
+}  // namespace konnect
