@@ -2,6 +2,7 @@
 
 #include "common/config/config_program.hpp"
 #include "common/config/ini_file.hpp"
+#include "common/config/supervisord_values.hpp"
 
 #include <unistd.h>
 
@@ -17,180 +18,6 @@ namespace konnect::config_detail {
 namespace {
 
 namespace fs = std::filesystem;
-
-// How an INI string becomes the TOML value the konnect reader of that key expects.
-enum class Kind { String, Bool, Int, List, Environment, Log, AutoRestart };
-
-struct ProgramOption {
-  std::string_view ini;     // supervisord's option
-  std::string_view konnect;  // the [program.NAME] key it sets
-  Kind kind;
-};
-
-constexpr ProgramOption kProgramOptions[] = {
-    {"command", "command", Kind::String},
-    {"directory", "directory", Kind::String},
-    {"user", "user", Kind::String},
-    {"umask", "umask", Kind::String},
-    {"environment", "environment", Kind::Environment},
-    {"priority", "priority", Kind::Int},
-    {"autostart", "autostart", Kind::Bool},
-    {"autorestart", "autorestart", Kind::AutoRestart},
-    {"exitcodes", "exitcodes", Kind::List},
-    {"startsecs", "startsecs", Kind::Int},
-    {"startretries", "startretries", Kind::Int},
-    {"stopsignal", "stopsignal", Kind::String},
-    {"stopwaitsecs", "stopwaitsecs", Kind::Int},
-    {"stopasgroup", "stopasgroup", Kind::Bool},
-    {"killasgroup", "killasgroup", Kind::Bool},
-    {"redirect_stderr", "redirect_stderr", Kind::Bool},
-    {"stdout_logfile", "stdout_log", Kind::Log},
-    {"stderr_logfile", "stderr_log", Kind::Log},
-    {"stdout_logfile_maxbytes", "stdout_log_maxbytes", Kind::Int},
-    {"stderr_logfile_maxbytes", "stderr_log_maxbytes", Kind::Int},
-    {"stdout_logfile_backups", "stdout_log_backups", Kind::Int},
-    {"stderr_logfile_backups", "stderr_log_backups", Kind::Int},
-};
-
-// Read by supervisord, not implemented by konnect: a warning each.
-constexpr std::string_view kUnsupportedProgramOptions[] = {
-    "stdout_capture_maxbytes", "stderr_capture_maxbytes", "stdout_events_enabled", "stderr_events_enabled",
-    "stdout_syslog",           "stderr_syslog",           "serverurl",
-};
-
-const ProgramOption* find_option(std::string_view ini) {
-  for (const auto& o : kProgramOptions) {
-    if (o.ini == ini) return &o;
-  }
-  return nullptr;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::optional<bool> ini_bool(std::string_view v) {
-  const std::string s = lower(v);
-  if (s == "1" || s == "yes" || s == "true" || s == "on") return true;
-  if (s == "0" || s == "no" || s == "false" || s == "off") return false;
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> ini_int(std::string_view v) {
-  if (v.empty() || v.size() > 18) return std::nullopt;
-  std::size_t i = v[0] == '-' ? 1 : 0;
-  if (i == v.size()) return std::nullopt;
-  for (std::size_t j = i; j < v.size(); ++j) {
-    if (v[j] < '0' || v[j] > '9') return std::nullopt;
-  }
-  return std::stoll(std::string(v));
-}
-
-std::vector<std::string> split_list(std::string_view v, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    const auto end = v.find(sep, start);
-    std::string item = trim(v.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (!item.empty()) out.push_back(std::move(item));
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
-// supervisord's dict_of_key_value_pairs: KEY=value,KEY2="a, b"; quotes keep commas.
-std::optional<std::map<std::string, std::string>> ini_environment(std::string_view v) {
-  std::map<std::string, std::string> out;
-  std::size_t i = 0;
-  auto skip_space = [&] {
-    while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
-  };
-  while (true) {
-    skip_space();
-    if (i >= v.size()) break;
-    const auto eq = v.find('=', i);
-    if (eq == std::string_view::npos) return std::nullopt;
-    std::string key = trim(v.substr(i, eq - i));
-    if (key.empty()) return std::nullopt;
-    i = eq + 1;
-    skip_space();
-    std::string value;
-    if (i < v.size() && (v[i] == '"' || v[i] == '\'')) {
-      const char quote = v[i];
-      const auto close = v.find(quote, i + 1);
-      if (close == std::string_view::npos) return std::nullopt;
-      value = std::string(v.substr(i + 1, close - i - 1));
-      i = close + 1;
-      skip_space();
-    } else {
-      // As supervisord's shlex: an unquoted value is one word.
-      const auto end = v.find_first_of(", \t\n", i);
-      value = std::string(v.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
-      i = end == std::string_view::npos ? v.size() : end;
-      skip_space();
-    }
-    out[key] = value;
-    if (i < v.size()) {
-      if (v[i] != ',') return std::nullopt;
-      ++i;
-    }
-  }
-  return out;
-}
-
-// The TOML value a konnect reader expects for this INI text; what does not convert stays a
-// string, so the reader's error shows the value as written.
-std::unique_ptr<toml::node> to_node(Kind kind, const std::string& v) {
-  switch (kind) {
-    case Kind::Bool:
-      if (auto b = ini_bool(v)) return std::make_unique<toml::value<bool>>(*b);
-      break;
-    case Kind::AutoRestart:
-      if (lower(v) == "unexpected") return std::make_unique<toml::value<std::string>>("unexpected");
-      if (auto b = ini_bool(v)) return std::make_unique<toml::value<bool>>(*b);
-      break;
-    case Kind::Int:
-      if (auto n = ini_int(v)) return std::make_unique<toml::value<std::int64_t>>(*n);
-      break;
-    case Kind::List: {
-      auto array = std::make_unique<toml::array>();
-      for (const auto& item : split_list(v, ',')) {
-        if (auto n = ini_int(item)) {
-          array->push_back(*n);
-        } else {
-          array->push_back(item);
-        }
-      }
-      return array;
-    }
-    case Kind::Environment: {
-      auto table = std::make_unique<toml::table>();
-      if (auto env = ini_environment(v)) {
-        for (const auto& [k, val] : *env) table->insert_or_assign(k, val);
-      }
-      return table;
-    }
-    case Kind::Log:
-      if (lower(v) == "auto") return std::make_unique<toml::value<std::string>>("auto");
-      // supervisord's LOGFILE_NONES (and syslog, warned about by the caller).
-      if (v.empty() || lower(v) == "none" || lower(v) == "off" || lower(v) == "syslog") {
-        return std::make_unique<toml::value<std::string>>("none");
-      }
-      break;
-    case Kind::String:
-      break;
-  }
-  return std::make_unique<toml::value<std::string>>(v);
-}
 
 std::string host_node_name() {
   char buf[256] = {};
@@ -239,7 +66,7 @@ class FileReader {
   Result<void> read_section(const IniSection& s) {
     const auto colon = s.name.find(':');
     const std::string kind = colon == std::string::npos ? s.name : s.name.substr(0, colon);
-    const std::string name = colon == std::string::npos ? "" : trim(s.name.substr(colon + 1));
+    const std::string name = colon == std::string::npos ? "" : ini_trim(s.name.substr(colon + 1));
     if (kind == "program" && !name.empty()) return read_program(s, name);
     if (kind == "group" && !name.empty()) return read_group(s, name);
     if (s.name == "include") return read_include(s);
@@ -408,14 +235,13 @@ class FileReader {
         if (o.key == "numprocs" || o.key == "numprocs_start" || o.key == "process_name") continue;
         if (find_option(o.key) == nullptr) {
           if (i == 0) {
-            const bool known = std::find(std::begin(kUnsupportedProgramOptions), std::end(kUnsupportedProgramOptions), o.key) !=
-                               std::end(kUnsupportedProgramOptions);
+            const bool known = is_unsupported_program_option(o.key);
             warn(o.line, key_of(s, o), known ? "not implemented by konnect; ignored" : "unknown option; ignored");
           }
           continue;
         }
         if (o.key == "stderr_logfile" && p.redirect_stderr) continue;  // supervisord: stderr goes to stdout
-        if ((o.key == "stdout_logfile" || o.key == "stderr_logfile") && lower(value) == "syslog" && i == 0) {
+        if ((o.key == "stdout_logfile" || o.key == "stderr_logfile") && ini_lower(value) == "syslog" && i == 0) {
           warn(o.line, key_of(s, o), "syslog is not supported; the output is discarded");
         }
         if (o.key == "command") has_command = true;
@@ -454,7 +280,7 @@ class FileReader {
       };
       if (o.key == "logfile") {
         log_file_set = true;
-        if (lower(*v) == "syslog") {
+        if (ini_lower(*v) == "syslog") {
           warn(o.line, key_of(s, o), "syslog is not supported; konnectd logs to its default file");
         } else {
           r = path(daemon_.log_file);
@@ -472,7 +298,7 @@ class FileReader {
         if (!n) return n.error();
         daemon_.log_file_backups = static_cast<int>(*n);
       } else if (o.key == "loglevel") {
-        const std::string level = lower(*v);
+        const std::string level = ini_lower(*v);
         static const std::map<std::string, std::string> kLevels{{"critical", "critical"}, {"error", "error"},
                                                                 {"warn", "warn"},         {"info", "info"},
                                                                 {"debug", "debug"},       {"trace", "trace"},
@@ -521,7 +347,7 @@ class FileReader {
 }  // namespace
 
 bool is_supervisord_file(const fs::path& path) {
-  const std::string ext = lower(path.extension().string());
+  const std::string ext = ini_lower(path.extension().string());
   return ext == ".conf" || ext == ".ini";
 }
 
