@@ -2,6 +2,7 @@
 
 #include "ctl/client.hpp"
 #include "ctl/options.hpp"
+#include "ctl/output.hpp"
 
 #include <algorithm>
 
@@ -38,7 +39,7 @@ Outcome follow_stream(const Command& command, Client& client, const Json& first,
     if (!next) break;
     auto piece = parse_response(*next);
     if (!piece) break;
-    if (piece->ok && piece->result.is_object() && piece->result.value("more", false)) {
+    if (piece->ok && json_bool(piece->result, "more")) {
       emit(command.render_piece(piece->result, json));
       continue;
     }
@@ -72,7 +73,7 @@ Outcome run_command(const Command& command, const Request& request, const std::f
   }
   Outcome outcome = render_response(command, *response, *line, json);
   if (response->ok && command.waits_for_close) client->wait_for_close();
-  if (!response->ok || !response->result.is_object() || !response->result.value("more", false)) return outcome;
+  if (!response->ok || !json_bool(response->result, "more")) return outcome;
   if (command.render_piece != nullptr) return follow_stream(command, *client, response->result, json, write_out);
   // A stream (tail -f): print each piece as it comes, until the daemon goes away.
   auto emit = [&](std::string_view text) {

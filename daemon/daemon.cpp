@@ -255,6 +255,7 @@ void Daemon::enter_done() {
   phase_ = Phase::Done;
   supervisor_.cgroups().remove_empty();
   watchdog_timer_.cancel();
+  handler_.end_streams();
   server_.stop();
   reaper_.cancel();
   boost::system::error_code ec;

@@ -57,6 +57,11 @@ void Connection::stop() {
   idle_.cancel();
   boost::system::error_code ec;
   socket_.close(ec);
+  if (on_gone_) {
+    auto gone = std::move(on_gone_);
+    on_gone_ = nullptr;
+    gone();
+  }
 }
 
 void Connection::update_slot() {
@@ -134,18 +139,29 @@ void Connection::process_lines() {
         }
         awaiting_answer_ = true;
         arm_idle();  // cancels: answering is not idle
-        handler_.handle_line(line, access_, Responder([weak = weak_from_this()](std::string answer, bool more) {
-          auto self = weak.lock();
-          if (!self || self->closed_) return false;
-          if (!more) {
-            self->awaiting_answer_ = false;
-            self->arm_idle();
-            self->send(std::move(answer));
-            return true;
-          }
-          self->send_streamed(std::move(answer));
-          return true;
-        }));
+        handler_.handle_line(line, access_,
+                             Responder(
+                                 [weak = weak_from_this()](std::string answer, bool more) {
+                                   auto self = weak.lock();
+                                   if (!self || self->closed_) return false;
+                                   if (!more) {
+                                     self->awaiting_answer_ = false;
+                                     self->on_gone_ = nullptr;
+                                     // The end of a stream (wait) ends the connection: it took
+                                     // no requests while streaming and does not start again.
+                                     if (self->streaming_) self->close_after_flush_ = true;
+                                     self->arm_idle();
+                                     self->send(std::move(answer));
+                                     return true;
+                                   }
+                                   self->send_streamed(std::move(answer));
+                                   return true;
+                                 },
+                                 [weak = weak_from_this()](std::function<void()> gone) {
+                                   auto self = weak.lock();
+                                   if (!self || self->closed_) return gone();
+                                   self->on_gone_ = std::move(gone);
+                                 }));
         return;
     }
   }

@@ -67,6 +67,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Access access_ = Access::None;
   RequestHandler& handler_;
   std::function<void(Connection*)> on_close_;
+  std::function<void()> on_gone_;  // the streamed answer's (Responder::on_gone)
   std::array<char, 16384> read_buffer_{};
   LineBuffer lines_;
   std::deque<std::string> write_queue_;

@@ -16,6 +16,8 @@ struct EventCommands::Follower {
   std::optional<std::set<std::string>> names;  // events: only these; nullopt: all
   bool is_wait = false;
   std::vector<std::string> targets;  // wait: the namespecs waited for
+  std::vector<std::string> keys;     // and each as GROUP:NAME, which names exactly it
+  std::set<std::string> reached;     // targets that went through a passing `state`
   State state = State::Running;
   std::int64_t timeout_ms = 0;
   EventBus::Subscription subscription;
@@ -50,7 +52,28 @@ void EventCommands::events(const Request& request, const std::vector<std::string
   }
   if (!reply.stream(encode_ok(request.id, {{"more", true}}))) return;
   f->reply = reply;
-  add(std::move(f));
+  watch_client(add(std::move(f)));
+}
+
+void EventCommands::watch_client(std::uint64_t key) {
+  followers_.at(key)->reply.on_gone([this, key, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) drop(key);
+  });
+}
+
+void EventCommands::stop_all() {
+  std::vector<std::uint64_t> keys;
+  for (const auto& [key, f] : followers_) {
+    if (!f->done) keys.push_back(key);
+  }
+  for (const auto key : keys) {
+    Follower& f = *followers_.at(key);
+    if (f.is_wait) {
+      finish(key, encode_error(f.id, make_error(ErrorCode::ShuttingDown, "konnectd is shutting down")));
+    } else {
+      drop(key);
+    }
+  }
 }
 
 void EventCommands::wait(const Request& request, const std::vector<std::string>& targets, const Responder& reply) {
@@ -65,7 +88,10 @@ void EventCommands::wait(const Request& request, const std::vector<std::string>&
   f->is_wait = true;
   f->state = args->state;
   f->timeout_ms = args->timeout_ms;
-  for (const Process* p : *processes) f->targets.push_back(p->namespec());
+  for (const Process* p : *processes) {
+    f->targets.push_back(p->namespec());
+    f->keys.push_back(p->group() + ":" + p->name());
+  }
   if (auto verdict = judge(*f)) {
     return reply(verdict->ok ? encode_ok(id, {{"processes", states_of(*f)}}) : encode_error(id, verdict->error));
   }
@@ -77,6 +103,7 @@ void EventCommands::wait(const Request& request, const std::vector<std::string>&
   f->deadline = supervisor_.clock().make_deadline();
   Follower& added = *f;
   const std::uint64_t key = add(std::move(f));
+  watch_client(key);
   added.deadline->arm(std::chrono::milliseconds(added.timeout_ms), [this, key] {
     auto it = followers_.find(key);
     if (it == followers_.end() || it->second->done) return;
@@ -108,6 +135,7 @@ void EventCommands::on_event(std::uint64_t key, const Event& event) {
   const bool mine = f.is_wait ? std::find(f.targets.begin(), f.targets.end(), change->name) != f.targets.end()
                               : !f.names || f.names->count(change->name) != 0;
   if (!mine) return;
+  if (f.is_wait && change->to == f.state) f.reached.insert(change->name);
   if (!f.reply.stream(encode_ok(f.id, {{"event", state_change_json(event, *change)}, {"more", true}}))) {
     drop(key);  // the client is gone
     return;
@@ -141,21 +169,26 @@ void EventCommands::check(std::uint64_t key) {
 }
 
 std::optional<EventCommands::Verdict> EventCommands::judge(const Follower& f) const {
+  // A state a process only passes through counts once it was seen; a lasting one must hold.
+  const bool passing = f.state == State::Starting || f.state == State::Backoff || f.state == State::Stopping ||
+                       f.state == State::Exited;
   bool all = true;
-  for (const std::string& name : f.targets) {
-    auto found = supervisor_.resolve({name});
+  for (std::size_t i = 0; i < f.targets.size(); ++i) {
+    const std::string& name = f.targets[i];
+    auto found = supervisor_.resolve({f.keys[i]});
     if (!found || found->size() != 1) {
       return Verdict{false, make_error(ErrorCode::Failed, name + " was removed from the config")};
     }
     const Process& p = *found->front();
     const State state = p.state();
-    if (state == f.state) continue;
+    if (state == f.state || (passing && f.reached.count(name) != 0)) continue;
     all = false;
     if (state == State::Fatal) {
       const std::string why = p.info().spawnerr;
       return Verdict{false, make_error(ErrorCode::Failed, name + " is FATAL" + (why.empty() ? "" : ": " + why))};
     }
-    if (f.state == State::Running && (state == State::Stopped || state == State::Exited)) {
+    if (f.state == State::Running && (state == State::Stopped || state == State::Exited) &&
+        !supervisor_.start_pending(p)) {
       return Verdict{false, make_error(ErrorCode::Failed, name + " is " + std::string(to_string(state)) +
                                                               " and nothing will start it")};
     }
@@ -166,9 +199,11 @@ std::optional<EventCommands::Verdict> EventCommands::judge(const Follower& f) co
 
 Json EventCommands::states_of(const Follower& f) const {
   Json list = Json::array();
-  for (const std::string& name : f.targets) {
-    auto found = supervisor_.resolve({name});
-    if (found && found->size() == 1) list.push_back({{"name", name}, {"state", std::string(to_string(found->front()->state()))}});
+  for (std::size_t i = 0; i < f.targets.size(); ++i) {
+    auto found = supervisor_.resolve({f.keys[i]});
+    if (found && found->size() == 1) {
+      list.push_back({{"name", f.targets[i]}, {"state", std::string(to_string(found->front()->state()))}});
+    }
   }
   return list;
 }

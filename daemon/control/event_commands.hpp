@@ -8,9 +8,11 @@
 //                       while RUNNING is asked (STOPPED, or EXITED with nothing to restart
 //                       it), or is removed by a reload. Meanwhile each state change of a
 //                       target is streamed, as events does.
-// A follower is dropped when its client is gone (seen at the next event it is sent), and
-// when it is done. Nothing polls: a wait is looked at after the state changes of its targets
-// and when its one deadline fires.
+// A follower is dropped when its client is gone (the connection tells, Responder::on_gone),
+// when it is done, and at shutdown (stop_all). Nothing polls: a wait is looked at after the
+// state changes of its targets and when its one deadline fires. A target counts as there
+// when it is in the state now or, for the passing states (STARTING, BACKOFF, STOPPING,
+// EXITED), when it went through it since the wait began.
 //
 // Owns: the followers (a bus subscription and, for wait, a deadline each). Expects: the
 // Supervisor, its bus and clock outlive it; everything runs on the loop.
@@ -44,6 +46,9 @@ class EventCommands {
   void events(const Request& request, const std::vector<std::string>& targets, const Responder& reply);
   void wait(const Request& request, const std::vector<std::string>& targets, const Responder& reply);
 
+  // konnectd is going: every follower ends (a wait with SHUTTING_DOWN), no deadline is left.
+  void stop_all();
+
   std::size_t followers() const { return followers_.size(); }
 
  private:
@@ -55,6 +60,7 @@ class EventCommands {
   };
 
   std::uint64_t add(std::unique_ptr<Follower> follower);
+  void watch_client(std::uint64_t key);
   void on_event(std::uint64_t id, const Event& event);
   void schedule_check(std::uint64_t id);
   void check(std::uint64_t id);

@@ -25,13 +25,22 @@ class Supervisor;
 class Responder {
  public:
   using Send = std::function<bool(std::string line, bool more)>;
+  // Registers what to run once the client is gone (at once if it already is).
+  using Watch = std::function<void(std::function<void()>)>;
   Responder() = default;
-  explicit Responder(Send send) : send_(std::move(send)) {}
+  explicit Responder(Send send, Watch watch = {}) : send_(std::move(send)), watch_(std::move(watch)) {}
   void operator()(std::string line) const { send_(std::move(line), false); }
   bool stream(std::string line) const { return send_(std::move(line), true); }
+  // For a streamed answer that may go a long time without a piece to send (events, wait):
+  // gone runs when the connection closes, so the follower does not wait for its next piece
+  // to find out. One per answer; a later call replaces it.
+  void on_gone(std::function<void()> gone) const {
+    if (watch_) watch_(std::move(gone));
+  }
 
  private:
   Send send_;
+  Watch watch_;
 };
 
 class RequestHandler {
@@ -49,6 +58,9 @@ class RequestHandler {
 
   // Whether a read-only client (socket_readonly_group) may send cmd: status, pid, version.
   static bool is_read_only(std::string_view cmd);
+
+  // konnectd is going: streamed answers that wait on events (events, wait) end now.
+  void end_streams() { event_commands_.stop_all(); }
 
  private:
   struct Command;

@@ -45,6 +45,10 @@ class Operation {
   void drop(const Process* process, const Error& error);
 
   bool is_complete() const { return completed_; }
+  // It is yet to start the process: a restart still stopping (a start starts at once).
+  bool will_start(const Process* process) const {
+    return !completed_ && kind_ == Kind::Restart && !starting_ && involves(process);
+  }
   bool involves(const Process* process) const {
     return std::find(processes_.begin(), processes_.end(), process) != processes_.end();
   }

@@ -207,6 +207,12 @@ void Supervisor::on_log_recovered(OutputPump::StreamId id) {
   if (p) p->set_log_error({});
 }
 
+bool Supervisor::start_pending(const Process& process) const {
+  if (reload_) return true;
+  return std::any_of(operations_.begin(), operations_.end(),
+                     [&](const auto& op) { return op->will_start(&process); });
+}
+
 void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
 
 Result<void> Supervisor::apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) {

@@ -88,6 +88,9 @@ class Supervisor final : public ProcessHost {
   // (shutting down, a reload running) means the plan was refused and done is not called.
   Result<void> apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done);
   bool is_reloading() const { return reload_ != nullptr; }
+  // Something will start it without another command: a start or restart that has not
+  // started it yet, or a reload under way (which may make its program anew).
+  bool start_pending(const Process& process) const;
 
   // The steps Reload takes, each for programs by name:
   // every process instance of them, in priority order;

@@ -154,3 +154,19 @@ TEST(Wait, TheStateChangesOnTheWayPrintWithJson) {
       << result.out;
   EXPECT_EQ(restart.wait().exit_code, 0);
 }
+
+// A restart stops a whole priority level before it starts any of it: a process already
+// STOPPED while another of its level still stops is on its way, not stopped for good.
+TEST(Wait, AProcessStoppedEarlyInARestartIsWaitedFor) {
+  Konnectd d(program("quick", {}, "startsecs = 0\n") +
+             program("slow", {"--ignore-term"}, "startsecs = 0\nstopwaitsecs = 1\n"));
+  ASSERT_TRUE(d.start());
+  ASSERT_TRUE(d.wait_state("slow", "RUNNING"));
+  RunningCtl restart(d, {"restart", "quick", "slow"});
+  ASSERT_TRUE(d.wait_state("quick", "STOPPED"));
+  ASSERT_EQ(d.state_of("slow"), "STOPPING");
+  const auto waited = d.ctl({"wait", "quick"});
+  EXPECT_EQ(waited.exit_code, 0) << waited.err;
+  EXPECT_EQ(waited.out, "quick: RUNNING\n");
+  EXPECT_EQ(restart.wait().exit_code, 0);
+}
