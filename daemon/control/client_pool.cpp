@@ -25,21 +25,21 @@ void ClientPool::Slot::release() {
 }
 
 ClientPool::Admission ClientPool::admit(const PeerKey& peer, std::function<void()> evict) {
-  if (!peer.privileged && held_by(peer.user) >= limits_.max_per_user) return {std::nullopt, Refusal::UserLimit};
+  if (!peer.privileged && held_by(peer.user) >= limits_.max_per_user) return Refusal::UserLimit;
   if (slots_.size() >= limits_.max_clients) {
     // Full: the longest idle unprivileged connection goes first; the privileged may also
     // use the reserve, and only then evict one of their own.
     const bool made_room = evict_oldest(idle_unprivileged_) ||
                            (peer.privileged && slots_.size() < limits_.max_clients + limits_.privileged_reserve) ||
                            (peer.privileged && evict_oldest(idle_privileged_));
-    if (!made_room) return {std::nullopt, Refusal::Full};
+    if (!made_room) return Refusal::Full;
   }
   const std::uint64_t id = next_id_++;
   IdleList& idle = idle_list(peer);
   idle.push_back(id);
   slots_.emplace(id, Entry{peer, std::move(evict), false, std::prev(idle.end())});
   if (!peer.privileged) ++per_user_[peer.user];
-  return {Slot(this, id), Refusal::Full};
+  return Slot(this, id);
 }
 
 std::size_t ClientPool::held_by(std::uint64_t user) const {

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <variant>
 
 namespace konnect {
 
@@ -69,10 +70,8 @@ class ClientPool {
     std::uint64_t id_ = 0;
   };
 
-  struct Admission {
-    std::optional<Slot> slot;       // empty when refused
-    Refusal refusal = Refusal::Full;
-  };
+  // The slot, or why there is none.
+  using Admission = std::variant<Slot, Refusal>;
 
   explicit ClientPool(Limits limits = {}) : limits_(limits) {}
   ClientPool(const ClientPool&) = delete;

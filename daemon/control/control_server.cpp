@@ -134,9 +134,9 @@ void ControlServer::admit(boost::asio::local::stream_protocol::socket socket) {
                               " at once, and this connection sent no complete request"));
     }
   });
-  if (!admission.slot) {
+  if (const auto* refusal = std::get_if<ClientPool::Refusal>(&admission)) {
     std::string why;
-    if (admission.refusal == ClientPool::Refusal::UserLimit) {
+    if (*refusal == ClientPool::Refusal::UserLimit) {
       why = "too many connections from uid " + std::to_string(peer.uid) + ": it has " +
             std::to_string(pool_.held_by(peer.uid)) + " open, the most one user may have ([konnectd] client_max_per_user)";
     } else {
@@ -152,7 +152,7 @@ void ControlServer::admit(boost::asio::local::stream_protocol::socket socket) {
                   "Control client " + describe_peer(peer) + " may " + (access == Access::None ? "do nothing" : "only read"));
   }
   connections_.emplace(conn.get(), conn);
-  conn->start(std::move(*admission.slot), access);
+  conn->start(std::move(std::get<ClientPool::Slot>(admission)), access);
 }
 
 void ControlServer::ThrottledLog::flush() {

@@ -23,11 +23,11 @@ struct Clients {
   // Admits a client named name; false when refused (refusal says why).
   bool connect(const std::string& name, const PeerKey& peer) {
     auto a = pool.admit(peer, [this, name] { evicted.push_back(name); });
-    if (!a.slot) {
-      refusal = a.refusal;
+    if (const auto* why = std::get_if<ClientPool::Refusal>(&a)) {
+      refusal = *why;
       return false;
     }
-    slots.emplace(name, std::move(*a.slot));
+    slots.emplace(name, std::move(std::get<ClientPool::Slot>(a)));
     return true;
   }
 
