@@ -19,32 +19,34 @@ bool asks_for_help(const std::vector<std::string>& args) {
   return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "-h" || a == "--help"; });
 }
 
+// Prints a piece of a streamed answer now (write_out) or keeps it for the end.
+void emit(Outcome& outcome, const std::function<void(std::string_view)>& write_out, std::string_view text) {
+  if (text.empty()) return;
+  if (write_out) {
+    write_out(text);
+  } else {
+    outcome.out.append(text);
+  }
+}
+
 // The rest of a streamed answer whose command renders its pieces (events, wait): each piece
 // is printed as it comes; the stream ends with the daemon, or with a final answer (more
 // absent) that is rendered as a whole answer would be.
 Outcome follow_stream(const Command& command, Client& client, const Json& first, bool json,
                       const std::function<void(std::string_view)>& write_out) {
   Outcome outcome;
-  auto emit = [&](std::string_view text) {
-    if (text.empty()) return;
-    if (write_out) {
-      write_out(text);
-    } else {
-      outcome.out.append(text);
-    }
-  };
-  emit(command.render_piece(first, json));
+  emit(outcome, write_out, command.render_piece(first, json));
   for (;;) {
     auto next = client.read_line();
     if (!next) break;
     auto piece = parse_response(*next);
     if (!piece) break;
     if (piece->ok && json_bool(piece->result, "more")) {
-      emit(command.render_piece(piece->result, json));
+      emit(outcome, write_out, command.render_piece(piece->result, json));
       continue;
     }
     Outcome last = render_response(command, *piece, *next, json);
-    emit(last.out);
+    emit(outcome, write_out, last.out);
     outcome.err = std::move(last.err);
     outcome.exit_code = last.exit_code;
     return outcome;
@@ -76,21 +78,14 @@ Outcome run_command(const Command& command, const Request& request, const std::f
   if (!response->ok || !json_bool(response->result, "more")) return outcome;
   if (command.render_piece != nullptr) return follow_stream(command, *client, response->result, json, write_out);
   // A stream (tail -f): print each piece as it comes, until the daemon goes away.
-  auto emit = [&](std::string_view text) {
-    if (write_out) {
-      write_out(text);
-    } else {
-      outcome.out.append(text);
-    }
-  };
   std::string first = std::move(outcome.out);
   outcome.out.clear();
-  emit(first);
+  emit(outcome, write_out, first);
   for (;;) {
     auto next = client->read_line();
     if (!next) break;
     if (json) {
-      emit(*next + '\n');
+      emit(outcome, write_out, *next + '\n');
       continue;
     }
     auto piece = parse_response(*next);
@@ -102,11 +97,11 @@ Outcome run_command(const Command& command, const Request& request, const std::f
     }
     if (!piece || !piece->result.is_object()) break;
     if (auto it = piece->result.find("skipped"); it != piece->result.end()) {
-      emit("\n[konnectctl: " + it->dump() + " chunk(s) skipped: output came faster than it was read]\n");
+      emit(outcome, write_out, "\n[konnectctl: " + it->dump() + " chunk(s) skipped: output came faster than it was read]\n");
       continue;
     }
     if (auto it = piece->result.find("data"); it != piece->result.end() && it->is_string()) {
-      emit(it->get_ref<const std::string&>());
+      emit(outcome, write_out, it->get_ref<const std::string&>());
     }
   }
   return outcome;

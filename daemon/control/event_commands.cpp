@@ -109,9 +109,10 @@ void EventCommands::wait(const Request& request, const std::vector<std::string>&
     if (it == followers_.end() || it->second->done) return;
     const Follower& f = *it->second;
     std::string late;
-    for (const Json& p : states_of(f)) {
-      if (p["state"] == to_string(f.state)) continue;
-      late += (late.empty() ? "" : ", ") + p["name"].get<std::string>() + " is " + p["state"].get<std::string>();
+    for (std::size_t i = 0; i < f.targets.size(); ++i) {
+      const Process* p = target(f, i);
+      if (p == nullptr || p->state() == f.state) continue;
+      late += (late.empty() ? "" : ", ") + f.targets[i] + " is " + std::string(to_string(p->state()));
     }
     finish(key, encode_error(f.id, make_error(ErrorCode::Timeout, "not " + std::string(to_string(f.state)) +
                                                                       " after " + std::to_string(f.timeout_ms) +
@@ -147,14 +148,10 @@ void EventCommands::schedule_check(std::uint64_t key) {
   Follower& f = *followers_.at(key);
   if (f.check_posted) return;
   f.check_posted = true;
-  // Twice through the loop: once the chain of transitions is over, and after the
-  // Supervisor's own look at its operations, which runs next and may start what a restart
-  // just stopped (a STOPPED seen before that would be taken for "stopped for good").
+  // Once the chain of transitions is over (a STOPPED on the way to STARTING is no outcome);
+  // a restart that is yet to start a STOPPED target says so itself (start_pending).
   boost::asio::post(executor_, [this, key, alive = std::weak_ptr<int>(alive_)] {
-    if (alive.expired()) return;
-    boost::asio::post(executor_, [this, key, alive] {
-      if (!alive.expired()) check(key);
-    });
+    if (!alive.expired()) check(key);
   });
 }
 
@@ -175,11 +172,9 @@ std::optional<EventCommands::Verdict> EventCommands::judge(const Follower& f) co
   bool all = true;
   for (std::size_t i = 0; i < f.targets.size(); ++i) {
     const std::string& name = f.targets[i];
-    auto found = supervisor_.resolve({f.keys[i]});
-    if (!found || found->size() != 1) {
-      return Verdict{false, make_error(ErrorCode::Failed, name + " was removed from the config")};
-    }
-    const Process& p = *found->front();
+    const Process* found = target(f, i);
+    if (found == nullptr) return Verdict{false, make_error(ErrorCode::Failed, name + " was removed from the config")};
+    const Process& p = *found;
     const State state = p.state();
     if (state == f.state || (passing && f.reached.count(name) != 0)) continue;
     all = false;
@@ -200,12 +195,16 @@ std::optional<EventCommands::Verdict> EventCommands::judge(const Follower& f) co
 Json EventCommands::states_of(const Follower& f) const {
   Json list = Json::array();
   for (std::size_t i = 0; i < f.targets.size(); ++i) {
-    auto found = supervisor_.resolve({f.keys[i]});
-    if (found && found->size() == 1) {
-      list.push_back({{"name", f.targets[i]}, {"state", std::string(to_string(found->front()->state()))}});
+    if (const Process* p = target(f, i)) {
+      list.push_back({{"name", f.targets[i]}, {"state", std::string(to_string(p->state()))}});
     }
   }
   return list;
+}
+
+const Process* EventCommands::target(const Follower& f, std::size_t i) const {
+  auto found = supervisor_.resolve({f.keys[i]});
+  return found && found->size() == 1 ? found->front() : nullptr;
 }
 
 void EventCommands::finish(std::uint64_t key, std::string answer) {

@@ -33,6 +33,7 @@
 
 namespace konnect {
 
+class Process;
 class Responder;
 class Supervisor;
 
@@ -66,6 +67,8 @@ class EventCommands {
   void check(std::uint64_t id);
   std::optional<Verdict> judge(const Follower& f) const;
   Json states_of(const Follower& f) const;
+  // Target i of a wait as it is now; null once a reload removed it.
+  const Process* target(const Follower& f, std::size_t i) const;
   void finish(std::uint64_t id, std::string answer);
   void drop(std::uint64_t id);
 

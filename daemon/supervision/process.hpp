@@ -60,8 +60,6 @@ class Process {
   std::string namespec() const { return group_ == name_ ? name_ : group_ + ":" + name_; }
   const ProgramConfig& config() const { return *config_; }
   std::shared_ptr<const ProgramConfig> config_ptr() const { return config_; }
-  // The current (or last) instance's spawn id (ProcessHost::spawn), 0 before the first.
-  std::uint64_t spawn_id() const { return spawn_id_; }
   // True once the process has reached RUNNING or FATAL at least once since its last start()
   // command (systemd readiness).
   bool has_settled() const { return settled_; }

@@ -20,14 +20,12 @@
 namespace konnect {
 
 class Process;
-class Program;
 struct ProgramCopy;
 
 class ProcessTable {
  public:
   // Where an instance lives.
   struct Place {
-    Program* program = nullptr;
     ProgramCopy* copy = nullptr;
     unsigned instance = 0;  // 1, 2, ... within the copy: its cgroup's name
   };

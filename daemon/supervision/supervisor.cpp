@@ -129,11 +129,11 @@ void Supervisor::add_program(const ProgramConfig& program, const std::string& gr
   programs_.push_back(std::make_unique<Program>(*this, pump_, std::make_shared<const ProgramConfig>(program), group,
                                                 group_priority, log_dir_));
   Program& added = *programs_.back();
-  for (auto& copy : added.copies()) add_instance(added, copy, *copy.current);
+  for (auto& copy : added.copies()) add_instance(copy, *copy.current);
 }
 
-void Supervisor::add_instance(Program& program, ProgramCopy& copy, Process& process) {
-  table_.add(process, {&program, &copy, copy.next_instance++});
+void Supervisor::add_instance(ProgramCopy& copy, Process& process) {
+  table_.add(process, {&copy, copy.next_instance++});
 }
 
 void Supervisor::start_autostart() {

@@ -114,7 +114,7 @@ class Supervisor final : public ProcessHost {
 
  private:
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
-  void add_instance(Program& program, ProgramCopy& copy, Process& process);
+  void add_instance(ProgramCopy& copy, Process& process);
   void rebuild_index();
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
   void schedule_check();

@@ -30,8 +30,8 @@ TEST(ProcessTableTest, IndexesMainProcessesByPidAndSpawnIdUntilTheyExit) {
   auto a = make_process(host, "a");
   auto b = make_process(host, "b");
   ProcessTable table;
-  table.add(*a, {nullptr, nullptr, 1});
-  table.add(*b, {nullptr, nullptr, 2});
+  table.add(*a, {nullptr, 1});
+  table.add(*b, {nullptr, 2});
   EXPECT_EQ(table.place_of(*b).instance, 2u);
   const auto sa = table.next_spawn_id();
   const auto sb = table.next_spawn_id();
@@ -55,7 +55,7 @@ TEST(ProcessTableTest, SignalsReachTheMainProcessAndNeverEveryone) {
   test::FakeHost host;
   auto a = make_process(host, "a");
   ProcessTable table;
-  table.add(*a, {nullptr, nullptr, 1});
+  table.add(*a, {nullptr, 1});
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
