@@ -65,6 +65,15 @@ std::string describe(const ProcessInfo& info) {
   return text;
 }
 
+std::string_view to_string(Health health) {
+  switch (health) {
+    case Health::None: return "none";
+    case Health::Ok: return "ok";
+    case Health::Failing: return "failing";
+  }
+  return "none";
+}
+
 void append_json(std::string& out, const ProcessInfo& info) {
   // Keys sorted, as nlohmann's objects are: the text is what Json(...).dump() wrote before.
   JsonObject o(out);
@@ -72,6 +81,7 @@ void append_json(std::string& out, const ProcessInfo& info) {
   o.key("description").string(describe(info));
   o.key("exitstatus").number(info.exitstatus);
   o.key("group").string(info.group);
+  o.key("health").string(to_string(info.health));
   o.key("log_error").string(info.log_error);
   o.key("name").string(info.namespec());
   o.key("now").number(info.now);

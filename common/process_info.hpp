@@ -11,6 +11,11 @@
 
 namespace konnect {
 
+// What health checks say of a process: none configured or not RUNNING, the last check
+// passed, or it failed (status --json "health").
+enum class Health { None, Ok, Failing };
+std::string_view to_string(Health health);
+
 struct ProcessInfo {
   std::string group;
   std::string process;
@@ -23,6 +28,7 @@ struct ProcessInfo {
   std::string spawnerr;    // why the last start failed; empty if it did not
   std::string log_error;   // why its output cannot be written now; empty when it can
   std::int64_t backoff_ms = 0;  // BACKOFF: the delay before the next try; else 0
+  Health health = Health::None;
 
   // supervisorctl's namespec: "NAME" when group == process, else "GROUP:NAME".
   std::string namespec() const;

@@ -18,7 +18,7 @@ auto behaviour_fields(const ProgramConfig& p) {
                   p.backoff_reset, p.stopsignal, p.stopwaitsecs,
                   p.stopasgroup, p.killasgroup, p.redirect_stderr, p.stdout_log, p.stderr_log,
                   p.stdout_log_maxbytes, p.stderr_log_maxbytes, p.stdout_log_backups,
-                  p.stderr_log_backups, p.log_timestamps);
+                  p.stderr_log_backups, p.log_timestamps, p.ready, p.health);
 }
 
 // What a running process was made from: a change here needs a new process (reload
@@ -29,6 +29,17 @@ auto spawn_fields(const ProgramConfig& p) {
 }
 
 }  // namespace
+
+std::string_view to_string(ProbeTarget::Kind kind) {
+  switch (kind) {
+    case ProbeTarget::Kind::Http: return "http";
+    case ProbeTarget::Kind::Tcp: return "tcp";
+    case ProbeTarget::Kind::Exec: return "exec";
+    case ProbeTarget::Kind::Log: return "log";
+    case ProbeTarget::Kind::Notify: return "notify";
+  }
+  return "?";
+}
 
 bool needs_restart(const ProgramConfig& running, const ProgramConfig& next) {
   return spawn_fields(running) != spawn_fields(next);

@@ -33,6 +33,37 @@ struct LogTarget {
 
 inline constexpr std::uint64_t kDefaultLogMaxBytes = 50ull * 1024 * 1024;
 
+// What a readiness or health check looks at (SPEC.md "Readiness, health, order").
+struct ProbeTarget {
+  enum class Kind { Http, Tcp, Exec, Log, Notify };
+  Kind kind = Kind::Tcp;
+  std::string text;                  // as written: the URL, the address or the regex
+  std::string host;                  // http, tcp: a name or an IP address (no brackets)
+  std::uint16_t port = 0;            // http, tcp
+  std::string path;                  // http: the request target, "/" at least
+  std::vector<std::string> command;  // exec: argv, run like the program
+  bool operator==(const ProbeTarget&) const = default;
+};
+std::string_view to_string(ProbeTarget::Kind kind);
+
+// ready = {...}: STARTING -> RUNNING on the first success, instead of after startsecs.
+struct ReadyCheck {
+  ProbeTarget probe;
+  Duration timeout{std::chrono::seconds(60)};         // from spawn: not ready by then fails the start
+  Duration interval{std::chrono::milliseconds(500)};  // between probes (http, tcp, exec)
+  Duration probe_timeout{std::chrono::seconds(2)};    // one probe's limit
+  bool operator==(const ReadyCheck&) const = default;
+};
+
+// health = {...}: checked while RUNNING; `failures` in a row restart the process.
+struct HealthCheck {
+  ProbeTarget probe;  // http, tcp or exec
+  Duration interval{std::chrono::seconds(10)};
+  Duration timeout{std::chrono::seconds(2)};  // one check's limit
+  int failures = 3;
+  bool operator==(const HealthCheck&) const = default;
+};
+
 struct ProgramConfig {
   std::string name;
   std::vector<std::string> command;  // argv; a TOML string is split like a shell would
@@ -70,6 +101,8 @@ struct ProgramConfig {
   // Prefix each output line with an RFC 3339 UTC time. Unset in a [program] table means the
   // [konnectd] default; the loader always resolves it.
   std::optional<bool> log_timestamps;
+  std::optional<ReadyCheck> ready;
+  std::optional<HealthCheck> health;
 
   // Where the [program.NAME] table was defined; not part of equality.
   std::string source_file;

@@ -3,6 +3,7 @@
 
 #include "common/config/config_program.hpp"
 
+#include "common/config/config_checks.hpp"
 #include "common/config/units.hpp"
 
 #include <utility>
@@ -68,6 +69,8 @@ const ProgramKey kProgramKeys[] = {
     {"stderr_log_backups",
      [](const Field& f, ProgramConfig& p) { return assign(read_int(f, 0, kIntMax), p.stderr_log_backups); }},
     {"log_timestamps", [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.log_timestamps); }},
+    {"ready", [](const Field& f, ProgramConfig& p) { return assign(read_ready(f), p.ready); }},
+    {"health", [](const Field& f, ProgramConfig& p) { return assign(read_health(f), p.health); }},
 };
 
 std::string accepted_program_keys() {
@@ -111,6 +114,11 @@ Result<ProgramConfig> read_program(const Field& f, const std::string& name) {
           .error("cannot be set together with redirect_stderr = true (stderr then goes to stdout_log); "
                  "remove one of them");
     }
+  }
+  if (p.ready && p.ready->probe.kind == ProbeTarget::Kind::Log && p.stdout_log.kind == LogTarget::Kind::None &&
+      (p.redirect_stderr || p.stderr_log.kind == LogTarget::Kind::None)) {
+    return f.child(*table->get("ready"), "ready.log")
+        .error("needs the program's output, but stdout_log and stderr_log are both \"none\"; keep one of them");
   }
   if (p.backoff_initial.count() <= 0) {
     const auto* v = table->get("backoff_initial");

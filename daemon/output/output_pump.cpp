@@ -1,6 +1,7 @@
 #include "daemon/output/output_pump.hpp"
 
 #include "common/time_text.hpp"
+#include "daemon/output/line_watch.hpp"
 #include "daemon/output/log_file.hpp"
 #include "daemon/output/log_tail.hpp"
 
@@ -98,7 +99,7 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
     }
     std::size_t moved = 0;
     while (moved < budget) {
-      if (!options_.timestamps && !following_) {
+      if (!options_.timestamps && !following_ && !watch_) {
         auto n = file_->splice_from(pipe_.native_handle(), budget - moved);
         if (!n) return n.error();
         if (*n == 0) break;
@@ -112,6 +113,7 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
       if (n <= 0) break;  // EAGAIN: empty
       moved += static_cast<std::size_t>(n);
       const std::string_view chunk(buffer, static_cast<std::size_t>(n));
+      if (watch_ && watch_->lines.feed(chunk)) matched();
       pending_ = options_.timestamps ? stamp(chunk) : std::string(chunk);
       if (following_) {
         pump_.post_main([&pump = pump_, id = id_, data = pending_]() mutable {
@@ -124,6 +126,12 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
       if (!r) return r.error();
     }
     return moved;
+  }
+
+  // The watched pattern matched a line: tell the main loop once, and splice again.
+  void matched() {
+    pump_.post_main([on_match = std::move(watch_->on_match)] { on_match(); });
+    watch_.reset();
   }
 
   // Prefixes every line start in data with the current time; a line cut between two reads
@@ -176,6 +184,12 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
   bool failing_ = false;
   bool following_ = false;
   std::string pending_;
+  struct Watch {
+    std::uint64_t token;
+    LineWatch lines;
+    std::function<void()> on_match;
+  };
+  std::optional<Watch> watch_;
 };
 
 OutputPump::OutputPump(boost::asio::any_io_executor main_executor, Events events)
@@ -251,6 +265,22 @@ void OutputPump::tail_file(std::filesystem::path path, std::size_t lines, std::s
 void OutputPump::set_following(StreamId id, bool following) {
   boost::asio::post(io_, [this, id, following] {
     if (auto it = streams_.find(id); it != streams_.end()) it->second->following_ = following;
+  });
+}
+
+void OutputPump::watch_lines(StreamId id, std::uint64_t token, std::shared_ptr<const std::regex> pattern,
+                             std::function<void()> on_match) {
+  boost::asio::post(io_, [this, id, token, pattern = std::move(pattern), on_match = std::move(on_match)]() mutable {
+    auto it = streams_.find(id);
+    if (it == streams_.end()) return;
+    it->second->watch_.emplace(Stream::Watch{token, LineWatch(std::move(pattern)), std::move(on_match)});
+  });
+}
+
+void OutputPump::unwatch_lines(StreamId id, std::uint64_t token) {
+  boost::asio::post(io_, [this, id, token] {
+    auto it = streams_.find(id);
+    if (it != streams_.end() && it->second->watch_ && it->second->watch_->token == token) it->second->watch_.reset();
   });
 }
 

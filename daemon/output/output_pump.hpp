@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -79,6 +80,12 @@ class OutputPump {
   // While a stream is followed (tail -f), its bytes pass through user space and on_data gets
   // a copy of each chunk (as written, timestamps included); otherwise they are spliced.
   void set_following(StreamId id, bool following);
+  // ready = { log = ... }: while watched, a stream's bytes pass through user space and
+  // on_match runs once, on the main loop, when a line read from now on matches. `token`
+  // names the watch: unwatch_lines ends only that one (a newer watch of the stream stays).
+  void watch_lines(StreamId id, std::uint64_t token, std::shared_ptr<const std::regex> pattern,
+                   std::function<void()> on_match);
+  void unwatch_lines(StreamId id, std::uint64_t token);
   // Moves what is in the pipes now, then calls done (on the main loop). For shutdown.
   void drain(std::function<void()> done);
   // New rotation and timestamp settings for a stream (reload in place); path stays.

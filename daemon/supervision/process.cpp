@@ -56,6 +56,7 @@ ProcessInfo Process::info() const {
   info.spawnerr = spawnerr_;
   info.log_error = log_error_;
   info.backoff_ms = backoff_delay().count();
+  info.health = state_ == State::Running ? health_ : Health::None;
   return info;
 }
 
@@ -73,9 +74,11 @@ StateChange Process::change_from(State from) const {
     case State::Stopped:
       if (from == State::Stopping) c.reason = last_exit_;
       break;
+    case State::Stopping:
+      c.reason = stop_reason_;
+      break;
     case State::Starting:
     case State::Running:
-    case State::Stopping:
       break;
   }
   return c;
@@ -107,6 +110,7 @@ void Process::start() {
 
 void Process::stop() {
   start_after_stop_ = false;
+  stop_reason_.clear();
   settled_ = true;  // a process stopped on purpose is not waited for (readiness)
   switch (state_) {
     case State::Starting:
@@ -166,7 +170,11 @@ void Process::on_exit(int wait_status) {
   switch (state_) {
     case State::Starting:
       cancel_timer();
-      enter_backoff(exec_error_.empty() ? kExitedTooQuickly : exec_error_);
+      if (ready_timed_out_) {
+        enter_backoff(not_ready_);
+      } else {
+        enter_backoff(exec_error_.empty() ? kExitedTooQuickly : exec_error_);
+      }
       return;
     case State::Running:
       enter_exited(exit_expected(wait_status));
@@ -188,9 +196,37 @@ void Process::on_exit(int wait_status) {
   }
 }
 
+void Process::on_ready(std::uint64_t spawn_id) {
+  if (state_ != State::Starting || spawn_id != spawn_id_ || ready_timed_out_) return;
+  enter_running();
+}
+
+void Process::note_not_ready(std::uint64_t spawn_id, std::string why) {
+  if (spawn_id == spawn_id_ && !ready_timed_out_) not_ready_ = std::move(why);
+}
+
+void Process::on_unhealthy(std::string reason) {
+  if (state_ != State::Running) return;
+  spdlog::warn("{}: {}; restarting it", namespec(), reason);
+  stop_reason_ = std::move(reason);
+  start_after_stop_ = true;
+  enter_stopping();
+}
+
 void Process::on_timer() {
   switch (state_) {
     case State::Starting:
+      if (config_->ready) {
+        // Not ready in time: a failed start, as an exit before startsecs. The exit comes
+        // through the reaper; the state stays STARTING until then.
+        const std::string last = not_ready_;
+        not_ready_ = "not ready after " + format_duration(config_->ready->timeout) +
+                     (last.empty() ? std::string() : " (last check: " + last + ")");
+        ready_timed_out_ = true;
+        spdlog::warn("{}: {}; killing pid {}", namespec(), not_ready_, pid_);
+        host_.send_signal(config_->killasgroup ? -pid_ : pid_, SIGKILL);
+        return;
+      }
       enter_running();
       return;
     case State::Backoff:
@@ -229,9 +265,17 @@ void Process::enter_starting() {
   last_exit_.clear();
   spawnerr_.clear();
   exec_error_.clear();
+  not_ready_.clear();
+  ready_timed_out_ = false;
+  stop_reason_.clear();
   start_time_ = host_.clock().unix_now();
   started_at_ = host_.clock().now();
   set_state(State::Starting);
+  if (state_ != State::Starting) return;  // the host's readiness check passed at once
+  if (config_->ready) {
+    arm_timer(config_->ready->timeout);
+    return;
+  }
   if (config_->startsecs.count() == 0) {
     enter_running();
     return;

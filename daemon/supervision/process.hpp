@@ -10,6 +10,7 @@
 //   state     | start()          | stop()            | on_exit()               | timer
 //   STOPPED   | -> STARTING      | -                 | impossible              | -
 //   STARTING  | -                | -> STOPPING       | -> BACKOFF / FATAL      | startsecs: -> RUNNING
+//             |                  |                   |                         | (ready: timeout: SIGKILL)
 //   RUNNING   | -                | -> STOPPING       | -> EXITED (+ restart)   | -
 //   BACKOFF   | -> STARTING now  | -> STOPPED        | impossible              | delay: -> STARTING
 //   STOPPING  | start after stop | -                 | -> STOPPED              | stopwaitsecs: SIGKILL
@@ -29,6 +30,10 @@
 
 namespace konnect {
 
+// With `ready`, STARTING ends when the host reports the check passed (on_ready) instead of
+// after startsecs; not ready by ready.timeout kills the instance, and its exit is a failed
+// start. on_unhealthy (health checks failing) restarts a RUNNING instance through STOPPING.
+//
 // Crash throttling after RUNNING (SPEC.md): the first crash restarts at once, each further
 // crash of an instance that ran less than backoff_reset waits backoff_initial, 2x, 4x... up
 // to backoff_max (a longer run resets the count). ProgramConfig has the defaults.
@@ -51,12 +56,23 @@ class Process {
 
   // The reaper's event: the main process exited with this wait(2) status.
   void on_exit(int wait_status);
+  // The readiness check of spawn `spawn_id` passed: STARTING -> RUNNING. Ignored for an
+  // older spawn or in any other state.
+  void on_ready(std::uint64_t spawn_id);
+  // The last failed readiness probe of spawn `spawn_id`, for the message at the timeout.
+  void note_not_ready(std::uint64_t spawn_id, std::string why);
+  // Health checks failed `failures` times in a row: a RUNNING instance is stopped (stop
+  // signal, stopwaitsecs) and started again; the reason goes with the STOPPING event.
+  void on_unhealthy(std::string reason);
+  // What the health checks say now, for status ("none" when nothing is checked).
+  void set_health(Health health) { health_ = health; }
 
   State state() const { return state_; }
   pid_t pid() const { return pid_; }
   const std::string& name() const { return name_; }
   const std::string& group() const { return group_; }
   int group_priority() const { return group_priority_; }
+  std::uint64_t spawn_id() const { return spawn_id_; }
   std::string namespec() const { return group_ == name_ ? name_ : group_ + ":" + name_; }
   const ProgramConfig& config() const { return *config_; }
   std::shared_ptr<const ProgramConfig> config_ptr() const { return config_; }
@@ -125,6 +141,10 @@ class Process {
   std::string spawnerr_;
   std::string exec_error_;  // from the report pipe of the current spawn
   std::string log_error_;
+  std::string not_ready_;    // the last failed readiness probe of the current spawn
+  bool ready_timed_out_ = false;  // killed at ready.timeout: its exit is a failed start
+  std::string stop_reason_;  // why konnectd itself stops it (health), for the STOPPING event
+  Health health_ = Health::None;
 };
 
 // 128+N for a signal, else the exit code (the shell's convention).

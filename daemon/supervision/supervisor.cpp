@@ -32,6 +32,9 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
                         [this](OutputPump::StreamId id) { on_log_recovered(id); },
                         [this](OutputPump::StreamId id, std::string data) { followers_.on_data(id, data); },
                         [this](OutputPump::StreamId id, std::uint64_t n) { on_log_rotated(id, n); }}),
+      checks_({executor_, clock_, pump_, probe_children_,
+               [this](const Process& p) { return output_streams(p); },
+               [this](const Process& p, const std::vector<std::string>& argv) { return plan_probe(p, argv); }}),
       sweeper_([this](pid_t pid) { return table_.is_main(pid); },
                [this](std::uint64_t id) { return table_.is_live(id); }) {
   std::vector<std::string> names;
@@ -67,6 +70,7 @@ void Supervisor::update_programs(const Config& config, const std::vector<std::st
     if (names.count(program->name()) == 0) continue;
     program->set_config(std::make_shared<const ProgramConfig>(*config.find_program(program->name())),
                         groups.at(program->name()).second);
+    for (auto& copy : program->copies()) checks_.reconfigure(*copy.current);
   }
   rebuild_index();
 }
@@ -109,6 +113,7 @@ void Supervisor::remove_programs(const std::vector<std::string>& programs, std::
         followers_.end(id);
       }
     }
+    checks_.forget(*p);
     table_.remove(*p);
   }
   // The sinks close their write ends here, so the pump sees each pipe's end once drained.
@@ -284,9 +289,27 @@ void Supervisor::watch_spawn_report(Process& process, std::uint64_t spawn_id, in
   (*read)();
 }
 
+std::vector<OutputPump::StreamId> Supervisor::output_streams(const Process& process) const {
+  const OutputSink& output = output_of(process);
+  std::vector<OutputPump::StreamId> out;
+  for (const auto id : {output.stdout_stream(), output.stderr_stream()}) {
+    if (id && std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(*id);
+  }
+  return out;
+}
+
+Result<SpawnSpec> Supervisor::plan_probe(const Process& process, const std::vector<std::string>& argv) const {
+  // As the program runs: its user, directory and environment; its instance's spawn id, so
+  // the orphan sweep takes what the probe leaves once the instance is gone.
+  ProgramConfig config = process.config();
+  config.command = argv;
+  return plan_spawn(config, SpawnIdentity{process.group(), process.name(), process.spawn_id()}, environ);
+}
+
 int Supervisor::send_signal(pid_t pid, int signo) { return table_.signal(pid, signo); }
 
 void Supervisor::on_state_change(Process& process, State from) {
+  checks_.on_state_change(process, from);
   events_.publish(process.change_from(from));
   schedule_check();
 }
@@ -298,7 +321,7 @@ void Supervisor::on_child_exit(pid_t pid, int wait_status) {
     cgroups_.kill(process->namespec(), table_.place_of(*process).instance);
     process->on_exit(wait_status);  // may still signal the group through the pidfd
     table_.exited(pid);
-  } else {
+  } else if (!probe_children_.on_exit(pid, wait_status)) {
     spdlog::debug("Reaped pid {} ({}), a descendant of a supervised process", pid,
                   describe_wait_status(wait_status));
   }

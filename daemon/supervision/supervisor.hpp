@@ -12,6 +12,8 @@
 #include "common/config/reload_plan.hpp"
 #include "daemon/spawn/cgroup_tree.hpp"
 #include "daemon/supervision/operation.hpp"
+#include "daemon/supervision/instance_checks.hpp"
+#include "daemon/health/probe_children.hpp"
 #include "daemon/spawn/orphan_sweeper.hpp"
 #include "daemon/output/output_sink.hpp"
 #include "daemon/spawn/pidfd.hpp"
@@ -121,6 +123,8 @@ class Supervisor final : public ProcessHost {
   void check_operations();
   void check_ready();
   OutputSink& output_of(const Process& process) const;
+  std::vector<OutputPump::StreamId> output_streams(const Process& process) const;
+  Result<SpawnSpec> plan_probe(const Process& process, const std::vector<std::string>& argv) const;
 
   void on_log_error(OutputPump::StreamId id, const Error& error);
   void on_log_recovered(OutputPump::StreamId id);
@@ -133,6 +137,8 @@ class Supervisor final : public ProcessHost {
   std::filesystem::path log_dir_;
   OutputPump pump_;  // before programs_: the sinks that feed it go first
   StreamFollowers followers_{pump_};
+  ProbeChildren probe_children_;
+  InstanceChecks checks_;  // before programs_: it refers to their processes
   std::vector<std::unique_ptr<Program>> programs_;
   ProcessTable table_;
   TargetIndex targets_;

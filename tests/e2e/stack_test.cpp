@@ -248,8 +248,31 @@ TEST_F(KanoKonnect, RestartGivesANewMasterAndTheSiteAnswersAgain) {
   EXPECT_GT(new_master, 0);
   EXPECT_NE(new_master, old_master);
   EXPECT_FALSE(pid_alive(old_master));
+  // ready = { http = ... }: restart returned once the new master's workers answer, so the
+  // site answers now, with no wait.
+  EXPECT_TRUE(home_page_answers()) << http_get("/").status;
+  const auto workers = children_of(new_master);
+  EXPECT_GE(workers.size(), 3u);
   for (pid_t w : old_workers) EXPECT_TRUE(wait_until([&] { return !pid_alive(w); }, 10s)) << "old worker " << w;
-  EXPECT_TRUE(wait_until(home_page_answers, 60s));
+}
+
+// ready = { log = ... }: a Celery restart returns once the new worker has said "ready.".
+TEST_F(KanoKonnect, CeleryIsRunningOnlyAfterItsReadyLine) {
+  ASSERT_TRUE(d().wait_state(kCelery, "RUNNING", 120s));
+  const fs::path log = d().log_dir() / (kCelery + ".err.log");
+  auto ready_lines = [&] {
+    const std::string text = read_file(log);
+    std::size_t n = 0;
+    for (auto at = text.find(" ready."); at != std::string::npos; at = text.find(" ready.", at + 1)) ++n;
+    return n;
+  };
+  const std::size_t before = ready_lines();
+  EXPECT_GE(before, 1u) << read_file(log);
+  const auto r = d().ctl({"restart", kCelery}, 180s);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // The line is in the file as soon as restart returns (the pump writes before it reports).
+  EXPECT_TRUE(wait_until([&] { return ready_lines() > before; }, 2s)) << read_file(log);
+  EXPECT_EQ(d().state_of(kCelery), "RUNNING");
 }
 
 TEST_F(KanoKonnect, AKilledMasterIsRepaired) {

@@ -31,6 +31,10 @@
 //                       is made again at once. Prints "told" for each of the first 1000
 //                       TOO_MANY_CLIENTS answers; other answers are read and dropped.
 //                       The HALF connections are made first.
+//   --serve PORT FILE   listen on 127.0.0.1:PORT (prints "listening PORT") and answer each
+//                       HTTP request (or bare connection) with the status code in FILE,
+//                       read at each request (200 when FILE is missing; 0: close without
+//                       an answer); never returns
 
 #include <fcntl.h>
 #include <grp.h>
@@ -40,11 +44,14 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -155,6 +162,44 @@ int connect_to(const std::string& path) {
       held[k].fd = renew ? connect_to(path) : -1;
       if (held[k].fd >= 0 && held[k].half) send_ignoring(held[k].fd, kHalfRequest);
     }
+  }
+}
+
+[[noreturn]] void serve(int port, const std::string& status_file) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 128) != 0) {
+    std::fprintf(stderr, "testchild: listen on %d: %s\n", port, std::strerror(errno));
+    std::exit(71);
+  }
+  std::printf("listening %d\n", port);
+  for (;;) {
+    const int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) continue;
+    std::string request;
+    char buf[4096];
+    pollfd p{c, POLLIN, 0};
+    while (request.find("\r\n\r\n") == std::string::npos && ::poll(&p, 1, 1000) > 0) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      request.append(buf, static_cast<std::size_t>(n));
+    }
+    int status = 200;
+    if (FILE* f = std::fopen(status_file.c_str(), "r")) {
+      if (std::fscanf(f, "%d", &status) != 1) status = 200;
+      std::fclose(f);
+    }
+    if (status != 0 && !request.empty()) {
+      const std::string answer = "HTTP/1.1 " + std::to_string(status) +
+                                 " Test\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+      send_ignoring(c, answer);
+    }
+    ::close(c);
   }
 }
 
@@ -304,6 +349,9 @@ int main(int argc, char** argv) {
       const int half = std::atoi(next().c_str());
       const bool renew = i + 1 < argc && std::string(argv[i + 1]) == "--renew";
       hold_connections(path, idle, half, renew);
+    } else if (arg == "--serve") {
+      const int port = std::atoi(next().c_str());
+      serve(port, next());
     } else if (arg == "--kill-self") {
       ::raise(std::atoi(next().c_str()));
     } else {

@@ -1,0 +1,128 @@
+#include "daemon/supervision/instance_checks.hpp"
+
+#include "daemon/health/exec_probe.hpp"
+#include "daemon/health/net_probe.hpp"
+#include "daemon/supervision/process.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <regex>
+
+namespace konnect {
+
+void InstanceChecks::on_state_change(Process& process, State from) {
+  const State now = process.state();
+  if (now == from) return;
+  auto it = entries_.find(&process);
+  if (from == State::Starting && it != entries_.end()) disarm_ready(it->second);
+  if (from == State::Running && it != entries_.end()) {
+    it->second.health.reset();
+    it->second.failures = 0;
+  }
+  if (now == State::Starting && process.config().ready) arm_ready(process);
+  if (now == State::Running && process.config().health) arm_health(process);
+}
+
+void InstanceChecks::reconfigure(Process& process) {
+  auto it = entries_.find(&process);
+  if (it != entries_.end()) {
+    it->second.health.reset();
+    it->second.failures = 0;
+  }
+  process.set_health(Health::None);
+  if (process.state() == State::Running && process.config().health) arm_health(process);
+}
+
+void InstanceChecks::forget(const Process& process) {
+  auto it = entries_.find(&process);
+  if (it == entries_.end()) return;
+  disarm_ready(it->second);
+  entries_.erase(it);
+}
+
+std::unique_ptr<Probe> InstanceChecks::make_probe(const Process& process, const ProbeTarget& target, const char* what) {
+  switch (target.kind) {
+    case ProbeTarget::Kind::Tcp: return make_tcp_probe(host_.executor, host_.clock, target);
+    case ProbeTarget::Kind::Http: return make_http_probe(host_.executor, host_.clock, target);
+    case ProbeTarget::Kind::Exec:
+      return make_exec_probe(
+          host_.executor, host_.clock, host_.children,
+          [plan = host_.plan, &process, argv = target.command] { return plan(process, argv); },
+          process.namespec() + " " + what + " check");
+    case ProbeTarget::Kind::Log:
+    case ProbeTarget::Kind::Notify:
+      break;
+  }
+  return nullptr;
+}
+
+void InstanceChecks::arm_ready(Process& process) {
+  const ReadyCheck& check = *process.config().ready;
+  Entry& entry = entries_[&process];
+  disarm_ready(entry);
+  const std::uint64_t spawn_id = process.spawn_id();
+  if (check.probe.kind == ProbeTarget::Kind::Log) {
+    // Compiled at each start: the config checked that it compiles.
+    auto pattern = std::make_shared<const std::regex>(check.probe.text, std::regex::ECMAScript);
+    for (const auto stream : host_.streams(process)) {
+      const std::uint64_t token = next_token_++;
+      host_.pump.watch_lines(stream, token, pattern, [&process, alive = process.lifetime(), spawn_id] {
+        if (!alive.expired()) process.on_ready(spawn_id);
+      });
+      entry.log_watches.push_back({stream, token});
+    }
+    return;
+  }
+  auto probe = make_probe(process, check.probe, "ready");
+  if (!probe) return;
+  entry.ready = std::make_unique<CheckLoop>(
+      host_.clock, std::move(probe), check.interval, check.probe_timeout, [&process, spawn_id](Result<void> result) {
+        if (result) {
+          process.on_ready(spawn_id);
+          return;
+        }
+        spdlog::debug("{}: not ready yet: {}", process.namespec(), result.error().message);
+        process.note_not_ready(spawn_id, result.error().message);
+      });
+  entry.ready->start(Duration{0});
+}
+
+void InstanceChecks::disarm_ready(Entry& entry) {
+  entry.ready.reset();
+  for (const auto& watch : entry.log_watches) host_.pump.unwatch_lines(watch.stream, watch.token);
+  entry.log_watches.clear();
+}
+
+void InstanceChecks::arm_health(Process& process) {
+  const HealthCheck& check = *process.config().health;
+  Entry& entry = entries_[&process];
+  entry.failures = 0;
+  process.set_health(Health::Ok);
+  auto probe = make_probe(process, check.probe, "health");
+  if (!probe) return;
+  entry.health = std::make_unique<CheckLoop>(host_.clock, std::move(probe), check.interval, check.timeout,
+                                             [this, &process, &entry](Result<void> result) {
+                                               on_health(process, entry, std::move(result));
+                                             });
+  entry.health->start(check.interval);
+}
+
+void InstanceChecks::on_health(Process& process, Entry& entry, Result<void> result) {
+  if (result) {
+    if (entry.failures > 0) spdlog::info("{}: health check passes again", process.namespec());
+    entry.failures = 0;
+    process.set_health(Health::Ok);
+    return;
+  }
+  const int limit = process.config().health->failures;
+  ++entry.failures;
+  process.set_health(Health::Failing);
+  spdlog::warn("{}: health check failed ({} of {}): {}", process.namespec(), entry.failures, limit,
+               result.error().message);
+  if (entry.failures < limit) return;
+  // Stopping destroys the loop that called us (on_state_change); nothing is touched after.
+  process.on_unhealthy("health check failed " + std::to_string(entry.failures) + " time(s) in a row: " +
+                       result.error().message);
+}
+
+}  // namespace konnect
