@@ -61,6 +61,7 @@ std::string describe_state(const ProcessInfo& info) {
 
 std::string describe(const ProcessInfo& info) {
   std::string text = describe_state(info);
+  if (!info.notify_status.empty()) text += (text.empty() ? "" : "; ") + info.notify_status;
   if (!info.log_error.empty()) text += (text.empty() ? "" : " ") + ("[log: " + info.log_error + "]");
   return text;
 }
@@ -84,6 +85,7 @@ void append_json(std::string& out, const ProcessInfo& info) {
   o.key("health").string(to_string(info.health));
   o.key("log_error").string(info.log_error);
   o.key("name").string(info.namespec());
+  o.key("notify_status").string(info.notify_status);
   o.key("now").number(info.now);
   o.key("pid").number(info.pid);
   o.key("process").string(info.process);

@@ -29,6 +29,7 @@ struct ProcessInfo {
   std::string log_error;   // why its output cannot be written now; empty when it can
   std::int64_t backoff_ms = 0;  // BACKOFF: the delay before the next try; else 0
   Health health = Health::None;
+  std::string notify_status;  // STATUS= the program sent to $NOTIFY_SOCKET; empty if none
 
   // supervisorctl's namespec: "NAME" when group == process, else "GROUP:NAME".
   std::string namespec() const;
@@ -36,7 +37,9 @@ struct ProcessInfo {
 
 // supervisorctl's description column: "pid 1234, uptime 0:01:02" when RUNNING, the stop time
 // ("Nov 28 02:30 AM", local time) or "Not started" when STOPPED/EXITED, the spawn error when
-// BACKOFF/FATAL (BACKOFF adds "; retry in 4s"), empty when STARTING/STOPPING; a log write failure is appended in brackets.
+// BACKOFF/FATAL (BACKOFF adds "; retry in 4s"), empty when STARTING/STOPPING; the program's
+// sd_notify STATUS= follows ("pid 1234, uptime 0:01:02; Serving"); a log write failure is
+// appended in brackets.
 std::string describe(const ProcessInfo& info);
 
 // "0:01:02", "1 day, 2:03:04", "3 days, 0:00:00" (Python's str(timedelta)).

@@ -18,7 +18,7 @@ auto behaviour_fields(const ProgramConfig& p) {
                   p.backoff_reset, p.stopsignal, p.stopwaitsecs,
                   p.stopasgroup, p.killasgroup, p.redirect_stderr, p.stdout_log, p.stderr_log,
                   p.stdout_log_maxbytes, p.stderr_log_maxbytes, p.stdout_log_backups,
-                  p.stderr_log_backups, p.log_timestamps, p.ready, p.health);
+                  p.stderr_log_backups, p.log_timestamps, p.ready, p.health, p.watchdog);
 }
 
 // What a running process was made from: a change here needs a new process (reload
@@ -41,7 +41,13 @@ std::string_view to_string(ProbeTarget::Kind kind) {
   return "?";
 }
 
+bool uses_notify(const ProgramConfig& p) {
+  return (p.ready && p.ready->probe.kind == ProbeTarget::Kind::Notify) || p.watchdog.has_value();
+}
+
 bool needs_restart(const ProgramConfig& running, const ProgramConfig& next) {
+  // NOTIFY_SOCKET and WATCHDOG_USEC are in the environment the process was started with.
+  if (uses_notify(running) != uses_notify(next) || running.watchdog != next.watchdog) return true;
   return spawn_fields(running) != spawn_fields(next);
 }
 

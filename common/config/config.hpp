@@ -103,6 +103,9 @@ struct ProgramConfig {
   std::optional<bool> log_timestamps;
   std::optional<ReadyCheck> ready;
   std::optional<HealthCheck> health;
+  // With it the program must send WATCHDOG=1 to $NOTIFY_SOCKET at least this often while
+  // RUNNING, or it is killed (SIGABRT, then SIGKILL) as a crash.
+  std::optional<Duration> watchdog;
 
   // Where the [program.NAME] table was defined; not part of equality.
   std::string source_file;
@@ -110,6 +113,9 @@ struct ProgramConfig {
 
   bool operator==(const ProgramConfig& o) const;
 };
+
+// The program gets $NOTIFY_SOCKET (ready = { notify = true } or watchdog).
+bool uses_notify(const ProgramConfig& program);
 
 // True when going from `running` to `next` needs a new process: command, directory, user,
 // group, umask, environment, numprocs or where the output goes changed. The other settings

@@ -92,6 +92,7 @@ Result<ProbeTarget> read_probe(const Field& f, ProbeTarget::Kind kind) {
     case ProbeTarget::Kind::Log: {
       auto s = read_string(f);
       if (!s) return s.error();
+      if (s->size() > 1024) return f.error("the pattern is too long (" + std::to_string(s->size()) + " characters; 1024 at most)");
       try {
         std::regex check(*s, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
@@ -102,8 +103,8 @@ Result<ProbeTarget> read_probe(const Field& f, ProbeTarget::Kind kind) {
     }
     case ProbeTarget::Kind::Notify: {
       const auto* b = f.node->as_boolean();
-      if (!b || !b->get()) return f.expected("true");
-      return f.error("notify readiness (sd_notify READY=1) is not supported yet; use http, tcp, exec or log");
+      if (!b || !b->get()) return f.expected("true (the program sends READY=1 to $NOTIFY_SOCKET)");
+      return p;
     }
   }
   return f.error("unknown probe");
@@ -179,6 +180,13 @@ Result<ReadyCheck> read_ready(const Field& f) {
   if (!probe) return probe.error();
   check.probe = std::move(*probe);
   return check;
+}
+
+Result<Duration> read_watchdog(const Field& f) {
+  Duration d{0};
+  if (auto r = read_positive(f, d); !r) return r.error();
+  if (d < std::chrono::milliseconds(100)) return f.error("must be at least 100ms");
+  return d;
 }
 
 Result<HealthCheck> read_health(const Field& f) {

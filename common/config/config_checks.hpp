@@ -10,5 +10,7 @@ namespace konnect::config_detail {
 // `f` is the value of program.NAME.ready / program.NAME.health.
 Result<ReadyCheck> read_ready(const Field& f);
 Result<HealthCheck> read_health(const Field& f);
+// watchdog = "30s": a positive duration, 100ms at least.
+Result<Duration> read_watchdog(const Field& f);
 
 }  // namespace konnect::config_detail

@@ -71,6 +71,7 @@ const ProgramKey kProgramKeys[] = {
     {"log_timestamps", [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.log_timestamps); }},
     {"ready", [](const Field& f, ProgramConfig& p) { return assign(read_ready(f), p.ready); }},
     {"health", [](const Field& f, ProgramConfig& p) { return assign(read_health(f), p.health); }},
+    {"watchdog", [](const Field& f, ProgramConfig& p) { return assign(read_watchdog(f), p.watchdog); }},
 };
 
 std::string accepted_program_keys() {

@@ -2,10 +2,14 @@
 
 #include "daemon/health/exec_probe.hpp"
 #include "daemon/health/net_probe.hpp"
+#include "daemon/spawn/lineage.hpp"
 #include "daemon/supervision/process.hpp"
+
+#include "common/config/units.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <regex>
 
 namespace konnect {
@@ -18,9 +22,69 @@ void InstanceChecks::on_state_change(Process& process, State from) {
   if (from == State::Running && it != entries_.end()) {
     it->second.health.reset();
     it->second.failures = 0;
+    if (it->second.watchdog) it->second.watchdog->cancel();
   }
   if (now == State::Starting && process.config().ready) arm_ready(process);
   if (now == State::Running && process.config().health) arm_health(process);
+  if (now == State::Running && process.config().watchdog) arm_watchdog(process, entries_[&process]);
+}
+
+Result<std::vector<std::string>> InstanceChecks::notify_env(Process& process, std::optional<NotifySocket::Owner> owner) {
+  const ProgramConfig& config = process.config();
+  if (!uses_notify(config)) return std::vector<std::string>{};
+  Entry& entry = entries_[&process];
+  if (!entry.notify) {
+    std::error_code ec;
+    std::filesystem::create_directories(host_.notify_dir, ec);
+    if (ec) return make_error(ErrorCode::Io, "cannot create " + host_.notify_dir.string() + ": " + ec.message());
+    auto socket = NotifySocket::open(host_.executor, host_.notify_dir / process.namespec(), owner, process.namespec(),
+                                     [this, &process, &entry](pid_t sender, const NotifyMessage& message) {
+                                       on_notify(process, entry, sender, message);
+                                     });
+    if (!socket) return socket.error();
+    entry.notify = std::move(*socket);
+  }
+  std::vector<std::string> env{"NOTIFY_SOCKET=" + entry.notify->path().string()};
+  if (config.watchdog) {
+    env.push_back("WATCHDOG_USEC=" + std::to_string(std::chrono::microseconds(*config.watchdog).count()));
+  }
+  return env;
+}
+
+void InstanceChecks::on_notify(Process& process, Entry& entry, pid_t sender, const NotifyMessage& message) {
+  // NotifyAccess=all: the main process and its descendants, while there is an instance.
+  if (process.pid() == 0 || !belongs_to_instance(sender, process.pid(), process.spawn_id())) {
+    spdlog::warn("{}: ignored a notify message from pid {}, not a process of the running instance",
+                 process.namespec(), sender);
+    return;
+  }
+  const ProgramConfig& config = process.config();
+  if (message.status) process.set_notify_status(*message.status);
+  if (message.stopping) {
+    spdlog::info("{}: pid {} says it is stopping (STOPPING=1)", process.namespec(), sender);
+    if (entry.watchdog) entry.watchdog->cancel();
+  }
+  if (message.mainpid) {
+    spdlog::info("{}: MAINPID={} is not followed: konnectd supervises the process it started (pid {})",
+                 process.namespec(), *message.mainpid, process.pid());
+  }
+  if (message.watchdog && !message.stopping && process.state() == State::Running && config.watchdog) {
+    arm_watchdog(process, entry);
+  }
+  if (message.watchdog_trigger && process.state() == State::Running && config.watchdog) {
+    process.on_watchdog_timeout("watchdog triggered by the program (WATCHDOG=trigger)");
+  }
+  if (message.ready && config.ready && config.ready->probe.kind == ProbeTarget::Kind::Notify) {
+    process.on_ready(process.spawn_id());
+  }
+}
+
+void InstanceChecks::arm_watchdog(Process& process, Entry& entry) {
+  if (!entry.watchdog) entry.watchdog = host_.clock.make_deadline();
+  const Duration limit = *process.config().watchdog;
+  entry.watchdog->arm(limit, [&process, limit] {
+    process.on_watchdog_timeout("watchdog: no WATCHDOG=1 for " + format_duration(limit));
+  });
 }
 
 void InstanceChecks::reconfigure(Process& process) {
@@ -29,6 +93,7 @@ void InstanceChecks::reconfigure(Process& process) {
     it->second.health.reset();
     it->second.failures = 0;
   }
+  // (watchdog and notify changes need a new process: config::needs_restart)
   process.set_health(Health::None);
   if (process.state() == State::Running && process.config().health) arm_health(process);
 }
@@ -38,6 +103,11 @@ void InstanceChecks::forget(const Process& process) {
   if (it == entries_.end()) return;
   disarm_ready(it->second);
   entries_.erase(it);
+}
+
+void InstanceChecks::close() {
+  for (auto& [process, entry] : entries_) disarm_ready(entry);
+  entries_.clear();
 }
 
 std::unique_ptr<Probe> InstanceChecks::make_probe(const Process& process, const ProbeTarget& target, const char* what) {

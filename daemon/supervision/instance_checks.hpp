@@ -3,13 +3,18 @@
 // order"), driven by its state changes: while STARTING with `ready`, a probe loop (http,
 // tcp, exec) or a watch of its output lines (log) until the first success, reported with
 // Process::on_ready; while RUNNING with `health`, a probe every interval, `failures` in a
-// row reported with Process::on_unhealthy. Nothing is armed for a process without checks,
+// row reported with Process::on_unhealthy. A program with ready.notify or watchdog has its
+// own $NOTIFY_SOCKET (daemon/health/notify_socket.hpp), made at its first spawn and kept
+// until it is forgotten: READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 are taken from the
+// instance's own processes only; the watchdog is a deadline while RUNNING, re-armed by each
+// WATCHDOG=1, reported with Process::on_watchdog_timeout. Nothing is armed for a process without checks,
 // and a probe loop has one deadline at a time (daemon/health/check_loop.hpp).
 // Owned by the Supervisor; forget() a process before it is destroyed.
 
 #include "common/config/config.hpp"
 #include "common/process_state.hpp"
 #include "daemon/health/check_loop.hpp"
+#include "daemon/health/notify_socket.hpp"
 #include "daemon/health/probe_children.hpp"
 #include "daemon/output/output_pump.hpp"
 #include "daemon/system/clock.hpp"
@@ -36,6 +41,8 @@ class InstanceChecks {
     std::function<std::vector<OutputPump::StreamId>(const Process&)> streams;
     // How an exec probe of the process is spawned: as the program, with this argv.
     std::function<Result<SpawnSpec>(const Process&, const std::vector<std::string>&)> plan;
+    // Where the programs' notify sockets go (made when the first is needed).
+    std::filesystem::path notify_dir;
   };
 
   explicit InstanceChecks(Host host) : host_(std::move(host)) {}
@@ -44,6 +51,11 @@ class InstanceChecks {
   // A reload changed the process's settings in place: its health checks start over with them.
   void reconfigure(Process& process);
   void forget(const Process& process);
+  // Shutdown, once every process is down: every check, watchdog and notify socket goes.
+  void close();
+  // For a spawn of a program that uses notify: NOTIFY_SOCKET (and WATCHDOG_USEC) for its
+  // environment, its socket made first if need be, owned by `owner`; nothing otherwise.
+  Result<std::vector<std::string>> notify_env(Process& process, std::optional<NotifySocket::Owner> owner);
 
  private:
   struct LogWatch {
@@ -55,12 +67,16 @@ class InstanceChecks {
     std::vector<LogWatch> log_watches;
     std::unique_ptr<CheckLoop> health;
     int failures = 0;  // health checks failed in a row
+    std::unique_ptr<NotifySocket> notify;
+    std::unique_ptr<Deadline> watchdog;  // armed while RUNNING with `watchdog`
   };
 
   void arm_ready(Process& process);
   void disarm_ready(Entry& entry);
   void arm_health(Process& process);
   void on_health(Process& process, Entry& entry, Result<void> result);
+  void on_notify(Process& process, Entry& entry, pid_t sender, const NotifyMessage& message);
+  void arm_watchdog(Process& process, Entry& entry);
   std::unique_ptr<Probe> make_probe(const Process& process, const ProbeTarget& target, const char* what);
 
   Host host_;

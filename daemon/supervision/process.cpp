@@ -57,6 +57,7 @@ ProcessInfo Process::info() const {
   info.log_error = log_error_;
   info.backoff_ms = backoff_delay().count();
   info.health = state_ == State::Running ? health_ : Health::None;
+  info.notify_status = pid_ != 0 ? notify_status_ : std::string();
   return info;
 }
 
@@ -159,7 +160,8 @@ void Process::on_exit(int wait_status) {
   stop_time_ = host_.clock().unix_now();
   exitstatus_ = exit_status_code(wait_status);
   last_exit_ = describe_wait_status(wait_status);
-  last_exit_expected_ = exit_expected(wait_status);
+  if (!watchdog_reason_.empty()) last_exit_ += " (" + watchdog_reason_ + ")";
+  last_exit_expected_ = watchdog_reason_.empty() && exit_expected(wait_status);
   // SPEC.md: no descendant of an old instance outlives it. The group still holds the pgid
   // (== old_pid), so it cannot have been reused yet. Escaped descendants are the
   // OrphanSweeper's job.
@@ -177,7 +179,8 @@ void Process::on_exit(int wait_status) {
       }
       return;
     case State::Running:
-      enter_exited(exit_expected(wait_status));
+      cancel_timer();  // the watchdog's SIGKILL deadline, if any
+      enter_exited(last_exit_expected_);
       return;
     case State::Stopping:
       cancel_timer();
@@ -213,6 +216,14 @@ void Process::on_unhealthy(std::string reason) {
   enter_stopping();
 }
 
+void Process::on_watchdog_timeout(std::string reason) {
+  if (state_ != State::Running || !watchdog_reason_.empty()) return;
+  spdlog::warn("{}: {}; sending SIGABRT to pid {}", namespec(), reason, pid_);
+  watchdog_reason_ = std::move(reason);
+  host_.send_signal(pid_, SIGABRT);
+  arm_timer(config_->stopwaitsecs);
+}
+
 void Process::on_timer() {
   switch (state_) {
     case State::Starting:
@@ -239,8 +250,14 @@ void Process::on_timer() {
                    format_duration(config_->stopwaitsecs));
       host_.send_signal(config_->killasgroup ? -pid_ : pid_, SIGKILL);
       return;
-    case State::Stopped:
     case State::Running:
+      if (!watchdog_reason_.empty()) {
+        spdlog::warn("{}: still running {} after SIGABRT, sending SIGKILL", namespec(),
+                     format_duration(config_->stopwaitsecs));
+        host_.send_signal(config_->killasgroup ? -pid_ : pid_, SIGKILL);
+      }
+      return;
+    case State::Stopped:
     case State::Exited:
     case State::Fatal:
       return;  // a stale timer; nothing is armed in these states
@@ -267,6 +284,8 @@ void Process::enter_starting() {
   exec_error_.clear();
   not_ready_.clear();
   ready_timed_out_ = false;
+  notify_status_.clear();
+  watchdog_reason_.clear();
   stop_reason_.clear();
   start_time_ = host_.clock().unix_now();
   started_at_ = host_.clock().now();

@@ -66,6 +66,11 @@ class Process {
   void on_unhealthy(std::string reason);
   // What the health checks say now, for status ("none" when nothing is checked).
   void set_health(Health health) { health_ = health; }
+  // STATUS= from the program (sd_notify), shown in status until its next spawn.
+  void set_notify_status(std::string text) { notify_status_ = std::move(text); }
+  // No WATCHDOG=1 in time: the RUNNING instance gets SIGABRT (then, after stopwaitsecs,
+  // SIGKILL of its group) and its exit is a crash, with the reason added to it.
+  void on_watchdog_timeout(std::string reason);
 
   State state() const { return state_; }
   pid_t pid() const { return pid_; }
@@ -145,6 +150,8 @@ class Process {
   bool ready_timed_out_ = false;  // killed at ready.timeout: its exit is a failed start
   std::string stop_reason_;  // why konnectd itself stops it (health), for the STOPPING event
   Health health_ = Health::None;
+  std::string notify_status_;
+  std::string watchdog_reason_;  // set once the watchdog killed the current instance
 };
 
 // 128+N for a signal, else the exit code (the shell's convention).

@@ -34,7 +34,8 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
                         [this](OutputPump::StreamId id, std::uint64_t n) { on_log_rotated(id, n); }}),
       checks_({executor_, clock_, pump_, probe_children_,
                [this](const Process& p) { return output_streams(p); },
-               [this](const Process& p, const std::vector<std::string>& argv) { return plan_probe(p, argv); }}),
+               [this](const Process& p, const std::vector<std::string>& argv) { return plan_probe(p, argv); },
+               config.daemon.socket.parent_path() / "notify"}),
       sweeper_([this](pid_t pid) { return table_.is_main(pid); },
                [this](std::uint64_t id) { return table_.is_live(id); }) {
   std::vector<std::string> names;
@@ -162,7 +163,12 @@ void Supervisor::shutdown(std::function<void()> done) {
   pending.swap(operations_);
   for (auto& op : pending) op->abort(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
   spdlog::info("Shutting down: stopping {} process(es) in reverse priority order", processes().size());
-  run_operation(Operation::Kind::Stop, processes(), [done = std::move(done)](ProcessResults) { done(); });
+  run_operation(Operation::Kind::Stop, processes(), [this, done = std::move(done)](ProcessResults) {
+    // Everything is down: no check is armed, and the notify sockets go (their reads would
+    // keep the loop alive).
+    checks_.close();
+    done();
+  });
 }
 
 void Supervisor::reopen_logs(std::function<void(std::vector<Error>)> done) { pump_.reopen_all(std::move(done)); }
@@ -247,6 +253,14 @@ Result<Started> Supervisor::spawn(Process& process) {
   const unsigned instance = table_.place_of(process).instance;
   auto spec = plan_spawn(process.config(), who, environ);
   if (!spec) return spec.error();
+  auto notify = checks_.notify_env(process, spec->switch_user ? std::optional(NotifySocket::Owner{spec->uid, spec->gid})
+                                                               : std::nullopt);
+  if (!notify) return notify.error();
+  for (auto& kv : *notify) {
+    const std::string key = kv.substr(0, kv.find('=') + 1);
+    std::erase_if(spec->env, [&](const std::string& e) { return e.starts_with(key); });
+    spec->env.push_back(std::move(kv));
+  }
   spec->stdout_fd = output.stdout_fd();
   spec->stderr_fd = output.stderr_fd();
   auto cgroup = cgroups_.open_procs(process.namespec(), instance);

@@ -31,6 +31,10 @@
 //                       is made again at once. Prints "told" for each of the first 1000
 //                       TOO_MANY_CLIENTS answers; other answers are read and dropped.
 //                       The HALF connections are made first.
+//   --notify TEXT       send TEXT ("\n" in it meaning a newline) as one datagram to
+//                       $NOTIFY_SOCKET (sd_notify)
+//   --notify-child TEXT the same from a forked child, which exits 500 ms later (a descendant)
+//   --notify-every MS TEXT  from now on, send TEXT every MS milliseconds (SIGALRM)
 //   --serve PORT FILE   listen on 127.0.0.1:PORT (prints "listening PORT") and answer each
 //                       HTTP request (or bare connection) with the status code in FILE,
 //                       read at each request (200 when FILE is missing; 0: close without
@@ -42,6 +46,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -163,6 +168,44 @@ int connect_to(const std::string& path) {
       if (held[k].fd >= 0 && held[k].half) send_ignoring(held[k].fd, kHalfRequest);
     }
   }
+}
+
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    if (text[k] == '\\' && k + 1 < text.size() && text[k + 1] == 'n') {
+      out += '\n';
+      ++k;
+    } else {
+      out += text[k];
+    }
+  }
+  return out;
+}
+
+int g_notify_fd = -1;
+sockaddr_un g_notify_addr{};
+std::string g_notify_every;
+
+// Async-signal-safe once set up (sendto only).
+void notify_send(const std::string& datagram) {
+  if (g_notify_fd < 0) {
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (!path) {
+      std::fprintf(stderr, "testchild: NOTIFY_SOCKET is not set\n");
+      std::exit(72);
+    }
+    g_notify_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    g_notify_addr.sun_family = AF_UNIX;
+    std::strncpy(g_notify_addr.sun_path, path, sizeof g_notify_addr.sun_path - 1);
+  }
+  ::sendto(g_notify_fd, datagram.data(), datagram.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&g_notify_addr),
+           sizeof g_notify_addr);
+}
+
+void on_alarm(int) {
+  ::sendto(g_notify_fd, g_notify_every.data(), g_notify_every.size(), MSG_NOSIGNAL,
+           reinterpret_cast<sockaddr*>(&g_notify_addr), sizeof g_notify_addr);
 }
 
 [[noreturn]] void serve(int port, const std::string& status_file) {
@@ -349,6 +392,24 @@ int main(int argc, char** argv) {
       const int half = std::atoi(next().c_str());
       const bool renew = i + 1 < argc && std::string(argv[i + 1]) == "--renew";
       hold_connections(path, idle, half, renew);
+    } else if (arg == "--notify") {
+      notify_send(unescape(next()));
+    } else if (arg == "--notify-child") {
+      const std::string text = unescape(next());
+      const pid_t child = ::fork();
+      if (child == 0) {
+        notify_send(text);
+        sleep_ms(500);  // konnectd checks the sender's lineage in /proc: stay until it did
+        ::_exit(0);
+      }
+      ::waitpid(child, nullptr, 0);
+    } else if (arg == "--notify-every") {
+      const long ms = std::atol(next().c_str());
+      g_notify_every = unescape(next());
+      notify_send(g_notify_every);
+      ::signal(SIGALRM, on_alarm);
+      itimerval every{{ms / 1000, (ms % 1000) * 1000}, {ms / 1000, (ms % 1000) * 1000}};
+      ::setitimer(ITIMER_REAL, &every, nullptr);
     } else if (arg == "--serve") {
       const int port = std::atoi(next().c_str());
       serve(port, next());

@@ -109,3 +109,34 @@ TEST_F(ProcessReady, UnhealthyIsIgnoredUnlessRunning) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ProcessReady, WatchdogTimeoutAbortsThenKillsAndIsACrash) {
+  config.ready.reset();
+  config.stopwaitsecs = 2s;
+  config.autorestart = AutoRestart::Unexpected;
+  config.exitcodes = {0, 134};  // even an "expected" code: a watchdog kill is never expected
+  auto p = make();
+  p->start();
+  ASSERT_EQ(p->state(), State::Running);
+  p->on_watchdog_timeout("watchdog: no WATCHDOG=1 for 30s");
+  EXPECT_EQ(host.signals.back(), std::make_pair(pid_t{100}, SIGABRT));
+  p->on_watchdog_timeout("again");  // once per instance
+  EXPECT_EQ(host.signals.size(), 1u);
+  host.fake_clock.advance(2s);
+  EXPECT_EQ(host.signals.back(), std::make_pair(pid_t{-100}, SIGKILL));
+  p->on_exit(killed(SIGKILL));
+  // The crash restarts at once (the first after RUNNING), with the reason on EXITED.
+  const auto& exited_change = host.changes[host.changes.size() - 3];
+  EXPECT_EQ(exited_change.to, State::Exited);
+  EXPECT_EQ(exited_change.reason, "terminated by SIGKILL (watchdog: no WATCHDOG=1 for 30s)");
+  EXPECT_FALSE(exited_change.expected);
+  EXPECT_EQ(p->state(), State::Running);
+  EXPECT_EQ(p->pid(), 101);
+  const auto sent = host.signals.size();  // + the group kill at the exit (killasgroup)
+  host.fake_clock.advance(10s);
+  EXPECT_EQ(host.signals.size(), sent) << "the new instance has no SIGKILL deadline";
+}
+
+}  // namespace
