@@ -135,9 +135,10 @@ Result<ProbeTarget> read_check_table(const Field& f, const Kinds& kinds, std::st
   std::optional<ProbeTarget> probe;
   std::string probe_key;
   for (const auto& [k, v] : *table) {
-    Field value = f.child(v, k.str());
+    const std::string key(k.str());  // (clang 14 cannot capture a structured binding)
+    Field value = f.child(v, key);
     const auto kind = std::find_if(kinds.list.begin(), kinds.list.end(),
-                                    [&](const auto& entry) { return entry.first == k.str(); });
+                                    [&](const auto& entry) { return entry.first == key; });
     if (kind != kinds.list.end()) {
       if (probe) {
         return value.error("only one check per table: '" + probe_key + "' is set already; choose one of " +

@@ -200,7 +200,7 @@ void Process::on_exit(int wait_status) {
 }
 
 void Process::on_ready(std::uint64_t spawn_id) {
-  if (state_ != State::Starting || spawn_id != spawn_id_ || ready_timed_out_) return;
+  if (state_ != State::Starting || !ready_timeout_ || spawn_id != spawn_id_ || ready_timed_out_) return;
   enter_running();
 }
 
@@ -227,11 +227,11 @@ void Process::on_watchdog_timeout(std::string reason) {
 void Process::on_timer() {
   switch (state_) {
     case State::Starting:
-      if (config_->ready) {
+      if (ready_timeout_) {
         // Not ready in time: a failed start, as an exit before startsecs. The exit comes
         // through the reaper; the state stays STARTING until then.
         const std::string last = not_ready_;
-        not_ready_ = "not ready after " + format_duration(config_->ready->timeout) +
+        not_ready_ = "not ready after " + format_duration(*ready_timeout_) +
                      (last.empty() ? std::string() : " (last check: " + last + ")");
         ready_timed_out_ = true;
         spdlog::warn("{}: {}; killing pid {}", namespec(), not_ready_, pid_);
@@ -284,6 +284,9 @@ void Process::enter_starting() {
   exec_error_.clear();
   not_ready_.clear();
   ready_timed_out_ = false;
+  // As this spawn was made: a reload in place that adds or drops `ready` meanwhile does not
+  // turn its startsecs into a readiness timeout, or the other way round.
+  ready_timeout_ = config_->ready ? std::optional(config_->ready->timeout) : std::nullopt;
   notify_status_.clear();
   watchdog_reason_.clear();
   stop_reason_.clear();
@@ -291,8 +294,8 @@ void Process::enter_starting() {
   started_at_ = host_.clock().now();
   set_state(State::Starting);
   if (state_ != State::Starting) return;  // the host's readiness check passed at once
-  if (config_->ready) {
-    arm_timer(config_->ready->timeout);
+  if (ready_timeout_) {
+    arm_timer(*ready_timeout_);
     return;
   }
   if (config_->startsecs.count() == 0) {

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace konnect {
@@ -148,6 +149,7 @@ class Process {
   std::string log_error_;
   std::string not_ready_;    // the last failed readiness probe of the current spawn
   bool ready_timed_out_ = false;  // killed at ready.timeout: its exit is a failed start
+  std::optional<Duration> ready_timeout_;  // this spawn waits for readiness, this long
   std::string stop_reason_;  // why konnectd itself stops it (health), for the STOPPING event
   Health health_ = Health::None;
   std::string notify_status_;

@@ -35,7 +35,7 @@
 //                       $NOTIFY_SOCKET (sd_notify)
 //   --notify-child TEXT the same from a forked child, which exits 500 ms later (a descendant)
 //   --notify-every MS TEXT  from now on, send TEXT every MS milliseconds (SIGALRM)
-//   --serve PORT FILE   listen on 127.0.0.1:PORT (prints "listening PORT") and answer each
+//   --serve PORT FILE   listen on 127.0.0.1:PORT (prints "listening PORT at UNIX_NS") and answer each
 //                       HTTP request (or bare connection) with the status code in FILE,
 //                       read at each request (200 when FILE is missing; 0: close without
 //                       an answer); never returns
@@ -220,7 +220,9 @@ void on_alarm(int) {
     std::fprintf(stderr, "testchild: listen on %d: %s\n", port, std::strerror(errno));
     std::exit(71);
   }
-  std::printf("listening %d\n", port);
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  std::printf("listening %d at %lld\n", port, static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
   for (;;) {
     const int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (c < 0) continue;
