@@ -75,7 +75,7 @@ def stop(proc):
 
 
 def rss_kb(pid):
-    return int(proc_status(pid, "VmRSS").split()[0])
+    return proc_status(pid, "VmRSS")
 
 
 def window(pid, seconds):
