@@ -22,12 +22,13 @@ constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 
 // One attempt: its socket, resolver and deadline, kept alive by the handlers under way.
 struct Attempt : std::enable_shared_from_this<Attempt> {
-  Attempt(const boost::asio::any_io_executor& executor, Clock& clock, const ProbeTarget& target, bool is_http,
-          Probe::Done done)
+  Attempt(const boost::asio::any_io_executor& executor, Clock& clock, std::shared_ptr<const ProbeTarget> target,
+          bool is_http, Probe::Done done)
       : socket(executor),
         resolver(executor),
         deadline(clock.make_deadline()),
-        target(target),
+        target_(std::move(target)),
+        target(*target_),
         is_http(is_http),
         done(std::move(done)) {}
 
@@ -107,7 +108,8 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
   tcp::socket socket;
   tcp::resolver resolver;
   std::unique_ptr<Deadline> deadline;
-  const ProbeTarget target;
+  std::shared_ptr<const ProbeTarget> target_;  // shared with the probe: no copy per attempt
+  const ProbeTarget& target;
   bool is_http;
   Probe::Done done;
   boost::beast::flat_buffer buffer;
@@ -118,7 +120,10 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
 class NetProbe final : public Probe {
  public:
   NetProbe(boost::asio::any_io_executor executor, Clock& clock, ProbeTarget target, bool is_http)
-      : executor_(std::move(executor)), clock_(clock), target_(std::move(target)), is_http_(is_http) {}
+      : executor_(std::move(executor)),
+        clock_(clock),
+        target_(std::make_shared<const ProbeTarget>(std::move(target))),
+        is_http_(is_http) {}
   ~NetProbe() override {
     if (current_) current_->cancel();
   }
@@ -132,7 +137,7 @@ class NetProbe final : public Probe {
  private:
   boost::asio::any_io_executor executor_;
   Clock& clock_;
-  ProbeTarget target_;
+  std::shared_ptr<const ProbeTarget> target_;
   bool is_http_;
   std::shared_ptr<Attempt> current_;
 };

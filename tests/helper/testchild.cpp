@@ -375,16 +375,7 @@ int main(int argc, char** argv) {
       }
       write_all(chunk);
     } else if (arg == "--raw") {
-      std::string text = next(), out;
-      for (std::size_t k = 0; k < text.size(); ++k) {
-        if (text[k] == '\\' && k + 1 < text.size() && text[k + 1] == 'n') {
-          out += '\n';
-          ++k;
-        } else {
-          out += text[k];
-        }
-      }
-      write_all(out);
+      write_all(unescape(next()));
     } else if (arg == "--on-usr1") {
       g_usr1_text = next() + "\n";
       ::signal(SIGUSR1, on_usr1);
