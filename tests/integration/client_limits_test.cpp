@@ -45,20 +45,26 @@ std::vector<std::chrono::milliseconds> usual_times(Konnectd& d) {
   return usual;
 }
 
-// Every root command, `rounds` times each, answers within `margin` of its usual time.
+// Every root command, `rounds` times each, is served as usual: its median within `margin` of
+// its usual time, at most 1 run in 50 later than that (a loaded CI machine stalls a process now
+// and then; a starved root would be late every time) and none a second late.
 void expect_root_served_as_usual(Konnectd& d, const std::vector<std::chrono::milliseconds>& usual, int rounds,
                                  std::chrono::milliseconds margin = std::chrono::milliseconds(100)) {
   int late = 0;
-  for (int round = 0; round < rounds; ++round) {
-    for (std::size_t c = 0; c < kRootCommands.size(); ++c) {
+  for (std::size_t c = 0; c < kRootCommands.size(); ++c) {
+    std::vector<std::chrono::milliseconds> runs;
+    for (int round = 0; round < rounds; ++round) {
       const auto took = timed(d, kRootCommands[c]);
-      if (took > usual[c] + margin) {
-        ++late;
-        ADD_FAILURE() << kRootCommands[c][0] << " took " << took.count() << " ms, usually " << usual[c].count() << " ms";
-      }
+      runs.push_back(took);
+      if (took > usual[c] + margin) ++late;
+      EXPECT_LT(took, usual[c] + std::chrono::seconds(1))
+          << kRootCommands[c][0] << " took " << took.count() << " ms, usually " << usual[c].count() << " ms";
     }
+    EXPECT_LE(median(runs), usual[c] + margin) << kRootCommands[c][0] << ", usually " << usual[c].count() << " ms";
   }
-  EXPECT_EQ(late, 0);
+  const int commands = rounds * static_cast<int>(kRootCommands.size());
+  EXPECT_LE(late, (commands + 49) / 50) << late << " of " << commands << " root commands were more than " << margin.count()
+                                 << " ms later than usual";
 }
 
 std::string program() {
