@@ -21,7 +21,8 @@ check "konnectctl version says the daemon is not running (exit 4)" bash -c '/usr
 for f in /lib/systemd/system/konnectd.service /etc/logrotate.d/konnect \
          /usr/share/bash-completion/completions/konnectctl \
          /usr/share/man/man8/konnectd.8.gz /usr/share/man/man1/konnectctl.1.gz /usr/share/man/man5/konnectd.toml.5.gz \
-         /etc/konnect/conf.d/kano_konnect-uwsgi.toml.example /etc/konnect/conf.d/kano_konnect-celeryd.toml.example; do
+         /etc/konnect/conf.d/kano_konnect-uwsgi.toml.example /etc/konnect/conf.d/kano_konnect-celeryd.toml.example \
+         /etc/konnect/conf.d/kano_konnect-migrate.toml.example; do
   check "$f" test -s "$f"
 done
 check "the unit runs the installed paths" grep -q '^ExecStart=/usr/sbin/konnectd ' /lib/systemd/system/konnectd.service
@@ -31,7 +32,7 @@ tmp=$(mktemp -d)
 cp /etc/konnect/konnectd.toml "$tmp/"
 mkdir "$tmp/conf.d"
 for f in /etc/konnect/conf.d/*.toml.example; do cp "$f" "$tmp/conf.d/$(basename "$f" .example)"; done
-check "konnectd --check with both examples enabled" /usr/sbin/konnectd --check -c "$tmp/konnectd.toml"
+check "konnectd --check with the three examples enabled" /usr/sbin/konnectd --check -c "$tmp/konnectd.toml"
 rm -rf "$tmp"
 check "dpkg lists the main config as a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' konnect | grep -q /etc/konnect/konnectd.toml"
 dpkg --purge konnect >/dev/null

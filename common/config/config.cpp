@@ -18,7 +18,7 @@ auto behaviour_fields(const ProgramConfig& p) {
                   p.backoff_reset, p.stopsignal, p.stopwaitsecs,
                   p.stopasgroup, p.killasgroup, p.redirect_stderr, p.stdout_log, p.stderr_log,
                   p.stdout_log_maxbytes, p.stderr_log_maxbytes, p.stdout_log_backups,
-                  p.stderr_log_backups, p.log_timestamps, p.ready, p.health, p.watchdog);
+                  p.stderr_log_backups, p.log_timestamps, p.ready, p.health, p.watchdog, p.depends_on);
 }
 
 // What a running process was made from: a change here needs a new process (reload
@@ -39,6 +39,10 @@ std::string_view to_string(ProbeTarget::Kind kind) {
     case ProbeTarget::Kind::Notify: return "notify";
   }
   return "?";
+}
+
+std::string_view to_string(DependsOn condition) {
+  return condition == DependsOn::Completed ? "completed" : "running";
 }
 
 bool uses_notify(const ProgramConfig& p) {

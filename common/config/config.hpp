@@ -64,6 +64,20 @@ struct HealthCheck {
   bool operator==(const HealthCheck&) const = default;
 };
 
+// depends_on: what must hold of another program (or of every program of a group) before
+// this one is started (SPEC.md "Readiness, health, order").
+enum class DependsOn {
+  Running,    // RUNNING: ready, where it has `ready`
+  Completed,  // exited with one of its exitcodes: a one-shot such as a database migration
+};
+std::string_view to_string(DependsOn condition);
+
+struct Dependency {
+  std::string name;  // a group (every member) or a program, as the start target NAME means it
+  DependsOn condition = DependsOn::Running;
+  bool operator==(const Dependency&) const = default;
+};
+
 struct ProgramConfig {
   std::string name;
   std::vector<std::string> command;  // argv; a TOML string is split like a shell would
@@ -106,10 +120,13 @@ struct ProgramConfig {
   // With it the program must send WATCHDOG=1 to $NOTIFY_SOCKET at least this often while
   // RUNNING, or it is killed (SIGABRT, then SIGKILL) as a crash.
   std::optional<Duration> watchdog;
+  // Started only once each of these holds (start, add, reload, boot); stopped before them.
+  std::vector<Dependency> depends_on;
 
-  // Where the [program.NAME] table was defined; not part of equality.
+  // Where the [program.NAME] table (and its depends_on) was defined; not part of equality.
   std::string source_file;
   int source_line = 0;
+  int depends_on_line = 0;
 
   bool operator==(const ProgramConfig& o) const;
 };

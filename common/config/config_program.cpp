@@ -4,6 +4,7 @@
 #include "common/config/config_program.hpp"
 
 #include "common/config/config_checks.hpp"
+#include "common/config/config_dependencies.hpp"
 #include "common/config/units.hpp"
 
 #include <utility>
@@ -72,6 +73,11 @@ const ProgramKey kProgramKeys[] = {
     {"ready", [](const Field& f, ProgramConfig& p) { return assign(read_ready(f), p.ready); }},
     {"health", [](const Field& f, ProgramConfig& p) { return assign(read_health(f), p.health); }},
     {"watchdog", [](const Field& f, ProgramConfig& p) { return assign(read_watchdog(f), p.watchdog); }},
+    {"depends_on",
+     [](const Field& f, ProgramConfig& p) {
+       p.depends_on_line = f.line;
+       return assign(read_depends_on(f), p.depends_on);
+     }},
 };
 
 std::string accepted_program_keys() {

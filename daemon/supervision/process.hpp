@@ -85,6 +85,14 @@ class Process {
   // True once the process has reached RUNNING or FATAL at least once since its last start()
   // command (systemd readiness).
   bool has_settled() const { return settled_; }
+  // The last exit of its main process ("exit status 1", "terminated by SIGKILL") and whether
+  // it was expected (one of its exitcodes); meaningful once it has exited.
+  const std::string& last_exit() const { return last_exit_; }
+  bool last_exit_expected() const { return last_exit_expected_; }
+  // Not started on purpose (a dependency failed): readiness does not wait for it.
+  void settle_unstarted() {
+    if (is_down(state_)) settled_ = true;
+  }
   // The current BACKOFF delay, zero in other states.
   Duration backoff_delay() const { return state_ == State::Backoff ? delay_ : Duration{0}; }
   ProcessInfo info() const;

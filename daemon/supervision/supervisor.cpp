@@ -143,16 +143,34 @@ void Supervisor::add_instance(ProgramCopy& copy, Process& process) {
 }
 
 void Supervisor::start_autostart() {
+  std::vector<Process*> autostart;
   for (Process* p : targets_.ordered()) {
-    if (p->config().autostart) p->start();
+    if (p->config().autostart) autostart.push_back(p);
   }
+  // An operation, for the dependency order; what fails is logged as it happens.
+  run_operation(Operation::Kind::Start, std::move(autostart), [](ProcessResults) {});
   check_ready();
 }
 
 void Supervisor::run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done) {
-  auto op = std::make_unique<Operation>(kind, std::move(processes), std::move(done));
+  DependencyLookup lookup{[this](const Process& p) { return dependencies_of(p); },
+                          [this](std::vector<Process*>& list) { targets_.sort(list); }};
+  auto op = std::make_unique<Operation>(kind, std::move(processes), std::move(done), std::move(lookup));
   if (op->begin()) return;
   operations_.push_back(std::move(op));
+}
+
+std::vector<ProcessDependency> Supervisor::dependencies_of(const Process& process) const {
+  std::vector<ProcessDependency> out;
+  for (const auto& d : process.config().depends_on) {
+    // A name means what it means to `start NAME`: a group's members, or a program's copies.
+    auto resolved = targets_.resolve({d.name});
+    if (!resolved) continue;  // the config loader checked every name
+    for (Process* p : *resolved) {
+      if (p != &process) out.push_back({p, d.condition});
+    }
+  }
+  return out;
 }
 
 void Supervisor::shutdown(std::function<void()> done) {
@@ -162,7 +180,7 @@ void Supervisor::shutdown(std::function<void()> done) {
   std::vector<std::unique_ptr<Operation>> pending;
   pending.swap(operations_);
   for (auto& op : pending) op->abort(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
-  spdlog::info("Shutting down: stopping {} process(es) in reverse priority order", processes().size());
+  spdlog::info("Shutting down: stopping {} process(es) dependents first, then by reverse priority", processes().size());
   run_operation(Operation::Kind::Stop, processes(), [this, done = std::move(done)](ProcessResults) {
     // Everything is down: no check is armed, and the notify sockets go (their reads would
     // keep the loop alive).

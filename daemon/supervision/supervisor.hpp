@@ -47,7 +47,8 @@ class Supervisor final : public ProcessHost {
   void use_cgroups(CgroupTree tree) { cgroups_ = std::move(tree); }
   CgroupTree& cgroups() { return cgroups_; }
 
-  // Spawns every autostart process in priority order (daemon start).
+  // Starts every autostart process (daemon start): in priority order, each once its
+  // dependencies are met (depends_on).
   void start_autostart();
 
   // Resolves SPEC.md targets (NAME, GROUP:*, GROUP:NAME, all) to processes in priority order,
@@ -58,9 +59,11 @@ class Supervisor final : public ProcessHost {
   // Every copy's current instance, in priority order.
   const std::vector<Process*>& processes() const { return targets_.ordered(); }
 
-  // Client operations; `done` gets the per-process result when the action is complete.
+  // Client operations; `done` gets the per-process result when the action is complete. Starts
+  // wait for dependencies (starting them first); stops take dependents down first.
   void run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done);
-  // Stops everything in reverse priority order, then calls done. Further operations are refused.
+  // Stops everything, dependents before their dependencies and otherwise in reverse priority
+  // order, then calls done. Further operations are refused.
   void shutdown(std::function<void()> done);
   bool is_shutting_down() const { return shutting_down_; }
 
@@ -118,6 +121,7 @@ class Supervisor final : public ProcessHost {
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
   void add_instance(ProgramCopy& copy, Process& process);
   void rebuild_index();
+  std::vector<ProcessDependency> dependencies_of(const Process& process) const;
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
   void schedule_check();
   void check_operations();

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@ constexpr int kHttpPort = 9090;        // the seed's port
 constexpr int kAmqpPort = 5680;        // not 5672: a host RabbitMQ may hold that
 const std::string kUwsgi = "kano_konnect-uwsgi";
 const std::string kCelery = "kano_konnect-celeryd";
+const std::string kMigrate = "kano_konnect-migrate";
 
 struct HttpAnswer {
   int status = 0;  // 0: no answer
@@ -126,10 +128,18 @@ class Host {
     const auto venv = run_command({"/usr/bin/python3", "-m", "venv", "--system-site-packages", "--without-pip", env().string()}, 60s);
     venv_ok_ = venv.exit_code == 0;
     venv_error_ = venv.err;
+    // The database (SQLite here, PostgreSQL on the host), written by the migration and by
+    // uWSGI's workers, both as nobody.
+    fs::create_directories(db().parent_path());
+    if (const passwd* nobody = ::getpwnam("nobody")) {
+      if (::chown(db().parent_path().c_str(), nobody->pw_uid, nobody->pw_gid) != 0) venv_ok_ = false;
+    }
   }
   fs::path current() const { return root_.path() / "current"; }
   fs::path env() const { return root_.path() / "env"; }
   fs::path rabbit() const { return root_.path() / "rabbitmq"; }
+  fs::path db() const { return root_.path() / "db" / "kano_konnect.sqlite3"; }
+  fs::path migrations() const { return current() / "kano_konnect" / "kano_konnect" / "migrations"; }
   bool ok() const { return venv_ok_; }
   const std::string& error() const { return venv_error_; }
 
@@ -180,12 +190,14 @@ class KanoKonnect : public ::testing::Test {
     Host& host = g_stack->host;
     const std::string broker = "amqp://guest:guest@127.0.0.1:" + std::to_string(kAmqpPort) + "//";
     g_stack->d = std::make_unique<Konnectd>(
-        "", "include = [\"conf.d/*.toml\"]\nenvironment = { KANO_KONNECT_BROKER = " + toml_str(broker) + " }\n");
+        "", "include = [\"conf.d/*.toml\"]\nenvironment = { KANO_KONNECT_BROKER = " + toml_str(broker) +
+                ", KANO_KONNECT_DB = " + toml_str(host.db().string()) + " }\n");
     Konnectd& d = *g_stack->d;
     fs::create_directories(d.dir() / "conf.d");
     write_text(d.dir() / "conf.d" / "rabbitmq.toml", rabbitmq_program(host.rabbit()));
     write_text(d.dir() / "conf.d" / "kano_konnect-uwsgi.toml", host.shipped("kano_konnect-uwsgi.toml"));
     write_text(d.dir() / "conf.d" / "kano_konnect-celeryd.toml", host.shipped("kano_konnect-celeryd.toml"));
+    write_text(d.dir() / "conf.d" / "kano_konnect-migrate.toml", host.shipped("kano_konnect-migrate.toml"));
     if (g_stack->cgroup->why_not().empty()) d.use_cgroup(g_stack->cgroup->path());
     ASSERT_TRUE(d.start(90s)) << d.daemon_log();
   }
@@ -305,6 +317,51 @@ TEST_F(KanoKonnect, ReloadAfterAnEditRestartsOnlyTheEditedProgram) {
   EXPECT_TRUE(wait_until(home_page_answers, 60s));
   // Three workers now, besides the HTTP router.
   EXPECT_TRUE(wait_until([&] { return children_of(d().pid_of(kUwsgi)).size() >= 4; }, 30s));
+}
+
+// depends_on = { kano_konnect-migrate = "completed" }: uWSGI was started only once the one-shot
+// migration had exited 0, so the view that writes to its table works from the first request.
+TEST_F(KanoKonnect, UwsgiStartedOnlyAfterTheMigrationCompleted) {
+  ASSERT_TRUE(wait_until(home_page_answers, 60s));
+  EXPECT_EQ(d().state_of(kMigrate), "EXITED");
+  const std::string log = d().daemon_log();
+  const auto migrated = log.find(kMigrate + ": RUNNING -> EXITED");
+  const auto uwsgi_spawned = log.find(kUwsgi + ": STOPPED -> STARTING");
+  ASSERT_NE(migrated, std::string::npos) << log;
+  ASSERT_NE(uwsgi_spawned, std::string::npos) << log;
+  EXPECT_LT(migrated, uwsgi_spawned) << log;
+  EXPECT_NE(read_file(d().log_dir() / (kMigrate + ".out.log")).find("Applying kano_konnect.0001_initial... OK"),
+            std::string::npos);
+  const auto a = http_get("/visits");
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_NE(a.body.find("visits "), std::string::npos) << a.body;
+}
+
+// The deploy: `restart kano_konnect-migrate kano_konnect-uwsgi` migrates, then starts uWSGI. A
+// migration that fails leaves uWSGI stopped, and the command's error names it; fixed, the same
+// command brings the site back.
+TEST_F(KanoKonnect, ADeployMigratesFirstAndAFailedMigrationKeepsUwsgiDown) {
+  ASSERT_TRUE(wait_until(home_page_answers, 60s));
+  const fs::path broken = g_stack->host.migrations() / "0002_broken.py";
+  write_text(broken, "raise RuntimeError('broken migration')\n");
+  auto r = d().ctl({"restart", kMigrate, kUwsgi}, 120s);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find(kUwsgi + ": ERROR (failed: not started: its dependency " + kMigrate +
+                       " exited (exit status 1), not one of its exitcodes)"),
+            std::string::npos)
+      << r.out << r.err;
+  EXPECT_EQ(d().state_of(kUwsgi), "STOPPED");
+  EXPECT_FALSE(port_open(kHttpPort));
+  EXPECT_NE(read_file(d().log_dir() / (kMigrate + ".err.log")).find("RuntimeError: broken migration"),
+            std::string::npos);
+
+  fs::remove(broken);
+  fs::remove_all(g_stack->host.migrations() / "__pycache__");
+  r = d().ctl({"restart", kMigrate, kUwsgi}, 120s);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(d().state_of(kUwsgi), "RUNNING");
+  EXPECT_TRUE(home_page_answers());
+  EXPECT_EQ(http_get("/visits").status, 200);
 }
 
 TEST_F(KanoKonnect, StopAllLeavesNoProcessAndFreesThePort) {

@@ -44,7 +44,7 @@ std::map<std::string, pid_t> pids_of(Konnectd& d, int n) {
 // and the in-place one keep their pids, the changed one gets a new pid, the removed one is gone.
 TEST(Reload, TouchesOnlyWhatChanged) {
   const std::string steady = steady_programs();
-  Konnectd d(steady + program("web", {}) + program("tuned", {}) + program("old", {"--pidfile", "old.pid"}));
+  Konnectd d(steady + program("web", {}) + program("tuned", {}) + program("old", {"--print", "old"}));
   ASSERT_TRUE(d.start());
   const auto before = pids_of(d, 10);
   const pid_t web = d.pid_of("web"), tuned = d.pid_of("tuned"), old = d.pid_of("old");

@@ -4,7 +4,7 @@
 
 #include "daemon/supervision/operation.hpp"
 #include "daemon/supervision/process.hpp"
-#include "tests/daemon/supervision/fake_host.hpp"
+#include "tests/daemon/supervision/operation_fixture.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
@@ -18,39 +18,7 @@
 using namespace konnect;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct OperationTest : ::testing::Test {
-  test::FakeHost host;
-  std::vector<std::unique_ptr<Process>> processes;
-  std::optional<std::vector<ProcessResult>> result;
-
-  OperationTest() { spdlog::set_level(spdlog::level::off); }
-
-  // A process named `name` whose group is its own, at `priority`.
-  Process* add(const std::string& name, int priority, std::chrono::milliseconds startsecs = 0ms) {
-    auto config = std::make_shared<ProgramConfig>();
-    config->name = name;
-    config->command = {"/bin/true"};
-    config->priority = priority;
-    config->startsecs = startsecs;
-    config->startretries = 0;
-    processes.push_back(std::make_unique<Process>(host, config, name, name, priority));
-    return processes.back().get();
-  }
-  std::unique_ptr<Operation> make(Operation::Kind kind, std::vector<Process*> list) {
-    return std::make_unique<Operation>(kind, std::move(list), [this](std::vector<ProcessResult> r) { result = std::move(r); });
-  }
-  std::vector<pid_t> signalled(int signo) const {
-    std::vector<pid_t> out;
-    for (const auto& [pid, sig] : host.signals) {
-      if (sig == signo) out.push_back(pid < 0 ? -pid : pid);
-    }
-    return out;
-  }
-};
-
-}  // namespace
+using OperationTest = test::OperationFixture;
 
 // A start is complete only once every process is RUNNING (startsecs passed), not when it spawned.
 TEST_F(OperationTest, StartCompletesWhenEveryProcessIsRunning) {

@@ -1,13 +1,17 @@
-# A minimal Django 3.2 project standing in for Kano-Konnect: no database, two views.
+# A minimal Django 3.2 project standing in for Kano-Konnect: three views, one model in SQLite
+# (the host has PostgreSQL; the schema comes from `manage.py migrate`, a konnect one-shot).
 import os
 
 SECRET_KEY = "konnect-e2e-test-only"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
-INSTALLED_APPS = []
+INSTALLED_APPS = ["kano_konnect"]
 MIDDLEWARE = []
 ROOT_URLCONF = "kano_konnect.urls"
-DATABASES = {}
+# The test says where (a directory user nobody may write); without it, no database.
+_DB = os.environ.get("KANO_KONNECT_DB")
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": _DB}} if _DB else {}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = True
 
 # The test runs its own RabbitMQ on loopback and says where.

@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("", views.index),
     path("add", views.add),
+    path("visits", views.visits),
 ]

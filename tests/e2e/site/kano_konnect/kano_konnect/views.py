@@ -2,6 +2,7 @@ import os
 
 from django.http import HttpResponse, JsonResponse
 
+from .models import Visit
 from .tasks import add as add_task
 
 
@@ -14,3 +15,9 @@ def add(request):
     y = int(request.GET.get("y", "2"))
     result = add_task.delay(x, y).get(timeout=30)
     return JsonResponse(result)
+
+
+def visits(request):
+    # A 500 ("no such table") until the migration has run.
+    Visit.objects.create()
+    return HttpResponse("visits %d\n" % Visit.objects.count())
