@@ -78,8 +78,27 @@ void NotifySocket::wait() {
 }
 
 void NotifySocket::read_some() {
-  const std::weak_ptr<int> alive = alive_;
   for (int i = 0; i < kPerTurn; ++i) {
+    switch (read_one()) {
+      case Read::Handled: break;
+      case Read::Empty: return wait();  // drained (the wait is edge-triggered)
+      case Read::Closed: return;
+    }
+  }
+  boost::asio::post(socket_.get_executor(), [this, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) read_some();
+  });
+}
+
+void NotifySocket::drain() {
+  // Bounded by the socket's receive buffer; the pending wait stays armed.
+  for (;;) {
+    if (read_one() != Read::Handled) return;
+  }
+}
+
+NotifySocket::Read NotifySocket::read_one() {
+  for (;;) {
     std::array<char, kNotifyMaxDatagram + 1> buf;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
     iovec iov{buf.data(), buf.size()};
@@ -91,7 +110,7 @@ void NotifySocket::read_some() {
     const ssize_t n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return wait();  // EAGAIN: drained (the wait is edge-triggered)
+      return Read::Empty;
     }
     std::optional<ucred> cred;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -111,23 +130,21 @@ void NotifySocket::read_some() {
     }
     if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
       drop("longer than " + std::to_string(kNotifyMaxDatagram) + " bytes");
-      continue;
+      return Read::Handled;
     }
     if (!cred || cred->pid <= 0) {
       drop("no sender credentials");
-      continue;
+      return Read::Handled;
     }
     auto parsed = parse_notify(std::string_view(buf.data(), static_cast<std::size_t>(n)));
     if (!parsed) {
       drop(parsed.error().message + " (from pid " + std::to_string(cred->pid) + ")");
-      continue;
+      return Read::Handled;
     }
+    const std::weak_ptr<int> alive = alive_;
     on_message_(cred->pid, *parsed);
-    if (alive.expired()) return;  // the handler removed this socket
+    return alive.expired() ? Read::Closed : Read::Handled;
   }
-  boost::asio::post(socket_.get_executor(), [this, alive] {
-    if (!alive.expired()) read_some();
-  });
 }
 
 void NotifySocket::drop(const std::string& why) {

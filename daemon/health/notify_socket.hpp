@@ -40,12 +40,17 @@ class NotifySocket {
   NotifySocket& operator=(const NotifySocket&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // Handles every datagram already queued, now: what a process sent before it exited is
+  // taken before its exit is (MAINPID= from a parent that forks and exits).
+  void drain();
 
  private:
   NotifySocket(boost::asio::any_io_executor executor, int fd, std::filesystem::path path, std::string name,
                OnMessage on_message);
   void wait();
   void read_some();
+  enum class Read { Handled, Empty, Closed };  // Closed: the handler removed this socket
+  Read read_one();
   void drop(const std::string& why);
 
   boost::asio::posix::stream_descriptor socket_;

@@ -20,6 +20,7 @@ class Pidfd {
   Pidfd& operator=(const Pidfd&) = delete;
 
   bool valid() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
   // pidfd_send_signal(2) to the process. Returns 0 or the errno (ESRCH: it has exited).
   int signal(int signo) const;
   // To the process group whose id is this process's pid (PIDFD_SIGNAL_PROCESS_GROUP,

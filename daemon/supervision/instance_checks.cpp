@@ -64,10 +64,7 @@ void InstanceChecks::on_notify(Process& process, Entry& entry, pid_t sender, con
     spdlog::info("{}: pid {} says it is stopping (STOPPING=1)", process.namespec(), sender);
     if (entry.watchdog) entry.watchdog->cancel();
   }
-  if (message.mainpid) {
-    spdlog::info("{}: MAINPID={} is not followed: konnectd supervises the process it started (pid {})",
-                 process.namespec(), *message.mainpid, process.pid());
-  }
+  if (message.mainpid && *message.mainpid != process.pid()) host_.follow_main(process, *message.mainpid);
   if (message.watchdog && !message.stopping && process.state() == State::Running && config.watchdog) {
     arm_watchdog(process, entry);
   }
@@ -77,6 +74,11 @@ void InstanceChecks::on_notify(Process& process, Entry& entry, pid_t sender, con
   if (message.ready && config.ready && config.ready->probe.kind == ProbeTarget::Kind::Notify) {
     process.on_ready(process.spawn_id());
   }
+}
+
+void InstanceChecks::drain_notify(const Process& process) {
+  auto it = entries_.find(&process);
+  if (it != entries_.end() && it->second.notify) it->second.notify->drain();
 }
 
 void InstanceChecks::arm_watchdog(Process& process, Entry& entry) {

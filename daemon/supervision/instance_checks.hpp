@@ -5,8 +5,8 @@
 // Process::on_ready; while RUNNING with `health`, a probe every interval, `failures` in a
 // row reported with Process::on_unhealthy. A program with ready.notify or watchdog has its
 // own $NOTIFY_SOCKET (daemon/health/notify_socket.hpp), made at its first spawn and kept
-// until it is forgotten: READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 are taken from the
-// instance's own processes only; the watchdog is a deadline while RUNNING, re-armed by each
+// until it is forgotten: READY=1, STATUS=, WATCHDOG=1, STOPPING=1 and MAINPID= are taken
+// from the instance's own processes only; the watchdog is a deadline while RUNNING, re-armed by each
 // WATCHDOG=1, reported with Process::on_watchdog_timeout. Nothing is armed for a process without checks,
 // and a probe loop has one deadline at a time (daemon/health/check_loop.hpp).
 // Owned by the Supervisor; forget() a process before it is destroyed.
@@ -43,6 +43,8 @@ class InstanceChecks {
     std::function<Result<SpawnSpec>(const Process&, const std::vector<std::string>&)> plan;
     // Where the programs' notify sockets go (made when the first is needed).
     std::filesystem::path notify_dir;
+    // MAINPID=pid from one of the instance's processes: the Supervisor checks and follows it.
+    std::function<void(Process&, pid_t)> follow_main;
   };
 
   explicit InstanceChecks(Host host) : host_(std::move(host)) {}
@@ -56,6 +58,9 @@ class InstanceChecks {
   // For a spawn of a program that uses notify: NOTIFY_SOCKET (and WATCHDOG_USEC) for its
   // environment, its socket made first if need be, owned by `owner`; nothing otherwise.
   Result<std::vector<std::string>> notify_env(Process& process, std::optional<NotifySocket::Owner> owner);
+  // Handles what the process's programs already sent to its notify socket (before its main
+  // process's exit is handled: a MAINPID= sent just before it exited).
+  void drain_notify(const Process& process);
 
  private:
   struct LogWatch {

@@ -153,22 +153,29 @@ void Process::on_spawn_failure(std::uint64_t spawn_id, std::string reason) {
   if (state_ == State::Backoff || state_ == State::Fatal) spawnerr_ = exec_error_;
 }
 
-void Process::on_exit(int wait_status) {
+void Process::follow_main(pid_t pid) {
+  assert(pid_ != 0 && pid > 0);
+  spdlog::info("{}: MAINPID={}: supervising pid {} as the main process instead of pid {}", namespec(), pid, pid,
+               pid_);
+  pid_ = pid;
+  last_pid_ = pid;
+}
+
+void Process::on_exit(std::optional<int> wait_status) {
   assert(pid_ != 0);
   const pid_t old_pid = pid_;
   pid_ = 0;
   stop_time_ = host_.clock().unix_now();
-  exitstatus_ = exit_status_code(wait_status);
-  last_exit_ = describe_wait_status(wait_status);
+  exitstatus_ = wait_status ? exit_status_code(*wait_status) : -1;
+  last_exit_ = wait_status ? describe_wait_status(*wait_status) : "exited, status unknown (not konnectd's child)";
   if (!watchdog_reason_.empty()) last_exit_ += " (" + watchdog_reason_ + ")";
-  last_exit_expected_ = watchdog_reason_.empty() && exit_expected(wait_status);
+  last_exit_expected_ = watchdog_reason_.empty() && wait_status && exit_expected(*wait_status);
   // SPEC.md: no descendant of an old instance outlives it. The group still holds the pgid
   // (== old_pid), so it cannot have been reused yet. Escaped descendants are the
   // OrphanSweeper's job.
   if (config_->killasgroup) host_.send_signal(-old_pid, SIGKILL);
 
-  spdlog::info("{}: pid {} exited ({}) in state {}", namespec(), old_pid,
-               describe_wait_status(wait_status), to_string(state_));
+  spdlog::info("{}: pid {} exited ({}) in state {}", namespec(), old_pid, last_exit_, to_string(state_));
   switch (state_) {
     case State::Starting:
       cancel_timer();

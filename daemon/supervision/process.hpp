@@ -55,8 +55,13 @@ class Process {
   // Sends a signal to the main process; fails when there is none.
   Result<void> signal(int signo);
 
-  // The reaper's event: the main process exited with this wait(2) status.
-  void on_exit(int wait_status);
+  // The reaper's event: the main process exited with this wait(2) status; none when it was
+  // not konnectd's child (an adopted MAINPID= whose parent took the status): then the exit
+  // is unexpected, as a crash, with exitstatus -1.
+  void on_exit(std::optional<int> wait_status);
+  // MAINPID=: pid, one of the instance's processes, is its main process from now on (the
+  // ProcessTable follows it too); no state changes.
+  void follow_main(pid_t pid);
   // The readiness check of spawn `spawn_id` passed: STARTING -> RUNNING. Ignored for an
   // older spawn or in any other state.
   void on_ready(std::uint64_t spawn_id);

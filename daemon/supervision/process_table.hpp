@@ -10,11 +10,13 @@
 // pidfds. Expects: started() after each spawn, exited() once the reaper's on_exit returned.
 
 #include "common/error.hpp"
+#include "daemon/spawn/exit_watch.hpp"
 #include "daemon/spawn/pidfd.hpp"
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 
 namespace konnect {
@@ -38,6 +40,14 @@ class ProcessTable {
   // The instance's main process was spawned; opens its pidfd (the child is still ours and
   // unreaped, so the pidfd names exactly it).
   void started(Process& process, pid_t pid, std::uint64_t spawn_id);
+  // MAINPID=: the instance's main process is now new_pid, one of its own processes (the
+  // caller checked) that is alive. The old main is then a descendant like any other: its
+  // exit kills nothing. Signals to the group go to new_pid's process group. An error if
+  // new_pid is gone (no pidfd names it).
+  Result<void> follow(Process& process, pid_t new_pid);
+  // Calls on_exit when the main process pid exits (it is not our child: its exit goes to its
+  // parent), until it is reaped here or forgotten.
+  void watch_exit(boost::asio::any_io_executor executor, pid_t pid, std::function<void()> on_exit);
   // The instance whose main process this pid is, or null (a descendant's pid).
   Process* find(pid_t pid) const;
   // The reaper's on_exit for pid returned: forgets it and closes its pidfd.
@@ -56,6 +66,8 @@ class ProcessTable {
     Process* process = nullptr;
     std::uint64_t spawn_id = 0;
     Pidfd pidfd;
+    pid_t pgid = 0;                      // its process group: the pid itself after setsid()
+    std::unique_ptr<ExitWatch> watch;    // for a main that is not our child (MAINPID=)
   };
   std::unordered_map<const Process*, Place> places_;
   std::unordered_map<pid_t, Main> by_pid_;

@@ -2,6 +2,7 @@
 
 #include "common/config/config_diff.hpp"
 #include "daemon/supervision/reload.hpp"
+#include "daemon/spawn/lineage.hpp"
 #include "daemon/spawn/spawner.hpp"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -35,7 +36,8 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
       checks_({executor_, clock_, pump_, probe_children_,
                [this](const Process& p) { return output_streams(p); },
                [this](const Process& p, const std::vector<std::string>& argv) { return plan_probe(p, argv); },
-               config.daemon.socket.parent_path() / "notify"}),
+               config.daemon.socket.parent_path() / "notify",
+               [this](Process& p, pid_t pid) { follow_main(p, pid); }}),
       sweeper_([this](pid_t pid) { return table_.is_main(pid); },
                [this](std::uint64_t id) { return table_.is_live(id); }) {
   std::vector<std::string> names;
@@ -348,15 +350,47 @@ void Supervisor::on_state_change(Process& process, State from) {
 
 void Supervisor::on_child_exit(pid_t pid, int wait_status) {
   if (Process* process = table_.find(pid)) {
-    // SPEC.md: no descendant of an old instance outlives it. Before on_exit, which may
-    // start the instance's next main process in the same cgroup.
-    cgroups_.kill(process->namespec(), table_.place_of(*process).instance);
-    process->on_exit(wait_status);  // may still signal the group through the pidfd
-    table_.exited(pid);
-  } else if (!probe_children_.on_exit(pid, wait_status)) {
+    checks_.drain_notify(*process);  // a MAINPID= it sent before exiting comes first
+    if (table_.find(pid) == process) return main_exited(*process, pid, wait_status);
+  }
+  if (!probe_children_.on_exit(pid, wait_status)) {
     spdlog::debug("Reaped pid {} ({}), a descendant of a supervised process", pid,
                   describe_wait_status(wait_status));
   }
+}
+
+void Supervisor::main_exited(Process& process, pid_t pid, std::optional<int> wait_status) {
+  // SPEC.md: no descendant of an old instance outlives it. Before on_exit, which may
+  // start the instance's next main process in the same cgroup.
+  cgroups_.kill(process.namespec(), table_.place_of(process).instance);
+  process.on_exit(wait_status);  // may still signal the group through the pidfd
+  table_.exited(pid);
+}
+
+void Supervisor::follow_main(Process& process, pid_t pid) {
+  // As systemd takes MAINPID=: only a live process of the instance itself, never konnectd,
+  // another instance's main process or a stranger.
+  const auto refuse = [&](const std::string& why) {
+    spdlog::warn("{}: ignored MAINPID={}: {}", process.namespec(), pid, why);
+  };
+  if (process.pid() == 0) return refuse("the instance has no main process");
+  if (pid == ::getpid()) return refuse("that is konnectd");
+  if (!belongs_to_instance(pid, process.pid(), process.spawn_id())) {
+    return refuse("not a process of the instance (its main process or a descendant)");
+  }
+  if (auto followed = table_.follow(process, pid); !followed) return refuse(followed.error().message);
+  process.follow_main(pid);
+  // Our child (reparented here, or adopted from a double fork) is reaped here like any
+  // main. One whose parent lives and waits for it: its pidfd tells when it is gone.
+  if (parent_of(pid) == ::getpid()) return;
+  table_.watch_exit(executor_, pid, [this, pid] {
+    Process* main = table_.find(pid);
+    if (main == nullptr || parent_of(pid) == ::getpid()) return;  // reparented: the Reaper has it
+    checks_.drain_notify(*main);
+    if (table_.find(pid) != main) return;
+    main_exited(*main, pid, std::nullopt);
+    sweeper_.sweep();  // no reap comes with this exit: what the instance left is swept now
+  });
 }
 
 int Supervisor::sweep_orphans() { return sweeper_.sweep(); }

@@ -123,6 +123,10 @@ class Supervisor final : public ProcessHost {
   void rebuild_index();
   std::vector<ProcessDependency> dependencies_of(const Process& process) const;
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
+  // MAINPID=pid from one of the instance's processes: checked, then followed.
+  void follow_main(Process& process, pid_t pid);
+  // The instance's main process is gone: its cgroup is emptied, then the Process told.
+  void main_exited(Process& process, pid_t pid, std::optional<int> wait_status);
   void schedule_check();
   void check_operations();
   void check_ready();

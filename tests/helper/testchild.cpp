@@ -35,6 +35,10 @@
 //                       $NOTIFY_SOCKET (sd_notify)
 //   --notify-child TEXT the same from a forked child, which exits 500 ms later (a descendant)
 //   --notify-every MS TEXT  from now on, send TEXT every MS milliseconds (SIGALRM)
+//   --daemonize exit|wait  fork; the child goes on with the options that follow, the parent
+//                       sends "MAINPID=<child>\nREADY=1" and then exits 0 (a forking daemon)
+//                       or waits for the child, so that its exit status is the parent's, and
+//                       then sleeps (a wrapper that keeps its daemon as its own child)
 //   --serve PORT FILE   listen on 127.0.0.1:PORT (prints "listening PORT at UNIX_NS") and answer each
 //                       HTTP request (or bare connection) with the status code in FILE,
 //                       read at each request (200 when FILE is missing; 0: close without
@@ -396,6 +400,15 @@ int main(int argc, char** argv) {
         ::_exit(0);
       }
       ::waitpid(child, nullptr, 0);
+    } else if (arg == "--daemonize") {
+      const std::string mode = next();
+      const pid_t child = ::fork();
+      if (child > 0) {
+        notify_send("MAINPID=" + std::to_string(child) + "\nREADY=1");
+        if (mode == "exit") ::_exit(0);
+        ::waitpid(child, nullptr, 0);
+        sleep_forever();
+      }
     } else if (arg == "--notify-every") {
       const long ms = std::atol(next().c_str());
       g_notify_every = unescape(next());

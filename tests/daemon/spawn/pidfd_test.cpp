@@ -1,6 +1,10 @@
-// Pidfd: a signal reaches the process it was opened for or nobody.
+// Pidfd: a signal reaches the process it was opened for or nobody. ExitWatch: a pidfd tells,
+// on the loop, when its process exits, without waiting for it.
 
 #include "daemon/spawn/pidfd.hpp"
+#include "daemon/spawn/exit_watch.hpp"
+
+#include <boost/asio/io_context.hpp>
 
 #include <gtest/gtest.h>
 
@@ -98,4 +102,35 @@ TEST(Pidfd, GroupSignalReachesMembersOfADeadLeader) {
   }
   EXPECT_TRUE(exited(member));
   if (!exited(member)) member_fd.signal(SIGKILL);
+}
+
+TEST(ExitWatch, TellsWhenAProcessExitsWithoutWaitingForIt) {
+  boost::asio::io_context io;
+  const pid_t pid = sleeper();
+  const Pidfd fd = Pidfd::open(pid);
+  bool told = false;
+  ExitWatch watch(io.get_executor(), fd, [&] { told = true; });
+  io.poll();
+  EXPECT_FALSE(told) << "alive";
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  io.run_for(std::chrono::seconds(5));  // returns once the watch completed: nothing else is queued
+  EXPECT_TRUE(told);
+  EXPECT_TRUE(exited(pid)) << "a zombie still: the watch never waits";
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+}
+
+TEST(ExitWatch, IsCancelledWhenDestroyed) {
+  boost::asio::io_context io;
+  const pid_t pid = sleeper();
+  const Pidfd fd = Pidfd::open(pid);
+  bool told = false;
+  {
+    ExitWatch watch(io.get_executor(), fd, [&] { told = true; });
+  }
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  io.run_for(std::chrono::seconds(1));
+  EXPECT_FALSE(told);
 }

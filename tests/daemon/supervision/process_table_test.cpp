@@ -75,3 +75,43 @@ TEST(ProcessTableTest, SignalsReachTheMainProcessAndNeverEveryone) {
   EXPECT_EQ(table.signal(child, SIGTERM), 0);
   table.exited(child);
 }
+
+TEST(ProcessTableTest, FollowsAMainPidAndSignalsTheGroupItIsIn) {
+  test::FakeHost host;
+  auto a = make_process(host, "a");
+  ProcessTable table;
+  table.add(*a, {nullptr, 1});
+  // The main leads its group; its child (the daemon it says MAINPID= of) is in that group.
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t main = ::fork();
+  ASSERT_GE(main, 0);
+  if (main == 0) {
+    ::setsid();
+    const pid_t daemon = ::fork();
+    if (daemon == 0) {
+      for (;;) ::pause();
+    }
+    (void)!::write(ready[1], &daemon, sizeof daemon);
+    for (;;) ::pause();
+  }
+  pid_t daemon = 0;
+  ASSERT_EQ(::read(ready[0], &daemon, sizeof daemon), static_cast<ssize_t>(sizeof daemon));
+  ::close(ready[0]);
+  ::close(ready[1]);
+  const auto spawn_id = table.next_spawn_id();
+  table.started(*a, main, spawn_id);
+
+  EXPECT_FALSE(table.follow(*a, ::getpid() + 100000000));  // no such process
+  ASSERT_TRUE(table.follow(*a, daemon));
+  EXPECT_EQ(table.find(daemon), a.get());
+  EXPECT_FALSE(table.is_main(main)) << "the old main is a descendant now";
+  EXPECT_TRUE(table.is_live(spawn_id)) << "same instance, same spawn id";
+  // The daemon does not lead a group: a group signal goes to the one it is in, with the old main.
+  EXPECT_EQ(table.signal(-daemon, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(main, &status, 0), main);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  table.exited(daemon);
+  EXPECT_FALSE(table.is_live(spawn_id));
+}
