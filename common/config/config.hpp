@@ -78,6 +78,21 @@ struct Dependency {
   bool operator==(const Dependency&) const = default;
 };
 
+// sockets = [...]: a listening socket konnectd binds and holds for the program, passed to
+// each of its instances (SPEC.md "Held sockets and rolling restarts").
+struct SocketConfig {
+  enum class Kind { Tcp, Unix };
+  Kind kind = Kind::Tcp;
+  std::string address;          // canonical: "tcp://127.0.0.1:9090", "tcp://[::1]:9090", "tcp://*:80", "unix:/run/x.sock"
+  std::string host;             // tcp: an IPv4 or IPv6 literal (no brackets); empty: every address
+  std::uint16_t port = 0;       // tcp
+  std::filesystem::path path;   // unix: absolute
+  std::string name;             // its LISTEN_FDNAMES entry; the program's name unless given
+  int backlog = 4096;           // listen(2)'s, capped by net.core.somaxconn
+  std::optional<mode_t> mode;   // unix: the socket file's mode; empty: 0666 less konnectd's umask
+  bool operator==(const SocketConfig&) const = default;
+};
+
 struct ProgramConfig {
   std::string name;
   std::vector<std::string> command;  // argv; a TOML string is split like a shell would
@@ -122,11 +137,14 @@ struct ProgramConfig {
   std::optional<Duration> watchdog;
   // Started only once each of these holds (start, add, reload, boot); stopped before them.
   std::vector<Dependency> depends_on;
+  // Bound before the first start, passed as fds 3, 4, ... with LISTEN_FDS (sd_listen_fds).
+  std::vector<SocketConfig> sockets;
 
   // Where the [program.NAME] table (and its depends_on) was defined; not part of equality.
   std::string source_file;
   int source_line = 0;
   int depends_on_line = 0;
+  int sockets_line = 0;
 
   bool operator==(const ProgramConfig& o) const;
 };

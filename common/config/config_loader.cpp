@@ -6,6 +6,7 @@
 #include "common/config/config_loader.hpp"
 
 #include "common/config/config_dependencies.hpp"
+#include "common/config/config_sockets.hpp"
 #include "common/config/config_program.hpp"
 #include "common/config/config_values.hpp"
 #include "common/config/supervisord_config.hpp"
@@ -105,6 +106,7 @@ class Loader {
     resolve_split_programs();
     if (auto r = check_groups(); !r) return r.error();
     if (auto r = config_detail::check_dependencies(config_, config_.warnings); !r) return r.error();
+    if (auto r = config_detail::check_sockets(config_); !r) return r.error();
     for (auto& program : config_.programs) {
       if (!program.log_timestamps) program.log_timestamps = config_.daemon.log_timestamps;
       for (const auto& [k, v] : config_.daemon.environment) program.environment.emplace(k, v);  // own value wins

@@ -5,6 +5,7 @@
 
 #include "common/config/config_checks.hpp"
 #include "common/config/config_dependencies.hpp"
+#include "common/config/config_sockets.hpp"
 #include "common/config/units.hpp"
 
 #include <utility>
@@ -77,6 +78,11 @@ const ProgramKey kProgramKeys[] = {
      [](const Field& f, ProgramConfig& p) {
        p.depends_on_line = f.line;
        return assign(read_depends_on(f), p.depends_on);
+     }},
+    {"sockets",
+     [](const Field& f, ProgramConfig& p) {
+       p.sockets_line = f.line;
+       return assign(read_sockets(f, p.name), p.sockets);
      }},
 };
 

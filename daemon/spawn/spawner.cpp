@@ -67,12 +67,52 @@ struct ChildArgs {
   char* const* argv;
   char* const* envp;
   int report_fd;  // the write end of the spawn report pipe (see Spawned)
+  // With held sockets: where the child writes its own pid, the digits of the envp entry
+  // "LISTEN_PID=...". The one piece of the parent's memory the child writes, set aside for
+  // it (the parent waits, CLONE_VFORK, and reads it never).
+  char* listen_pid = nullptr;
 };
+
 
 // The child runs on a stack AddressSanitizer does not know; its instrumentation would warn
 // ("ignoring requested __asan_handle_no_return") at every _exit. The two functions below
 // touch only memory the parent built, so they go uninstrumented.
 #define KONNECT_CHILD_CODE __attribute__((no_sanitize("address")))
+
+// Async-signal-safe: the decimal digits of `value` and a NUL at `out` (room for 11 bytes).
+KONNECT_CHILD_CODE void write_decimal(char* out, unsigned value) {
+  char digits[10];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n > 0) *out++ = digits[--n];
+  *out = '\0';
+}
+
+// Makes the held sockets fds 3, 4, ... (close-on-exec off), moving whatever is in the way
+// first: the report pipe (whose new number goes to *report_fd) and the sockets themselves.
+// Returns false on failure, with errno set.
+KONNECT_CHILD_CODE bool place_listen_fds(const SpawnSpec& spec, int* report_fd) {
+  const int n = static_cast<int>(spec.listen_fds.size());
+  if (n == 0) return true;
+  const int first_free = 3 + n;
+  if (*report_fd < first_free) {
+    const int moved = ::fcntl(*report_fd, F_DUPFD_CLOEXEC, first_free);
+    if (moved < 0) return false;
+    *report_fd = moved;
+  }
+  int moved[64];  // config_sockets.hpp: at most 64
+  for (int i = 0; i < n && i < 64; ++i) {
+    moved[i] = ::fcntl(spec.listen_fds[static_cast<std::size_t>(i)], F_DUPFD_CLOEXEC, first_free);
+    if (moved[i] < 0) return false;
+  }
+  for (int i = 0; i < n && i < 64; ++i) {
+    if (::dup2(moved[i], 3 + i) < 0) return false;  // the new fd is not close-on-exec
+  }
+  return true;
+}
 
 // Async-signal-safe message to the child's stderr, "konnectd: WHAT PATH: ERRNO-TEXT\n", and
 // "WHAT PATH: ERRNO-TEXT" to the report pipe (the spawn error shown in status).
@@ -97,7 +137,7 @@ struct ChildArgs {
 // friends signal every thread of the process to change theirs too, and the threads in this
 // memory are konnectd's.
 KONNECT_CHILD_CODE int child_main(void* arg) {
-  const ChildArgs& a = *static_cast<const ChildArgs*>(arg);
+  ChildArgs a = *static_cast<const ChildArgs*>(arg);  // on the child's stack: report_fd may move
   const SpawnSpec& spec = *a.spec;
   // First, so that everything the program ever starts is inside its cgroup.
   if (spec.cgroup_procs_fd >= 0 && ::write(spec.cgroup_procs_fd, "0", 1) != 1) {
@@ -137,12 +177,16 @@ KONNECT_CHILD_CODE int child_main(void* arg) {
     if (::syscall(SYS_setresgid, spec.gid, spec.gid, spec.gid) < 0) child_fail(a, "setgid failed", nullptr);
     if (::syscall(SYS_setresuid, spec.uid, spec.uid, spec.uid) < 0) child_fail(a, "setuid failed", nullptr);
   }
-  // NOTES.md: not every library opens fds with O_CLOEXEC.
-  // The report pipe stays until exec closes it (O_CLOEXEC): EOF tells the parent exec worked.
+  if (!place_listen_fds(spec, &a.report_fd)) child_fail(a, "cannot pass the held sockets", nullptr);
+  if (a.listen_pid) write_decimal(a.listen_pid, static_cast<unsigned>(::getpid()));
+  // NOTES.md: not every library opens fds with O_CLOEXEC. Everything above the held
+  // sockets goes, but the report pipe: it stays until exec closes it (O_CLOEXEC), and EOF
+  // tells the parent exec worked.
+  const unsigned first = 3U + static_cast<unsigned>(spec.listen_fds.size());
   const unsigned keep = static_cast<unsigned>(a.report_fd);
-  if ((keep > 3 && ::syscall(SYS_close_range, 3U, keep - 1, 0U) < 0) ||
+  if ((keep > first && ::syscall(SYS_close_range, first, keep - 1, 0U) < 0) ||
       ::syscall(SYS_close_range, keep + 1, ~0U, 0U) < 0) {
-    for (int fd = 3; fd < 65536; ++fd) {
+    for (int fd = static_cast<int>(first); fd < 65536; ++fd) {
       if (fd != a.report_fd) ::close(fd);
     }
   }
@@ -190,6 +234,8 @@ Result<SpawnSpec> plan_spawn(const ProgramConfig& config, const SpawnIdentity& w
     if (eq == std::string_view::npos) continue;
     env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
   }
+  // Sockets passed to konnectd itself (systemd socket activation) are not its programs'.
+  for (const char* var : {"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"}) env.erase(var);
 
   if (!config.user.empty()) {
     errno = 0;
@@ -258,9 +304,24 @@ Result<Spawned> spawn_child(const SpawnSpec& spec) {
   argv.reserve(spec.argv.size() + 1);
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // sd_listen_fds(3): LISTEN_PID is the child's own pid, which only the child knows.
+  const bool listen = !spec.listen_fds.empty();
+  const std::string listen_fds = "LISTEN_FDS=" + std::to_string(spec.listen_fds.size());
+  const std::string listen_fdnames = "LISTEN_FDNAMES=" + spec.listen_fdnames;
+  char listen_pid[32] = "LISTEN_PID=";
   std::vector<char*> envp;
-  envp.reserve(spec.env.size() + 1);
-  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.reserve(spec.env.size() + 4);
+  for (const auto& e : spec.env) {
+    if (listen && (e.starts_with("LISTEN_FDS=") || e.starts_with("LISTEN_FDNAMES=") || e.starts_with("LISTEN_PID="))) {
+      continue;
+    }
+    envp.push_back(const_cast<char*>(e.c_str()));
+  }
+  if (listen) {
+    envp.push_back(const_cast<char*>(listen_fds.c_str()));
+    envp.push_back(const_cast<char*>(listen_fdnames.c_str()));
+    envp.push_back(listen_pid);
+  }
   envp.push_back(nullptr);
   char* const stack = child_stack_top();
   if (stack == nullptr) {
@@ -271,7 +332,7 @@ Result<Spawned> spawn_child(const SpawnSpec& spec) {
   if (::pipe2(report, O_CLOEXEC) < 0) {
     return make_error(ErrorCode::SpawnError, std::string("cannot create a pipe: ") + std::strerror(errno));
   }
-  const ChildArgs args{&spec, argv.data(), envp.data(), report[1]};
+  const ChildArgs args{&spec, argv.data(), envp.data(), report[1], listen ? listen_pid + 11 : nullptr};
 
   // clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: the child shares konnectd's memory
   // until it execs, so the kernel copies no page tables and konnectd takes no copy-on-write

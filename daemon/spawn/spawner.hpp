@@ -4,7 +4,7 @@
 // parent; spawn_child() starts the child with clone(CLONE_VM | CLONE_VFORK), as posix_spawn
 // does, and the child only makes async-signal-safe calls (NOTES.md "Between fork and
 // exec"): join its cgroup, reset signal dispositions and mask, setsid, stdio, chdir, umask,
-// setgroups/setgid/setuid, close every other fd, execve. spawn_child() returns once the
+// setgroups/setgid/setuid, the held sockets as fds 3..., close every other fd, execve. spawn_child() returns once the
 // child has exec'd or failed, so its setsid() has always happened by then.
 
 #include "common/config/config.hpp"
@@ -36,6 +36,11 @@ struct SpawnSpec {
   int stdin_fd = -1;              // -1: /dev/null
   int stdout_fd = -1;
   int stderr_fd = -1;
+  // Held listening sockets (daemon/sockets/), made the child's fds 3, 4, ... in this order,
+  // with LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID (the child's own pid) in its environment
+  // (sd_listen_fds(3)). Every other fd of konnectd's is closed in the child.
+  std::vector<int> listen_fds;
+  std::string listen_fdnames;
   // An open cgroup.procs the child writes "0" to first (daemon/spawn/cgroup_tree.hpp); -1: none.
   int cgroup_procs_fd = -1;
   std::string cgroup;             // its directory, for the error message

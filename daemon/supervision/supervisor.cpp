@@ -252,7 +252,10 @@ Result<void> Supervisor::apply(ReloadPlan plan, std::function<void(Result<Proces
   reload_ = std::make_unique<Reload>(*this, executor_, std::move(plan),
                                      [this, done = std::move(done)](Result<ProcessResults> result) {
                                        // Reload calls this last; it is destroyed after it returns.
-                                       boost::asio::post(executor_, [this] { reload_.reset(); });
+                                       boost::asio::post(executor_, [this] {
+                                         reload_.reset();
+                                         release_sockets();  // of the programs it removed or changed
+                                       });
                                        done(std::move(result));
                                      });
   reload_->begin();  // its first step is posted: done never runs before this returns
@@ -280,6 +283,13 @@ Result<Started> Supervisor::spawn(Process& process) {
     const std::string key = kv.substr(0, kv.find('=') + 1);
     std::erase_if(spec->env, [&](const std::string& e) { return e.starts_with(key); });
     spec->env.push_back(std::move(kv));
+  }
+  if (!process.config().sockets.empty()) {
+    auto fds = sockets_.open(process.config(), spec->switch_user ? std::optional(ListenSocket::Owner{spec->uid, spec->gid})
+                                                                  : std::nullopt);
+    if (!fds) return fds.error();
+    spec->listen_fds = std::move(*fds);
+    spec->listen_fdnames = listen_fdnames(process.config());
   }
   spec->stdout_fd = output.stdout_fd();
   spec->stderr_fd = output.stderr_fd();
@@ -405,8 +415,23 @@ void Supervisor::schedule_check() {
   boost::asio::post(executor_, [this] {
     check_posted_ = false;
     check_operations();
+    release_sockets();
     check_ready();
   });
+}
+
+void Supervisor::release_sockets() {
+  // SPEC.md: a held socket closes when its program is stopped, FATAL or removed; restarts,
+  // crashes and reloads (a start still to come) keep it. A reload may remove a program and
+  // make it anew: it is judged once the reload is over.
+  if (reload_) return;
+  for (const std::string& name : sockets_.programs()) {
+    const std::vector<Process*> instances = instances_of({name});
+    const bool idle = std::all_of(instances.begin(), instances.end(), [&](const Process* p) {
+      return (p->state() == State::Stopped || p->state() == State::Fatal) && !start_pending(*p);
+    });
+    if (idle) sockets_.close(name);
+  }
 }
 
 void Supervisor::check_operations() {

@@ -1,7 +1,7 @@
 #pragma once
 // The supervised programs, built from a Config, and the ProcessHost their processes act
 // through (fork/exec, kill). Owns: every Program (daemon/supervision/program.hpp: its copies,
-// their output and instances), the ProcessTable the reaper dispatches through, the
+// their output and instances), the sockets held for them (SocketHolder), the ProcessTable the reaper dispatches through, the
 // TargetIndex requests are resolved with, and the operations clients wait on. Publishes
 // every state change on the EventBus.
 // Expects: the Daemon wires the Reaper's exits to on_child_exit() and runs everything on
@@ -15,6 +15,7 @@
 #include "daemon/supervision/instance_checks.hpp"
 #include "daemon/health/probe_children.hpp"
 #include "daemon/spawn/orphan_sweeper.hpp"
+#include "daemon/sockets/socket_holder.hpp"
 #include "daemon/output/output_sink.hpp"
 #include "daemon/spawn/pidfd.hpp"
 #include "daemon/output/stream_followers.hpp"
@@ -130,6 +131,8 @@ class Supervisor final : public ProcessHost {
   void schedule_check();
   void check_operations();
   void check_ready();
+  // Closes the held sockets of programs that are stopped, FATAL or gone.
+  void release_sockets();
   OutputSink& output_of(const Process& process) const;
   std::vector<OutputPump::StreamId> output_streams(const Process& process) const;
   Result<SpawnSpec> plan_probe(const Process& process, const std::vector<std::string>& argv) const;
@@ -154,6 +157,7 @@ class Supervisor final : public ProcessHost {
   std::vector<std::unique_ptr<Operation>> operations_;
   OrphanSweeper sweeper_;
   CgroupTree cgroups_;
+  SocketHolder sockets_;
   bool check_posted_ = false;
   bool shutting_down_ = false;
   std::function<void()> on_ready_;

@@ -43,6 +43,11 @@
 //                       HTTP request (or bare connection) with the status code in FILE,
 //                       read at each request (200 when FILE is missing; 0: close without
 //                       an answer); never returns
+//   --serve-fd FD       accept on the inherited listening socket FD for ever, answering
+//                       each connection at once with "pid PID\n"
+//   --listen-fds        print LISTEN_FDS=N LISTEN_PID=mine|other|unset LISTEN_FDNAMES=...
+//                       listening=yes,no,... (whether each of fds 3.. is a listening socket)
+//   --fds               print fds=3,4,... (every open fd above stderr) or fds=none
 
 #include <fcntl.h>
 #include <grp.h>
@@ -212,24 +217,24 @@ void on_alarm(int) {
            reinterpret_cast<sockaddr*>(&g_notify_addr), sizeof g_notify_addr);
 }
 
-[[noreturn]] void serve(int port, const std::string& status_file) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 128) != 0) {
-    std::fprintf(stderr, "testchild: listen on %d: %s\n", port, std::strerror(errno));
-    std::exit(71);
-  }
-  timespec now{};
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  std::printf("listening %d at %lld\n", port, static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
+// Accepts on `fd` for ever: an HTTP request gets the status code in status_file (200 when
+// the file is missing; 0: close without an answer); with an empty status_file every
+// connection gets "pid PID\n" at once, unasked.
+[[noreturn]] void serve_on(int fd, const std::string& status_file) {
   for (;;) {
     const int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) continue;
+    if (c < 0) {
+      if (errno == EAGAIN) {  // a shared socket another process made non-blocking
+        pollfd p{fd, POLLIN, 0};
+        ::poll(&p, 1, -1);
+      }
+      continue;
+    }
+    if (status_file.empty()) {
+      send_ignoring(c, "pid " + std::to_string(::getpid()) + "\n");
+      ::close(c);
+      continue;
+    }
     std::string request;
     char buf[4096];
     pollfd p{c, POLLIN, 0};
@@ -250,6 +255,50 @@ void on_alarm(int) {
     }
     ::close(c);
   }
+}
+
+[[noreturn]] void serve(int port, const std::string& status_file) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 128) != 0) {
+    std::fprintf(stderr, "testchild: listen on %d: %s\n", port, std::strerror(errno));
+    std::exit(71);
+  }
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  std::printf("listening %d at %lld\n", port, static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
+  serve_on(fd, status_file);
+}
+
+// --listen-fds: what sd_listen_fds(3) would see, and whether each passed fd listens.
+void print_listen_fds() {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  const char* names = std::getenv("LISTEN_FDNAMES");
+  const bool mine = pid && std::atol(pid) == static_cast<long>(::getpid());
+  std::string listening;
+  for (int fd = 3; fds && fd < 3 + std::atoi(fds); ++fd) {
+    int accepting = 0;
+    socklen_t len = sizeof accepting;
+    const bool ok = ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0 && accepting;
+    listening += (listening.empty() ? "" : ",") + std::string(ok ? "yes" : "no");
+  }
+  std::printf("LISTEN_FDS=%s LISTEN_PID=%s LISTEN_FDNAMES=%s listening=%s\n", fds ? fds : "unset",
+              pid ? (mine ? "mine" : "other") : "unset", names ? names : "unset", listening.c_str());
+}
+
+// --fds: every open fd above stderr.
+void print_fds() {
+  std::string out;
+  for (int fd = 3; fd < 1024; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0) out += (out.empty() ? "" : ",") + std::to_string(fd);
+  }
+  std::printf("fds=%s\n", out.empty() ? "none" : out.c_str());
 }
 
 }  // namespace
@@ -419,6 +468,13 @@ int main(int argc, char** argv) {
     } else if (arg == "--serve") {
       const int port = std::atoi(next().c_str());
       serve(port, next());
+    } else if (arg == "--serve-fd") {
+      const int fd = std::atoi(next().c_str());
+      serve_on(fd, "");
+    } else if (arg == "--listen-fds") {
+      print_listen_fds();
+    } else if (arg == "--fds") {
+      print_fds();
     } else if (arg == "--kill-self") {
       ::raise(std::atoi(next().c_str()));
     } else {

@@ -4,6 +4,7 @@
 // restarts a RUNNING program through its stop.
 
 #include "tests/integration/harness.hpp"
+#include "tests/integration/net_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,19 +23,6 @@ namespace {
 
 std::string program(const std::string& name, std::initializer_list<std::string> args, const std::string& extra) {
   return "[program." + name + "]\n" + testchild_command(args) + extra;
-}
-
-// A loopback port nobody listens on now (the kernel's pick, released at once).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 bool accepts(int port) {
