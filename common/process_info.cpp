@@ -88,6 +88,14 @@ void append_json(std::string& out, const ProcessInfo& info) {
   o.key("notify_status").string(info.notify_status);
   o.key("now").number(info.now);
   o.key("pid").number(info.pid);
+  if (info.previous) {
+    std::string previous;
+    JsonObject p(previous);
+    p.key("pid").number(info.previous->pid);
+    p.key("state").string(to_string(info.previous->state));
+    p.close();
+    o.key("previous").raw(previous);
+  }
   o.key("process").string(info.process);
   o.key("spawnerr").string(info.spawnerr);
   o.key("start").number(info.start);

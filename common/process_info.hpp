@@ -6,6 +6,7 @@
 #include "common/process_state.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 
@@ -30,6 +31,12 @@ struct ProcessInfo {
   std::int64_t backoff_ms = 0;  // BACKOFF: the delay before the next try; else 0
   Health health = Health::None;
   std::string notify_status;  // STATUS= the program sent to $NOTIFY_SOCKET; empty if none
+  // During a rolling restart: the old instance, still running or stopping ("previous").
+  struct Previous {
+    pid_t pid = 0;
+    State state = State::Running;
+  };
+  std::optional<Previous> previous;
 
   // supervisorctl's namespec: "NAME" when group == process, else "GROUP:NAME".
   std::string namespec() const;

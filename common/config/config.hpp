@@ -22,6 +22,10 @@ namespace konnect {
 using Duration = std::chrono::milliseconds;
 
 enum class AutoRestart { Never, Always, Unexpected };
+// restart = ...: how `restart` (and a reload that changes the program) replaces an instance.
+// Rolling: a new instance first, ready, then the old one stopped (SPEC.md "Held sockets and
+// rolling restarts").
+enum class RestartMode { StopStart, Rolling };
 
 // Where one output stream of a program goes.
 struct LogTarget {
@@ -139,6 +143,7 @@ struct ProgramConfig {
   std::vector<Dependency> depends_on;
   // Bound before the first start, passed as fds 3, 4, ... with LISTEN_FDS (sd_listen_fds).
   std::vector<SocketConfig> sockets;
+  RestartMode restart = RestartMode::StopStart;
 
   // Where the [program.NAME] table (and its depends_on) was defined; not part of equality.
   std::string source_file;

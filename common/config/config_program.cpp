@@ -79,6 +79,7 @@ const ProgramKey kProgramKeys[] = {
        p.depends_on_line = f.line;
        return assign(read_depends_on(f), p.depends_on);
      }},
+    {"restart", [](const Field& f, ProgramConfig& p) { return assign(read_restart_mode(f), p.restart); }},
     {"sockets",
      [](const Field& f, ProgramConfig& p) {
        p.sockets_line = f.line;
@@ -132,6 +133,14 @@ Result<ProgramConfig> read_program(const Field& f, const std::string& name) {
       (p.redirect_stderr || p.stderr_log.kind == LogTarget::Kind::None)) {
     return f.child(*table->get("ready"), "ready.log")
         .error("needs the program's output, but stdout_log and stderr_log are both \"none\"; keep one of them");
+  }
+  if (p.restart == RestartMode::Rolling && p.ready) {
+    if (const SocketConfig* held = probed_socket(p.ready->probe, p.sockets)) {
+      return f.child(*table->get("ready"), "ready")
+          .error("checks " + held->address + ", a socket konnectd holds for the program: during a rolling "
+                 "restart the old instance would answer it for the new one; use a check of the instance's own "
+                 "(log, notify, exec, or an address it binds itself)");
+    }
   }
   if (p.backoff_initial.count() <= 0) {
     const auto* v = table->get("backoff_initial");

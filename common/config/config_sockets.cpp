@@ -151,6 +151,21 @@ bool sockets_collide(const SocketConfig& a, const SocketConfig& b) {
   return a.port == b.port && (a.host == b.host || a.host.empty() || b.host.empty());
 }
 
+const SocketConfig* probed_socket(const ProbeTarget& probe, const std::vector<SocketConfig>& sockets) {
+  if (probe.kind != ProbeTarget::Kind::Http && probe.kind != ProbeTarget::Kind::Tcp) return nullptr;
+  std::vector<std::string> hosts{probe.host};
+  if (probe.host == "localhost") hosts = {"127.0.0.1", "::1"};
+  for (const auto& s : sockets) {
+    if (s.kind != SocketConfig::Kind::Tcp || s.port != probe.port) continue;
+    if (s.host.empty()) return &s;
+    for (const auto& h : hosts) {
+      const auto ip = canonical_ip(h, h.find(':') == std::string::npos ? AF_INET : AF_INET6);
+      if (ip && *ip == s.host) return &s;
+    }
+  }
+  return nullptr;
+}
+
 Result<void> check_sockets(const Config& config) {
   for (std::size_t i = 0; i < config.programs.size(); ++i) {
     const ProgramConfig& later = config.programs[i];

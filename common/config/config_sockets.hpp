@@ -23,6 +23,10 @@ Result<std::vector<SocketConfig>> read_sockets(const Field& f, const std::string
 // hosts are equal or one of them is every address ("*").
 bool sockets_collide(const SocketConfig& a, const SocketConfig& b);
 
+// The held socket an http or tcp probe connects to, or null (other probes, other addresses).
+// "localhost" is 127.0.0.1 and ::1; a socket on every address ("*") takes any host.
+const SocketConfig* probed_socket(const ProbeTarget& probe, const std::vector<SocketConfig>& sockets);
+
 // The first address two programs both hold, naming file, line and program.NAME.sockets of
 // the later one and where the earlier one is.
 Result<void> check_sockets(const Config& config);

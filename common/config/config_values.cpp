@@ -276,6 +276,14 @@ Result<AutoRestart> read_autorestart(const Field& f) {
   return f.expected(R"(true, false or "unexpected")");
 }
 
+Result<RestartMode> read_restart_mode(const Field& f) {
+  if (const auto* s = f.node->as_string()) {
+    if (s->get() == "stop-start") return RestartMode::StopStart;
+    if (s->get() == "rolling") return RestartMode::Rolling;
+  }
+  return f.expected(R"("stop-start" or "rolling")");
+}
+
 Result<LogTarget> read_log_target(const Field& f) {
   const auto* s = f.node->as_string();
   if (!s || s->get().empty()) return f.expected(R"("auto", "none" or a path)");

@@ -71,6 +71,8 @@ Result<std::map<std::string, std::string>> read_environment(const Field& f);
 Result<std::vector<int>> read_exitcodes(const Field& f);
 Result<int> read_signal(const Field& f);
 Result<AutoRestart> read_autorestart(const Field& f);
+// restart = "stop-start" | "rolling".
+Result<RestartMode> read_restart_mode(const Field& f);
 Result<LogTarget> read_log_target(const Field& f);
 Result<std::string> read_user(const Field& f);   // must exist, when the file's account_exists says
 Result<std::string> read_group(const Field& f);  // the same for groups

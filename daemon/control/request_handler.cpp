@@ -108,7 +108,7 @@ void RequestHandler::do_status(const Request& request, const Targets& targets, R
   result.reserve(256 * processes->size() + 16);
   for (const Process* p : *processes) {
     if (result.back() != '[') result += ',';
-    append_json(result, p->info());
+    append_json(result, supervisor_.info(*p));
   }
   result += "]}";
   reply(encode_ok_text(request.id, result));

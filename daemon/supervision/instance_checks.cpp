@@ -29,7 +29,8 @@ void InstanceChecks::on_state_change(Process& process, State from) {
   if (now == State::Running && process.config().watchdog) arm_watchdog(process, entries_[&process]);
 }
 
-Result<std::vector<std::string>> InstanceChecks::notify_env(Process& process, std::optional<NotifySocket::Owner> owner) {
+Result<std::vector<std::string>> InstanceChecks::notify_env(Process& process, unsigned instance,
+                                                            std::optional<NotifySocket::Owner> owner) {
   const ProgramConfig& config = process.config();
   if (!uses_notify(config)) return std::vector<std::string>{};
   Entry& entry = entries_[&process];
@@ -37,7 +38,8 @@ Result<std::vector<std::string>> InstanceChecks::notify_env(Process& process, st
     std::error_code ec;
     std::filesystem::create_directories(host_.notify_dir, ec);
     if (ec) return make_error(ErrorCode::Io, "cannot create " + host_.notify_dir.string() + ": " + ec.message());
-    auto socket = NotifySocket::open(host_.executor, host_.notify_dir / process.namespec(), owner, process.namespec(),
+    const std::string file = process.namespec() + (instance > 1 ? "." + std::to_string(instance) : "");
+    auto socket = NotifySocket::open(host_.executor, host_.notify_dir / file, owner, process.namespec(),
                                      [this, &process, &entry](pid_t sender, const NotifyMessage& message) {
                                        on_notify(process, entry, sender, message);
                                      });

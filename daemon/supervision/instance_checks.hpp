@@ -57,7 +57,10 @@ class InstanceChecks {
   void close();
   // For a spawn of a program that uses notify: NOTIFY_SOCKET (and WATCHDOG_USEC) for its
   // environment, its socket made first if need be, owned by `owner`; nothing otherwise.
-  Result<std::vector<std::string>> notify_env(Process& process, std::optional<NotifySocket::Owner> owner);
+  // The socket is the instance's own: notify/NAMESPEC for the copy's first instance,
+  // notify/NAMESPEC.N for instance N (a rolling restart runs two at once).
+  Result<std::vector<std::string>> notify_env(Process& process, unsigned instance,
+                                              std::optional<NotifySocket::Owner> owner);
   // Handles what the process's programs already sent to its notify socket (before its main
   // process's exit is handled: a MAINPID= sent just before it exited).
   void drain_notify(const Process& process);

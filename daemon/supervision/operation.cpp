@@ -149,6 +149,30 @@ void Operation::drop(const Process* process, const Error& error) {
   outcomes_.erase(process);
 }
 
+void Operation::replace(const Process* gone, Process* by) {
+  if (completed_) return;
+  if (gate_) gate_->replace(gone, by);
+  const bool had_by = involves(by);
+  auto swap_in = [&](std::vector<Process*>& list) {
+    if (had_by) {
+      std::erase(list, gone);
+    } else {
+      std::replace(list.begin(), list.end(), const_cast<Process*>(gone), by);
+    }
+  };
+  swap_in(processes_);
+  swap_in(wave_);
+  for (auto& [_, dependents] : dependents_) swap_in(dependents);
+  auto rekey = [&](auto& map) {
+    auto node = map.extract(gone);
+    if (node.empty() || had_by) return;
+    node.key() = by;
+    map.insert(std::move(node));
+  };
+  rekey(dependents_);
+  rekey(outcomes_);
+}
+
 void Operation::abort(const Error& error) {
   if (completed_) return;
   for (Process* p : processes_) {

@@ -49,6 +49,9 @@ class Operation {
   // The process is going away (a reload removes it): its result is fixed now, as failed
   // with `error`, and the operation carries on with the others. Call check() afterwards.
   void drop(const Process* process, const Error& error);
+  // A rolling restart ended and destroys `gone`: `by`, the copy's instance now, takes its
+  // place (or, when the operation has `by` already, `gone` is just left out).
+  void replace(const Process* gone, Process* by);
 
   bool is_complete() const { return completed_; }
   // It is yet to start the process: a restart still stopping, or a start waiting for the

@@ -109,9 +109,11 @@ void Process::start() {
   }
 }
 
-void Process::stop() {
+void Process::stop() { stop(std::string()); }
+
+void Process::stop(std::string reason) {
   start_after_stop_ = false;
-  stop_reason_.clear();
+  stop_reason_ = std::move(reason);
   settled_ = true;  // a process stopped on purpose is not waited for (readiness)
   switch (state_) {
     case State::Starting:
@@ -385,8 +387,9 @@ void Process::set_state(State next) {
   const State from = state_;
   state_ = next;
   if (from != next) {
-    spdlog::info("{}: {} -> {}{}", namespec(), to_string(from), to_string(next),
-                 pid_ ? fmt::format(" (pid {})", pid_) : std::string());
+    spdlog::info("{}: {} -> {}{}{}", namespec(), to_string(from), to_string(next),
+                 pid_ ? fmt::format(" (pid {})", pid_) : std::string(),
+                 next == State::Stopping && !stop_reason_.empty() ? ": " + stop_reason_ : std::string());
   }
   host_.on_state_change(*this, from);
 }

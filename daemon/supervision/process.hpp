@@ -52,6 +52,8 @@ class Process {
   // starts again once the stop is done. stop() on a down process does nothing.
   void start();
   void stop();
+  // stop() with the reason the STOPPING event carries (a rolling restart replaced it).
+  void stop(std::string reason);
   // Sends a signal to the main process; fails when there is none.
   Result<void> signal(int signo);
 

@@ -5,7 +5,6 @@
 // output written around a restart lands in order) and its instances. An instance is one
 // Process: the current one, which status shows and commands act on, and during a rolling
 // restart (SPEC.md "Held sockets and rolling restarts") the previous one until it stopped.
-// Later a program also holds its sockets.
 //
 // Owns: the copies, their OutputSinks and Processes. Expects: whoever makes an instance
 // registers it in the ProcessTable (instance numbers come from the copy), and unregisters it
@@ -42,6 +41,7 @@ class Program {
   const std::string& group() const { return group_; }
   int group_priority() const { return group_priority_; }
   const ProgramConfig& config() const { return *config_; }
+  std::shared_ptr<const ProgramConfig> config_ptr() const { return config_; }
 
   std::vector<ProgramCopy>& copies() { return copies_; }
   const std::vector<ProgramCopy>& copies() const { return copies_; }

@@ -59,6 +59,24 @@ void StartGate::drop(const Process* process, const std::string& why) {
   index_.erase(process);
 }
 
+void StartGate::replace(const Process* gone, Process* by) {
+  for (Node& n : nodes_) {
+    for (auto& d : n.dependencies) {
+      if (d.process == gone) d.process = by;
+    }
+  }
+  auto it = index_.find(gone);
+  if (it == index_.end()) return;
+  const std::size_t i = it->second;
+  index_.erase(it);
+  if (index_.count(by) != 0) {
+    nodes_[i].status = Status::Started;  // `by` has a node of its own: this one is done with
+    return;
+  }
+  nodes_[i].process = by;
+  index_.emplace(by, i);
+}
+
 void StartGate::advance() {
   // A start may meet another node's dependencies at once (one already running): repeat.
   for (bool progress = true; progress;) {

@@ -49,6 +49,8 @@ class StartGate {
   const std::string* failure(const Process* process) const;
   // The process goes away (a reload removes it): what waits for it fails with `why`.
   void drop(const Process* process, const std::string& why);
+  // A rolling restart ended: `by`, the copy's instance now, stands for `gone` from here on.
+  void replace(const Process* gone, Process* by);
 
  private:
   enum class Status { Waiting, Started, Failed };

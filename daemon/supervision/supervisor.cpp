@@ -84,6 +84,9 @@ std::vector<Process*> Supervisor::instances_of(const std::vector<std::string>& p
   for (Process* p : targets_.ordered()) {
     if (names.count(p->config().name)) out.push_back(p);
   }
+  for (Process* p : previous_instances()) {
+    if (names.count(p->config().name)) out.push_back(p);
+  }
   return out;
 }
 
@@ -103,6 +106,9 @@ void Supervisor::remove_programs(const std::vector<std::string>& programs, std::
   const Error gone_error = make_error(ErrorCode::Failed, "removed from the config by a reload");
   for (auto& op : operations_) {
     for (const Process* p : victims) op->drop(p, gone_error);
+  }
+  for (auto& roll : rolls_) {
+    for (const Process* p : victims) roll->drop(p, gone_error);
   }
   schedule_check();
   std::vector<OutputPump::StreamId> streams;
@@ -155,6 +161,16 @@ void Supervisor::start_autostart() {
 }
 
 void Supervisor::run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done) {
+  if (kind != Operation::Kind::Start) interrupt_rolls(processes, kind);
+  if (kind == Operation::Kind::Restart) {
+    std::vector<Process*> rolling;
+    std::erase_if(processes, [&](Process* p) {
+      const bool rolls = p->config().restart == RestartMode::Rolling && p->state() == State::Running;
+      if (rolls) rolling.push_back(p);
+      return rolls;
+    });
+    if (!rolling.empty()) return restart_rolling(std::move(rolling), std::move(processes), std::move(done));
+  }
   DependencyLookup lookup{[this](const Process& p) { return dependencies_of(p); },
                           [this](std::vector<Process*>& list) { targets_.sort(list); }};
   auto op = std::make_unique<Operation>(kind, std::move(processes), std::move(done), std::move(lookup));
@@ -181,9 +197,15 @@ void Supervisor::shutdown(std::function<void()> done) {
   // Pending client operations end now: a restart must not start anything again.
   std::vector<std::unique_ptr<Operation>> pending;
   pending.swap(operations_);
-  for (auto& op : pending) op->abort(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
-  spdlog::info("Shutting down: stopping {} process(es) dependents first, then by reverse priority", processes().size());
-  run_operation(Operation::Kind::Stop, processes(), [this, done = std::move(done)](ProcessResults) {
+  const Error shutting_down = make_error(ErrorCode::ShuttingDown, "konnectd is shutting down");
+  for (auto& op : pending) op->abort(shutting_down);
+  std::vector<std::unique_ptr<Roll>> rolls;
+  rolls.swap(rolls_);
+  for (auto& roll : rolls) roll->abort(shutting_down);  // both instances are stopped below
+  std::vector<Process*> everything = processes();
+  for (Process* p : previous_instances()) everything.push_back(p);
+  spdlog::info("Shutting down: stopping {} process(es) dependents first, then by reverse priority", everything.size());
+  run_operation(Operation::Kind::Stop, std::move(everything), [this, done = std::move(done)](ProcessResults) {
     // Everything is down: no check is armed, and the notify sockets go (their reads would
     // keep the loop alive).
     checks_.close();
@@ -240,6 +262,7 @@ void Supervisor::on_log_recovered(OutputPump::StreamId id) {
 
 bool Supervisor::start_pending(const Process& process) const {
   if (reload_) return true;
+  if (std::any_of(rolls_.begin(), rolls_.end(), [&](const auto& roll) { return roll->involves(&process); })) return true;
   return std::any_of(operations_.begin(), operations_.end(),
                      [&](const auto& op) { return op->will_start(&process); });
 }
@@ -276,7 +299,7 @@ Result<Started> Supervisor::spawn(Process& process) {
   const unsigned instance = table_.place_of(process).instance;
   auto spec = plan_spawn(process.config(), who, environ);
   if (!spec) return spec.error();
-  auto notify = checks_.notify_env(process, spec->switch_user ? std::optional(NotifySocket::Owner{spec->uid, spec->gid})
+  auto notify = checks_.notify_env(process, instance, spec->switch_user ? std::optional(NotifySocket::Owner{spec->uid, spec->gid})
                                                                : std::nullopt);
   if (!notify) return notify.error();
   for (auto& kv : *notify) {
@@ -440,6 +463,13 @@ void Supervisor::check_operations() {
   pending.swap(operations_);
   for (auto& op : pending) {
     if (!op->check()) operations_.push_back(std::move(op));
+  }
+  // After the operations: a roll that ends an instance hands their references over to the
+  // one that stays (end_roll), and they are all in operations_ again by now.
+  std::vector<std::unique_ptr<Roll>> rolls;
+  rolls.swap(rolls_);
+  for (auto& roll : rolls) {
+    if (!roll->check()) rolls_.push_back(std::move(roll));
   }
 }
 

@@ -23,6 +23,7 @@
 #include "daemon/supervision/process_host.hpp"
 #include "daemon/supervision/process_table.hpp"
 #include "daemon/supervision/program.hpp"
+#include "daemon/supervision/roll.hpp"
 #include "daemon/supervision/target_index.hpp"
 #include "daemon/events/event_bus.hpp"
 
@@ -61,8 +62,13 @@ class Supervisor final : public ProcessHost {
   const std::vector<Process*>& processes() const { return targets_.ordered(); }
 
   // Client operations; `done` gets the per-process result when the action is complete. Starts
-  // wait for dependencies (starting them first); stops take dependents down first.
+  // wait for dependencies (starting them first); stops take dependents down first. A restart
+  // of a RUNNING process of a `restart = "rolling"` program rolls it (daemon/supervision/
+  // roll.hpp); a stop or restart of a process being rolled interrupts its roll.
   void run_operation(Operation::Kind kind, std::vector<Process*> processes, Completion done);
+  // What status shows of a process (a copy's current instance): with `previous` while its
+  // rolling restart runs.
+  ProcessInfo info(const Process& process) const;
   // Stops everything, dependents before their dependencies and otherwise in reverse priority
   // order, then calls done. Further operations are refused.
   void shutdown(std::function<void()> done);
@@ -99,7 +105,7 @@ class Supervisor final : public ProcessHost {
   bool start_pending(const Process& process) const;
 
   // The steps Reload takes, each for programs by name:
-  // every process instance of them, in priority order;
+  // every process instance of them, in priority order (a rolling restart's old ones too);
   std::vector<Process*> instances_of(const std::vector<std::string>& programs) const;
   // drops them (they must be down): their pending operations fail, their tail -f followers
   // end, their log streams are drained and closed; done runs after the pump let go of the files;
@@ -121,6 +127,14 @@ class Supervisor final : public ProcessHost {
  private:
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
   void add_instance(ProgramCopy& copy, Process& process);
+  Program& program_of(const Process& process) const;
+  // Rolling restarts (supervisor_roll.cpp): the Roll's Host, and how a restart is split.
+  Process& begin_roll(Process& old);
+  void end_roll(Process& old, Process& fresh, bool keep_new);
+  void interrupt_rolls(const std::vector<Process*>& processes, Operation::Kind kind);
+  void restart_rolling(std::vector<Process*> rolling, std::vector<Process*> rest, Completion done);
+  // Every copy's previous instance (rolling restarts under way).
+  std::vector<Process*> previous_instances() const;
   void rebuild_index();
   std::vector<ProcessDependency> dependencies_of(const Process& process) const;
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
@@ -155,6 +169,7 @@ class Supervisor final : public ProcessHost {
   TargetIndex targets_;
   std::unordered_map<OutputPump::StreamId, Process*> by_stream_;
   std::vector<std::unique_ptr<Operation>> operations_;
+  std::vector<std::unique_ptr<Roll>> rolls_;
   OrphanSweeper sweeper_;
   CgroupTree cgroups_;
   SocketHolder sockets_;

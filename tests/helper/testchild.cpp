@@ -42,7 +42,9 @@
 //   --serve PORT FILE   listen on 127.0.0.1:PORT (prints "listening PORT at UNIX_NS") and answer each
 //                       HTTP request (or bare connection) with the status code in FILE,
 //                       read at each request (200 when FILE is missing; 0: close without
-//                       an answer); never returns
+//                       an answer); never returns. Both serving options stop gracefully at
+//                       SIGTERM: the connection being answered is answered, then exit 0 (what
+//                       waits in the backlog is left for whoever shares the socket)
 //   --serve-fd FD       accept on the inherited listening socket FD for ever, answering
 //                       each connection at once with "pid PID\n"
 //   --listen-fds        print LISTEN_FDS=N LISTEN_PID=mine|other|unset LISTEN_FDNAMES=...
@@ -220,16 +222,29 @@ void on_alarm(int) {
 // Accepts on `fd` for ever: an HTTP request gets the status code in status_file (200 when
 // the file is missing; 0: close without an answer); with an empty status_file every
 // connection gets "pid PID\n" at once, unasked.
+int g_term_pipe[2] = {-1, -1};
+
+void on_serve_term(int) {
+  const char byte = 't';
+  [[maybe_unused]] const ssize_t n = ::write(g_term_pipe[1], &byte, 1);
+}
+
 [[noreturn]] void serve_on(int fd, const std::string& status_file) {
+  // SIGTERM is seen between connections only (a self-pipe beside the socket in one poll), as
+  // a graceful server does. The socket is non-blocking so that a connection another process
+  // sharing it took first does not block accept.
+  if (::pipe2(g_term_pipe, O_CLOEXEC) != 0) std::_Exit(2);
+  struct sigaction sa {};
+  sa.sa_handler = on_serve_term;
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   for (;;) {
+    pollfd ready[2] = {{fd, POLLIN, 0}, {g_term_pipe[0], POLLIN, 0}};
+    if (::poll(ready, 2, -1) < 0) continue;  // EINTR
+    if (ready[1].revents != 0) std::_Exit(0);
     const int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) {
-      if (errno == EAGAIN) {  // a shared socket another process made non-blocking
-        pollfd p{fd, POLLIN, 0};
-        ::poll(&p, 1, -1);
-      }
-      continue;
-    }
+    if (c < 0) continue;  // EAGAIN: another process took it
+    ::fcntl(c, F_SETFL, ::fcntl(c, F_GETFL) & ~O_NONBLOCK);
     if (status_file.empty()) {
       send_ignoring(c, "pid " + std::to_string(::getpid()) + "\n");
       ::close(c);

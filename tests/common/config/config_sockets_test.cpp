@@ -80,5 +80,32 @@ TEST_F(ConfigSockets, TwoProgramsCannotHoldOneAddress) {
                    "[program.b]\ncommand = \"/bin/true\"\nsockets = [\"tcp://127.0.0.2:9090\", \"tcp://*:9091\"]\n"));
 }
 
+TEST_F(ConfigSockets, RestartModeIsReadAndAppliesInPlace) {
+  EXPECT_EQ(program("command = \"/bin/true\"").restart, RestartMode::StopStart);
+  const ProgramConfig a = program("command = \"/bin/true\"\nrestart = \"rolling\"");
+  EXPECT_EQ(a.restart, RestartMode::Rolling);
+  ProgramConfig b = a;
+  b.restart = RestartMode::StopStart;
+  EXPECT_FALSE(a == b);
+  EXPECT_FALSE(needs_restart(a, b)) << "the next restart uses it; the running instance is not touched";
+  EXPECT_CONFIG_ERROR(program_error("command = \"/bin/true\"\nrestart = \"rolling-ish\""), path("konnectd.toml"), 3,
+                      "program.web.restart", "expected \"stop-start\" or \"rolling\"");
+}
+
+TEST_F(ConfigSockets, ARollingProgramsReadinessCannotBeAnsweredByTheOldInstance) {
+  const std::string file = path("konnectd.toml");
+  const std::string rolling = "command = \"/bin/true\"\nrestart = \"rolling\"\nsockets = [\"tcp://*:9090\"]\n";
+  EXPECT_CONFIG_ERROR(program_error(rolling + "ready = { http = \"http://localhost:9090/ping\" }"), file, 5,
+                      "program.web.ready", "checks tcp://*:9090, a socket konnectd holds for the program");
+  EXPECT_CONFIG_ERROR(program_error("command = \"/bin/true\"\nrestart = \"rolling\"\nsockets = [\"tcp://[::1]:9090\"]\n"
+                                    "ready = { tcp = \"[0::1]:9090\" }"),
+                      file, 5, "program.web.ready", "the old instance would answer it");
+  // Its own address, its own output, or no rolling: all fine.
+  EXPECT_TRUE(load("[program.web]\n" + rolling + "ready = { tcp = \"127.0.0.1:9191\" }\n"));
+  EXPECT_TRUE(load("[program.web]\n" + rolling + "ready = { log = \"ready\" }\n"));
+  EXPECT_TRUE(load("[program.web]\ncommand = \"/bin/true\"\nsockets = [\"tcp://*:9090\"]\n"
+                   "ready = { tcp = \"127.0.0.1:9090\" }\n"));
+}
+
 }  // namespace
 }  // namespace konnect

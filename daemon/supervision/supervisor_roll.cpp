@@ -1,0 +1,119 @@
+// The Supervisor's side of rolling restarts (daemon/supervision/roll.hpp decides when): a
+// copy gets a second instance, becomes its current one, and one of the two goes when the roll
+// ends. Everything that refers to the one that goes (operations, output streams, checks, the
+// process table) is handed to the one that stays before it is destroyed.
+
+#include "daemon/supervision/supervisor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+
+namespace konnect {
+
+Program& Supervisor::program_of(const Process& process) const {
+  for (const auto& program : programs_) {
+    if (program->name() == process.config().name) return *program;
+  }
+  assert(false && "every process belongs to a program");
+  std::abort();
+}
+
+std::vector<Process*> Supervisor::previous_instances() const {
+  std::vector<Process*> out;
+  for (const auto& program : programs_) {
+    for (const auto& copy : program->copies()) {
+      if (copy.previous) out.push_back(copy.previous.get());
+    }
+  }
+  return out;
+}
+
+ProcessInfo Supervisor::info(const Process& process) const {
+  ProcessInfo info = process.info();
+  const ProgramCopy& copy = *table_.place_of(process).copy;
+  if (copy.previous && copy.current.get() == &process) {
+    info.previous = ProcessInfo::Previous{copy.previous->pid(), copy.previous->state()};
+  }
+  return info;
+}
+
+Process& Supervisor::begin_roll(Process& old) {
+  ProgramCopy& copy = *table_.place_of(old).copy;
+  assert(copy.current.get() == &old && !copy.previous);
+  const Program& program = program_of(old);
+  copy.previous = std::move(copy.current);
+  copy.current = std::make_unique<Process>(*this, program.config_ptr(), program.group(), copy.name,
+                                           program.group_priority());
+  add_instance(copy, *copy.current);
+  rebuild_index();
+  return *copy.current;
+}
+
+void Supervisor::end_roll(Process& old, Process& fresh, bool keep_new) {
+  ProgramCopy& copy = *table_.place_of(fresh).copy;
+  Process& gone = keep_new ? old : fresh;
+  Process& kept = keep_new ? fresh : old;
+  assert(is_down(gone.state()));
+  for (auto& op : operations_) op->replace(&gone, &kept);
+  for (auto& [id, p] : by_stream_) {
+    if (p == &gone) p = &kept;
+  }
+  checks_.forget(gone);
+  table_.remove(gone);
+  if (keep_new) {
+    copy.previous.reset();
+  } else {
+    copy.current = std::move(copy.previous);  // destroys the new one
+  }
+  rebuild_index();
+  schedule_check();  // its sockets, readiness and operations are judged on what stays
+}
+
+void Supervisor::interrupt_rolls(const std::vector<Process*>& processes, Operation::Kind kind) {
+  if (rolls_.empty()) return;
+  const Error later = make_error(ErrorCode::Failed, kind == Operation::Kind::Stop ? "interrupted by a stop"
+                                                                                  : "interrupted by a restart");
+  for (auto& roll : rolls_) {
+    for (const Process* p : processes) {
+      if (roll->involves(p)) roll->interrupt(p, later);
+    }
+  }
+  schedule_check();
+}
+
+void Supervisor::restart_rolling(std::vector<Process*> rolling, std::vector<Process*> rest, Completion done) {
+  // The rolling ones roll while the others stop and start; the client gets one answer, in
+  // the order it asked (priority order).
+  struct Join {
+    std::map<std::string, std::size_t> order;
+    ProcessResults results;
+    int parts = 0;
+    Completion done;
+  };
+  auto join = std::make_shared<Join>();
+  std::vector<Process*> all = rolling;
+  all.insert(all.end(), rest.begin(), rest.end());
+  targets_.sort(all);
+  for (std::size_t i = 0; i < all.size(); ++i) join->order.emplace(all[i]->namespec(), i);
+  join->parts = rest.empty() ? 1 : 2;
+  join->done = std::move(done);
+  auto part = [join](ProcessResults results) {
+    for (auto& r : results) join->results.push_back(std::move(r));
+    if (--join->parts > 0) return;
+    std::stable_sort(join->results.begin(), join->results.end(), [&](const ProcessResult& a, const ProcessResult& b) {
+      return join->order[a.name] < join->order[b.name];
+    });
+    join->done(std::move(join->results));
+  };
+  if (!rest.empty()) run_operation(Operation::Kind::Restart, std::move(rest), part);
+  Roll::Host host{[this](Process& old) -> Process& { return begin_roll(old); },
+                  [this](Process& old, Process& fresh, bool keep_new) { end_roll(old, fresh, keep_new); }};
+  auto roll = std::make_unique<Roll>(std::move(host), std::move(rolling), part);
+  if (roll->begin()) return;
+  rolls_.push_back(std::move(roll));
+}
+
+}  // namespace konnect
