@@ -1,6 +1,7 @@
 #include "daemon/spawn/exit_watch.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 namespace konnect {
@@ -10,11 +11,21 @@ ExitWatch::ExitWatch(boost::asio::any_io_executor executor, const Pidfd& pidfd, 
   const int fd = pidfd.valid() ? ::fcntl(pidfd.fd(), F_DUPFD_CLOEXEC, 0) : -1;
   if (fd < 0) return;  // no pidfd: the exit is learnt when the process is reaped, if ever
   fd_.assign(fd);
+  on_exit_ = std::move(on_exit);
+  wait();
+}
+
+void ExitWatch::wait() {
   // Cancellation (the destructor) completes the wait with an error: on_exit is not called.
-  fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                 [on_exit = std::move(on_exit)](const boost::system::error_code& ec) {
-                   if (!ec) on_exit();
-                 });
+  fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec) return;
+    pollfd p{fd_.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0) {
+      on_exit_();  // may destroy this: nothing after
+      return;
+    }
+    wait();
+  });
 }
 
 ExitWatch::~ExitWatch() {

@@ -3,7 +3,9 @@
 // adopted through MAINPID= (daemon/supervision/supervisor.hpp) whose parent still waits for
 // it, so its exit status goes to that parent and no SIGCHLD comes here. A pidfd becomes
 // readable when its process exits; nothing polls. Learns only that it exited, never how
-// (only the parent may wait). Destroying the watch cancels it.
+// (only the parent may wait). Destroying the watch cancels it. The readiness the loop reports
+// is checked with a poll(2) of the pidfd itself before it counts: under load the loop was
+// seen to report a pidfd readable whose process was alive (then it waits again).
 
 #include "daemon/spawn/pidfd.hpp"
 
@@ -24,7 +26,10 @@ class ExitWatch {
   ExitWatch& operator=(const ExitWatch&) = delete;
 
  private:
+  void wait();
+
   boost::asio::posix::stream_descriptor fd_;
+  std::function<void()> on_exit_;
 };
 
 }  // namespace konnect

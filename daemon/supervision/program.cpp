@@ -27,4 +27,19 @@ void Program::set_config(std::shared_ptr<const ProgramConfig> config, int group_
   }
 }
 
+std::vector<Process*> Program::adopt_config(std::shared_ptr<const ProgramConfig> config, int group_priority) {
+  config_ = std::move(config);
+  group_priority_ = group_priority;
+  std::vector<Process*> up;
+  for (auto& copy : copies_) {
+    copy.output->set_config(config_);
+    if (is_down(copy.current->state())) {
+      copy.current->set_config(config_, group_priority_);
+    } else {
+      up.push_back(copy.current.get());
+    }
+  }
+  return up;
+}
+
 }  // namespace konnect

@@ -49,6 +49,10 @@ class Program {
   // Reload in place (config::needs_restart is false): every copy's instances and output
   // take the new settings and the group's priority.
   void set_config(std::shared_ptr<const ProgramConfig> config, int group_priority);
+  // Reload of a rolling program (same copies, same output): the program and the copies' output
+  // take the new settings, and so do the instances that are down; the ones that are up keep
+  // what they were started with (a roll replaces them) and are returned.
+  std::vector<Process*> adopt_config(std::shared_ptr<const ProgramConfig> config, int group_priority);
 
  private:
   std::shared_ptr<const ProgramConfig> config_;

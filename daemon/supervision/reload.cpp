@@ -21,7 +21,9 @@ std::string joined(const std::vector<std::string>& names) {
 Reload::Reload(Supervisor& supervisor, boost::asio::any_io_executor executor, ReloadPlan plan, Done done)
     : supervisor_(supervisor), executor_(std::move(executor)), plan_(std::move(plan)), done_(std::move(done)) {
   old_ = plan_.removed;
-  old_.insert(old_.end(), plan_.restarted.begin(), plan_.restarted.end());
+  for (const auto& name : plan_.restarted) {
+    (supervisor_.can_roll(plan_.result, name) ? rolled_ : old_).push_back(name);
+  }
 }
 
 void Reload::then(void (Reload::*step)()) {
@@ -29,8 +31,10 @@ void Reload::then(void (Reload::*step)()) {
 }
 
 void Reload::begin() {
-  spdlog::info("Reload: add {}; restart {}; update in place {}; remove {}", joined(plan_.added),
-               joined(plan_.restarted), joined(plan_.updated), joined(plan_.removed));
+  spdlog::info("Reload: add {}; restart {}; roll {}; update in place {}; remove {}", joined(plan_.added),
+               joined(std::vector<std::string>(old_.begin() + static_cast<std::ptrdiff_t>(plan_.removed.size()),
+                                               old_.end())),
+               joined(rolled_), joined(plan_.updated), joined(plan_.removed));
   then(&Reload::stop_old);
 }
 
@@ -56,13 +60,28 @@ void Reload::on_dropped() {
   if (supervisor_.is_shutting_down()) return finish(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
   supervisor_.update_programs(plan_.result, plan_.updated);
   std::vector<std::string> fresh = plan_.added;
-  fresh.insert(fresh.end(), plan_.restarted.begin(), plan_.restarted.end());
+  for (const auto& name : plan_.restarted) {
+    if (std::find(rolled_.begin(), rolled_.end(), name) == rolled_.end()) fresh.push_back(name);
+  }
   std::vector<Process*> made = supervisor_.add_programs(plan_.result, fresh);
   std::erase_if(made, [](const Process* p) { return !p->config().autostart; });
-  if (made.empty()) return on_started({});
-  supervisor_.run_operation(Operation::Kind::Start, std::move(made), [this](ProcessResults results) {
-    boost::asio::post(executor_, [this, results = std::move(results)]() mutable { on_started(std::move(results)); });
-  });
+  // The starts and the rolls at once; one answer when both are done.
+  parts_ = 2;
+  auto part = [this](ProcessResults results) {
+    for (auto& r : results) results_.push_back(std::move(r));
+    if (--parts_ > 0) return;
+    boost::asio::post(executor_, [this] { on_started(std::move(results_)); });
+  };
+  if (made.empty()) {
+    part({});
+  } else {
+    supervisor_.run_operation(Operation::Kind::Start, std::move(made), part);
+  }
+  if (rolled_.empty()) {
+    part({});
+  } else {
+    supervisor_.roll_programs(plan_.result, rolled_, part);
+  }
 }
 
 void Reload::on_started(ProcessResults results) {

@@ -6,7 +6,10 @@
 //      are drained and closed;
 //   3. give the updated programs their new settings in place (same processes, same pids);
 //   4. make the added and restarted programs from plan.result and start the autostart ones;
-//   5. done gets {"processes": [start results]} (docs/protocol.md, "reload").
+//      a restarted program that plan.result makes `restart = "rolling"` and that keeps its
+//      group, copies and output is not stopped in step 1 but rolled here instead
+//      (Supervisor::roll_programs), at the same time;
+//   5. done gets {"processes": [start and roll results]} (docs/protocol.md, "reload").
 // Unchanged programs are never touched. Every step runs from a handler of its own, never
 // inside another operation's completion (which may be iterating the operations).
 // A shutdown that begins meanwhile wins: the reload ends with SHUTTING_DOWN and touches
@@ -44,8 +47,11 @@ class Reload {
   Supervisor& supervisor_;
   boost::asio::any_io_executor executor_;
   ReloadPlan plan_;
-  std::vector<std::string> old_;  // removed + restarted: their processes go
+  std::vector<std::string> old_;     // removed + restarted: their processes go
+  std::vector<std::string> rolled_;  // restarted by rolling: their processes stay until replaced
   Done done_;
+  int parts_ = 0;             // step 4: the start and the rolls still running
+  ProcessResults results_;   // and what they gave
 };
 
 }  // namespace konnect

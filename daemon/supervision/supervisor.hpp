@@ -114,6 +114,12 @@ class Supervisor final : public ProcessHost {
   void update_programs(const Config& config, const std::vector<std::string>& programs);
   // creates them from `config` (log_dir too), not started; returns the new processes.
   std::vector<Process*> add_programs(const Config& config, const std::vector<std::string>& programs);
+  // a changed program that `config` makes rolling can be rolled instead of made anew: it
+  // keeps its group, copies and output, and one of its copies is up;
+  bool can_roll(const Config& config, const std::string& program) const;
+  // rolls them onto the settings of `config` (their RUNNING instances roll, the others that
+  // are up restart with the new settings); done gets the results, at once when none is up.
+  void roll_programs(const Config& config, const std::vector<std::string>& programs, Completion done);
 
   // ProcessHost
   Result<Started> spawn(Process& process) override;
@@ -128,6 +134,7 @@ class Supervisor final : public ProcessHost {
   void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
   void add_instance(ProgramCopy& copy, Process& process);
   Program& program_of(const Process& process) const;
+  Program& program_of_name(const std::string& name) const;
   // Rolling restarts (supervisor_roll.cpp): the Roll's Host, and how a restart is split.
   Process& begin_roll(Process& old);
   void end_roll(Process& old, Process& fresh, bool keep_new);

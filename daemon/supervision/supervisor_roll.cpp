@@ -5,21 +5,26 @@
 
 #include "daemon/supervision/supervisor.hpp"
 
+#include "common/config/config_diff.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cassert>
 #include <map>
+#include <tuple>
 
 namespace konnect {
 
-Program& Supervisor::program_of(const Process& process) const {
+Program& Supervisor::program_of_name(const std::string& name) const {
   for (const auto& program : programs_) {
-    if (program->name() == process.config().name) return *program;
+    if (program->name() == name) return *program;
   }
   assert(false && "every process belongs to a program");
   std::abort();
 }
+
+Program& Supervisor::program_of(const Process& process) const { return program_of_name(process.config().name); }
 
 std::vector<Process*> Supervisor::previous_instances() const {
   std::vector<Process*> out;
@@ -70,6 +75,46 @@ void Supervisor::end_roll(Process& old, Process& fresh, bool keep_new) {
   }
   rebuild_index();
   schedule_check();  // its sockets, readiness and operations are judged on what stays
+}
+
+bool Supervisor::can_roll(const Config& config, const std::string& name) const {
+  const ProgramConfig* next = config.find_program(name);
+  if (next == nullptr || next->restart != RestartMode::Rolling) return false;
+  const auto it = std::find_if(programs_.begin(), programs_.end(), [&](const auto& p) { return p->name() == name; });
+  if (it == programs_.end()) return false;
+  const Program& program = **it;
+  const ProgramConfig& now = program.config();
+  const auto same_copies_and_output = [](const ProgramConfig& a) {
+    return std::tie(a.numprocs, a.numprocs_start, a.redirect_stderr, a.stdout_log, a.stderr_log);
+  };
+  if (same_copies_and_output(now) != same_copies_and_output(*next)) return false;
+  if (program_groups(config).at(name).first != program.group()) return false;
+  return std::any_of(program.copies().begin(), program.copies().end(),
+                     [](const ProgramCopy& c) { return c.current->state() == State::Running; });
+}
+
+void Supervisor::roll_programs(const Config& config, const std::vector<std::string>& programs, Completion done) {
+  const auto groups = program_groups(config);
+  std::vector<Process*> rolling, rest;
+  for (const std::string& name : programs) {
+    auto next = std::make_shared<const ProgramConfig>(*config.find_program(name));
+    Program& program = program_of_name(name);
+    for (Process* p : program.adopt_config(next, groups.at(name).second)) {
+      if (p->state() == State::Running) {
+        rolling.push_back(p);
+      } else {
+        p->set_config(next, groups.at(name).second);  // stopped and started with them
+        rest.push_back(p);
+      }
+    }
+    for (auto& copy : program.copies()) checks_.reconfigure(*copy.current);
+  }
+  rebuild_index();
+  targets_.sort(rolling);
+  targets_.sort(rest);
+  if (rolling.empty() && rest.empty()) return done({});
+  if (rolling.empty()) return run_operation(Operation::Kind::Restart, std::move(rest), std::move(done));
+  restart_rolling(std::move(rolling), std::move(rest), std::move(done));
 }
 
 void Supervisor::interrupt_rolls(const std::vector<Process*>& processes, Operation::Kind kind) {

@@ -75,7 +75,7 @@ TEST(MainPid, ADaemonKeptByItsWrapperIsWatchedThroughItsPidfd) {
   EXPECT_EQ(d.ctl({"start", "daemon"}).exit_code, 0);
   const auto first = parent_and_child(pids);
   ASSERT_EQ(first.size(), 2u);
-  EXPECT_EQ(d.pid_of("daemon"), first[1]);
+  EXPECT_EQ(d.pid_of("daemon"), first[1]) << read_file(pids) << d.daemon_log();
   EXPECT_TRUE(pid_alive(first[0])) << "the wrapper waits for its daemon";
 
   // restart: SIGTERM to the daemon, whose exit only its wrapper can wait for.
@@ -97,7 +97,7 @@ TEST(MainPid, ADaemonKeptByItsWrapperIsWatchedThroughItsPidfd) {
   const auto third = parent_and_child(pids, 4);
   ASSERT_EQ(third.size(), 2u);
   EXPECT_TRUE(wait_until([&] { return d.pid_of("daemon") == third[1] && d.state_of("daemon") == "RUNNING"; }))
-      << d.ctl({"status"}).out;
+      << d.ctl({"status"}).out << " third " << third[0] << "," << third[1] << "\n" << d.daemon_log();
 }
 
 TEST(MainPid, AMainPidOutsideTheInstanceIsIgnored) {

@@ -84,6 +84,11 @@ nlohmann::json status_json(Konnectd& d, const std::string& name) {
 
 bool alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }
 
+void write_programs(Konnectd& d, const std::string& programs) {
+  const std::string text = read_file(d.config_file());
+  std::ofstream(d.config_file()) << text.substr(0, text.find("[program.")) << programs;
+}
+
 }  // namespace
 
 TEST(RollingRestart, TheOldInstanceServesUntilTheNewOneIsReady) {
@@ -226,4 +231,34 @@ TEST(RollingRestart, RollingAndStopStartProgramsRestartTogether) {
   EXPECT_NE(d.pid_of("worker"), worker);
   EXPECT_EQ(d.state_of("web"), "RUNNING");
   EXPECT_EQ(d.state_of("worker"), "RUNNING");
+}
+
+TEST(RollingRestart, AReloadThatChangesARollingProgramRollsIt) {
+  const int port = free_port();
+  const std::string v1 = rolling_web(port, 500);
+  Konnectd d(v1);
+  ASSERT_TRUE(d.start());
+  const pid_t old_pid = d.pid_of("web");
+  Load load(port, 4);
+  // A new command (a deploy): the program is made anew, but by rolling.
+  write_programs(d, "[program.web]\n" +
+                        testchild_command({"--print", "v2", "--sleep", "500", "--notify", "READY=1", "--serve-fd", "3"}) +
+                        "restart = \"rolling\"\nready = { notify = true }\nsockets = [\"tcp://127.0.0.1:" +
+                        std::to_string(port) + "\"]\n");
+  const auto r = d.ctl({"reload"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const pid_t new_pid = d.pid_of("web");
+  EXPECT_NE(new_pid, old_pid);
+  EXPECT_TRUE(wait_until([&] { return read_file(d.log_dir() / "web.out.log").find("v2") != std::string::npos; }));
+  EXPECT_TRUE(wait_until([&] { return load.answered_by(new_pid) > 0; }));
+  load.finish();
+  EXPECT_EQ(load.failed(), 0);
+  EXPECT_GT(load.answered_by(old_pid), 0) << "the old instance served while the new one got ready";
+  EXPECT_NE(d.daemon_log().find("roll web"), std::string::npos) << d.daemon_log();
+
+  // A change of numprocs cannot roll (other copies): stop, then start.
+  write_programs(d, rolling_web(port, 100, "numprocs = 2\n"));
+  EXPECT_EQ(d.ctl({"reload"}).exit_code, 0);
+  EXPECT_EQ(d.state_of("web:web_00"), "RUNNING");
+  EXPECT_NE(d.daemon_log().find("restart web; roll -"), std::string::npos) << d.daemon_log();
 }
