@@ -1,6 +1,8 @@
 #include "daemon/daemon.hpp"
 
 #include "common/config/config_loader.hpp"
+
+#include <malloc.h>
 #include "common/config/reload_plan.hpp"
 #include "common/config/units.hpp"
 #include "daemon/system/daemon_log.hpp"
@@ -21,10 +23,9 @@
 namespace konnect {
 
 Daemon::Daemon(Config config, bool allow_insecure_config)
-    : config_(std::move(config)),
-      allow_insecure_config_(allow_insecure_config),
+    : allow_insecure_config_(allow_insecure_config),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
-      supervisor_(io_.get_executor(), config_, clock_, events_),
+      supervisor_(io_.get_executor(), std::make_shared<const Config>(std::move(config)), clock_, events_),
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
               [this] { on_reaped(); }),
       handler_(supervisor_, *this),
@@ -34,7 +35,7 @@ Daemon::Daemon(Config config, bool allow_insecure_config)
 
 Daemon::~Daemon() {
   set_daemon_log_listener(nullptr);
-  if (pid_file_written_) ::unlink(config_.daemon.pid_file.c_str());
+  if (pid_file_written_) ::unlink(config().daemon.pid_file.c_str());
 }
 
 Result<void> Daemon::setup() {
@@ -46,7 +47,7 @@ Result<void> Daemon::setup() {
                  std::strerror(errno));
   }
   std::string why_not;
-  auto cgroups = CgroupTree::open(config_.daemon.cgroups, why_not);
+  auto cgroups = CgroupTree::open(config().daemon.cgroups, why_not);
   if (!cgroups) return cgroups.error();
   if (cgroups->enabled()) {
     spdlog::info("Each program runs in its own cgroup under {}", (cgroups->base() / "programs").string());
@@ -63,17 +64,17 @@ Result<void> Daemon::setup() {
     spdlog::info("No cgroup per program ({}): stops rely on process groups and the orphan sweep", why_not);
   }
   supervisor_.use_cgroups(std::move(*cgroups));
-  auto policy = AccessPolicy::create(config_.daemon);
+  auto policy = AccessPolicy::create(config().daemon);
   if (!policy) return policy.error();
-  if (auto r = server_.listen(config_.daemon.socket, *policy,
-                                ClientLimits{config_.daemon.client_idle_timeout,
-                                             static_cast<std::size_t>(config_.daemon.client_max_per_user)}); !r) return r.error();
+  if (auto r = server_.listen(config().daemon.socket, *policy,
+                                ClientLimits{config().daemon.client_idle_timeout,
+                                             static_cast<std::size_t>(config().daemon.client_max_per_user)}); !r) return r.error();
   write_pid_file();
   return {};
 }
 
 void Daemon::write_pid_file() {
-  const auto& path = config_.daemon.pid_file;
+  const auto& path = config().daemon.pid_file;
   if (path.empty()) return;
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
@@ -93,9 +94,12 @@ int Daemon::run() {
     spdlog::info("All autostart programs are up (RUNNING or FATAL)");
     notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) +
                      " process(es)");
+    // The start's bookkeeping (operations, start gates, results) is gone by now: give its
+    // memory back once, rather than keep it as free heap for the daemon's whole life.
+    boost::asio::post(io_, [] { ::malloc_trim(0); });
   });
   spdlog::info("konnectd {} started with pid {}, {} process(es), control socket {}", kVersion,
-               ::getpid(), supervisor_.processes().size(), config_.daemon.socket.string());
+               ::getpid(), supervisor_.processes().size(), config().daemon.socket.string());
   if (const auto interval = notifier_.watchdog_interval(); interval.count() > 0) {
     spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms", interval.count() / 2000);
     do_watchdog();
@@ -149,8 +153,8 @@ void Daemon::begin_shutdown(const char* why) {
 }
 
 void Daemon::apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) {
-  Config next = plan.result;
   const std::vector<std::string> warnings = plan.warnings;
+  const std::string log_level_before = config().daemon.log_level;
   auto accepted = supervisor_.apply(std::move(plan), [this, done](Result<ProcessResults> result) {
     notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
     done(std::move(result));
@@ -162,12 +166,13 @@ void Daemon::apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> 
   });
   if (!accepted) return done(accepted.error());  // shutting down, or another reload runs
   for (const auto& warning : warnings) spdlog::warn("Reload: {}", warning);
+  // What runs from now on (reread compares against it) is the Supervisor's: plan.result.
+  const Config& next = config();
   for (const auto& w : next.warnings) spdlog::warn("Config: {}", w.to_string());
-  if (next.daemon.log_level != config_.daemon.log_level) {
-    spdlog::info("Reload: log_level {} -> {}", config_.daemon.log_level, next.daemon.log_level);
+  if (next.daemon.log_level != log_level_before) {
+    spdlog::info("Reload: log_level {} -> {}", log_level_before, next.daemon.log_level);
     spdlog::set_level(spdlog::level::from_str(next.daemon.log_level));
   }
-  config_ = std::move(next);  // what runs from now on: reread compares against it
   notifier_.notify("RELOADING=1");
 }
 
@@ -175,7 +180,7 @@ Result<Config> Daemon::read_config() const {
   // Exceptions stop here (STYLE.md): whatever a loader throws (memory, a library) is a failed
   // reread, never the end of the daemon.
   try {
-    return load_config(config_.file, allow_insecure_config_);
+    return load_config(config().file, allow_insecure_config_);
   } catch (const std::exception& e) {
     return make_error(ErrorCode::Config, std::string("cannot read the config: ") + e.what());
   }
@@ -192,7 +197,7 @@ void Daemon::reload_on_sighup() {
     spdlog::error("SIGHUP received: the config is not applied, nothing changes: {}", next.error().to_string());
     return;
   }
-  auto plan = plan_reload(config_, *next, {});
+  auto plan = plan_reload(config(), *next, {});
   if (!plan) {
     spdlog::error("SIGHUP received: {}", plan.error().message);
     return;
@@ -226,7 +231,7 @@ void Daemon::on_daemon_log_line(const std::string& line) {
 }
 
 void Daemon::reopen_logs(std::function<void(const std::vector<Error>&)> done) {
-  reopen_daemon_log(config_.daemon);
+  reopen_daemon_log(config().daemon);
   supervisor_.reopen_logs([done = std::move(done)](std::vector<Error> errors) {
     for (const auto& e : errors) spdlog::warn("Failed to reopen a log: {}", e.to_string());
     done(errors);

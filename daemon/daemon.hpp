@@ -61,10 +61,12 @@ class Daemon final : private DaemonControl {
   void reopen_logs(std::function<void(const std::vector<Error>&)> done) override;
   void follow_daemon_log(std::function<bool(const std::string&)> on_line) override;
   Result<Config> read_config() const override;
-  const Config& running_config() const override { return config_; }
+  const Config& running_config() const override { return *supervisor_.config(); }
   void apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) override;
 
-  Config config_;
+  // The running config: the Supervisor's (its programs point into it).
+  const Config& config() const { return *supervisor_.config(); }
+
   bool allow_insecure_config_;
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_;

@@ -4,6 +4,7 @@
 // so every field that matters for a program's behaviour takes part in operator==.
 // Defaults are supervisord's unless SPEC.md says otherwise (killasgroup = true).
 
+#include "common/boxed.hpp"
 #include "common/error.hpp"
 
 #include <sys/types.h>
@@ -134,8 +135,8 @@ struct ProgramConfig {
   // Prefix each output line with an RFC 3339 UTC time. Unset in a [program] table means the
   // [konnectd] default; the loader always resolves it.
   std::optional<bool> log_timestamps;
-  std::optional<ReadyCheck> ready;
-  std::optional<HealthCheck> health;
+  Boxed<ReadyCheck> ready;  // out of line: most programs have none
+  Boxed<HealthCheck> health;
   // With it the program must send WATCHDOG=1 to $NOTIFY_SOCKET at least this often while
   // RUNNING, or it is killed (SIGABRT, then SIGKILL) as a crash.
   std::optional<Duration> watchdog;

@@ -46,6 +46,10 @@ class OutputSink {
 
   // Reload in place: the same paths (needs_restart is false), new rotation and timestamps.
   void set_config(std::shared_ptr<const ProgramConfig> config);
+  // The same settings from another place (a newer Config): only the pointer changes.
+  void rebind(const std::shared_ptr<const ProgramConfig>& config) {
+    if (*config == *config_) config_ = config;
+  }
 
   // The resolved file paths; empty when the stream is discarded.
   std::filesystem::path stdout_path() const;

@@ -115,6 +115,15 @@ class Process {
   // the group's priority. They apply from the next event on (a running stopwaitsecs or
   // startsecs deadline keeps the value it was armed with).
   void set_config(std::shared_ptr<const ProgramConfig> config, int group_priority);
+  // Any settings, for an instance that is down or about to be stopped and started again.
+  void take_config(std::shared_ptr<const ProgramConfig> config, int group_priority) {
+    config_ = std::move(config);
+    group_priority_ = group_priority;
+  }
+  // The same settings from another place (a newer Config): only the pointer changes.
+  void rebind(const std::shared_ptr<const ProgramConfig>& config) {
+    if (*config == *config_) config_ = config;
+  }
   // Expires when this process is destroyed (reload removes processes): for handlers of
   // other owners that refer to it.
   std::weak_ptr<int> lifetime() const { return alive_; }

@@ -34,12 +34,22 @@ std::vector<Process*> Program::adopt_config(std::shared_ptr<const ProgramConfig>
   for (auto& copy : copies_) {
     copy.output->set_config(config_);
     if (is_down(copy.current->state())) {
-      copy.current->set_config(config_, group_priority_);
+      copy.current->take_config(config_, group_priority_);
     } else {
       up.push_back(copy.current.get());
     }
   }
   return up;
+}
+
+void Program::rebind(const std::shared_ptr<const ProgramConfig>& config) {
+  config_ = config;
+  for (auto& copy : copies_) {
+    copy.output->rebind(config);
+    for (Process* p : {copy.current.get(), copy.previous.get()}) {
+      if (p) p->rebind(config);
+    }
+  }
 }
 
 }  // namespace konnect

@@ -53,6 +53,8 @@ class Program {
   // take the new settings, and so do the instances that are down; the ones that are up keep
   // what they were started with (a roll replaces them) and are returned.
   std::vector<Process*> adopt_config(std::shared_ptr<const ProgramConfig> config, int group_priority);
+  // Equal settings from a newer Config: every pointer to the old one is let go.
+  void rebind(const std::shared_ptr<const ProgramConfig>& config);
 
  private:
   std::shared_ptr<const ProgramConfig> config_;

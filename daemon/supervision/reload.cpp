@@ -22,7 +22,7 @@ Reload::Reload(Supervisor& supervisor, boost::asio::any_io_executor executor, Re
     : supervisor_(supervisor), executor_(std::move(executor)), plan_(std::move(plan)), done_(std::move(done)) {
   old_ = plan_.removed;
   for (const auto& name : plan_.restarted) {
-    (supervisor_.can_roll(plan_.result, name) ? rolled_ : old_).push_back(name);
+    (supervisor_.can_roll(name) ? rolled_ : old_).push_back(name);
   }
 }
 
@@ -58,12 +58,12 @@ void Reload::on_stopped() {
 
 void Reload::on_dropped() {
   if (supervisor_.is_shutting_down()) return finish(make_error(ErrorCode::ShuttingDown, "konnectd is shutting down"));
-  supervisor_.update_programs(plan_.result, plan_.updated);
+  supervisor_.update_programs(plan_.updated);
   std::vector<std::string> fresh = plan_.added;
   for (const auto& name : plan_.restarted) {
     if (std::find(rolled_.begin(), rolled_.end(), name) == rolled_.end()) fresh.push_back(name);
   }
-  std::vector<Process*> made = supervisor_.add_programs(plan_.result, fresh);
+  std::vector<Process*> made = supervisor_.add_programs(fresh);
   std::erase_if(made, [](const Process* p) { return !p->config().autostart; });
   // The starts and the rolls at once; one answer when both are done.
   parts_ = 2;
@@ -80,7 +80,7 @@ void Reload::on_dropped() {
   if (rolled_.empty()) {
     part({});
   } else {
-    supervisor_.roll_programs(plan_.result, rolled_, part);
+    supervisor_.roll_programs(rolled_, part);
   }
 }
 

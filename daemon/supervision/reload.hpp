@@ -5,8 +5,8 @@
 //   2. drop them: operations waiting on them fail, tail -f followers end, their log streams
 //      are drained and closed;
 //   3. give the updated programs their new settings in place (same processes, same pids);
-//   4. make the added and restarted programs from plan.result and start the autostart ones;
-//      a restarted program that plan.result makes `restart = "rolling"` and that keeps its
+//   4. make the added and restarted programs from the new config (Supervisor::config(), which
+//      plan.result became) and start the autostart ones; a restarted program that it makes `restart = "rolling"` and that keeps its
 //      group, copies and output is not stopped in step 1 but rolled here instead
 //      (Supervisor::roll_programs), at the same time;
 //   5. done gets {"processes": [start and roll results]} (docs/protocol.md, "reload").

@@ -24,11 +24,13 @@ extern char** environ;
 
 namespace konnect {
 
-Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& config, Clock& clock, EventBus& events)
+Supervisor::Supervisor(boost::asio::any_io_executor executor, std::shared_ptr<const Config> config, Clock& clock,
+                       EventBus& events)
     : executor_(std::move(executor)),
       clock_(clock),
       events_(events),
-      log_dir_(config.daemon.log_dir),
+      config_(std::move(config)),
+      log_dir_(config_->daemon.log_dir),
       pump_(executor_, {[this](OutputPump::StreamId id, const Error& e) { on_log_error(id, e); },
                         [this](OutputPump::StreamId id) { on_log_recovered(id); },
                         [this](OutputPump::StreamId id, std::string data) { followers_.on_data(id, data); },
@@ -36,26 +38,31 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, const Config& conf
       checks_({executor_, clock_, pump_, probe_children_,
                [this](const Process& p) { return output_streams(p); },
                [this](const Process& p, const std::vector<std::string>& argv) { return plan_probe(p, argv); },
-               config.daemon.socket.parent_path() / "notify",
+               config_->daemon.socket.parent_path() / "notify",
                [this](Process& p, pid_t pid) { follow_main(p, pid); }}),
       sweeper_([this](pid_t pid) { return table_.is_main(pid); },
                [this](std::uint64_t id) { return table_.is_live(id); }) {
   std::vector<std::string> names;
-  for (const auto& program : config.programs) names.push_back(program.name);
-  add_programs(config, names);
+  for (const auto& program : config_->programs) names.push_back(program.name);
+  add_programs(names);
 }
 
 Supervisor::~Supervisor() = default;
 
-std::vector<Process*> Supervisor::add_programs(const Config& config, const std::vector<std::string>& programs) {
-  log_dir_ = config.daemon.log_dir;
-  const auto groups = program_groups(config);
+std::shared_ptr<const ProgramConfig> Supervisor::program_config(const std::string& name) const {
+  const ProgramConfig* program = config_->find_program(name);
+  assert(program != nullptr);
+  return std::shared_ptr<const ProgramConfig>(config_, program);  // aliasing: no copy
+}
+
+std::vector<Process*> Supervisor::add_programs(const std::vector<std::string>& programs) {
+  log_dir_ = config_->daemon.log_dir;
+  const auto groups = program_groups(*config_);
   const std::size_t first = programs_.size();
+  programs_.reserve(programs_.size() + programs.size());
   for (const auto& name : programs) {
-    const ProgramConfig* program = config.find_program(name);
-    assert(program != nullptr);
     const auto& [group, group_priority] = groups.at(name);
-    add_program(*program, group, group_priority);
+    add_program(name, group, group_priority);
   }
   std::vector<Process*> added;
   for (std::size_t i = first; i < programs_.size(); ++i) {
@@ -66,13 +73,12 @@ std::vector<Process*> Supervisor::add_programs(const Config& config, const std::
   return added;
 }
 
-void Supervisor::update_programs(const Config& config, const std::vector<std::string>& programs) {
-  const auto groups = program_groups(config);
+void Supervisor::update_programs(const std::vector<std::string>& programs) {
+  const auto groups = program_groups(*config_);
   const std::set<std::string> names(programs.begin(), programs.end());
   for (auto& program : programs_) {
     if (names.count(program->name()) == 0) continue;
-    program->set_config(std::make_shared<const ProgramConfig>(*config.find_program(program->name())),
-                        groups.at(program->name()).second);
+    program->set_config(program_config(program->name()), groups.at(program->name()).second);
     for (auto& copy : program->copies()) checks_.reconfigure(*copy.current);
   }
   rebuild_index();
@@ -139,9 +145,8 @@ void Supervisor::rebuild_index() {
   targets_.rebuild(std::move(current));
 }
 
-void Supervisor::add_program(const ProgramConfig& program, const std::string& group, int group_priority) {
-  programs_.push_back(std::make_unique<Program>(*this, pump_, std::make_shared<const ProgramConfig>(program), group,
-                                                group_priority, log_dir_));
+void Supervisor::add_program(const std::string& name, const std::string& group, int group_priority) {
+  programs_.push_back(std::make_unique<Program>(*this, pump_, program_config(name), group, group_priority, log_dir_));
   Program& added = *programs_.back();
   for (auto& copy : added.copies()) add_instance(copy, *copy.current);
 }
@@ -272,11 +277,14 @@ void Supervisor::set_on_ready(std::function<void()> on_ready) { on_ready_ = std:
 Result<void> Supervisor::apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) {
   if (shutting_down_) return make_error(ErrorCode::ShuttingDown, "konnectd is shutting down");
   if (reload_) return make_error(ErrorCode::Failed, "a reload is in progress; try again when it is done");
+  config_ = std::make_shared<const Config>(std::move(plan.result));
+  plan.result = Config{};
   reload_ = std::make_unique<Reload>(*this, executor_, std::move(plan),
                                      [this, done = std::move(done)](Result<ProcessResults> result) {
                                        // Reload calls this last; it is destroyed after it returns.
                                        boost::asio::post(executor_, [this] {
                                          reload_.reset();
+                                         rebind_unchanged();
                                          release_sockets();  // of the programs it removed or changed
                                        });
                                        done(std::move(result));

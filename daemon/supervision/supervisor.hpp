@@ -41,8 +41,12 @@ class Supervisor final : public ProcessHost {
  public:
   using Completion = Operation::Completion;
 
-  // clock and events must outlive it.
-  Supervisor(boost::asio::any_io_executor executor, const Config& config, Clock& clock, EventBus& events);
+  // clock and events must outlive it. Every program's settings point into `config` (one
+  // copy of each [program], shared: docs/benchmarks.md, RSS).
+  Supervisor(boost::asio::any_io_executor executor, std::shared_ptr<const Config> config, Clock& clock,
+             EventBus& events);
+  Supervisor(boost::asio::any_io_executor executor, const Config& config, Clock& clock, EventBus& events)
+      : Supervisor(std::move(executor), std::make_shared<const Config>(config), clock, events) {}
   ~Supervisor() override;
 
   // From now on each program runs in its own cgroup of `tree` (before start_autostart).
@@ -98,7 +102,10 @@ class Supervisor final : public ProcessHost {
   // Reload, update, add, remove: applies the plan (daemon/supervision/reload.hpp) and calls done with
   // the start results of the programs it made, or an error. One at a time: an error return
   // (shutting down, a reload running) means the plan was refused and done is not called.
+  // From then on config() is plan.result.
   Result<void> apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done);
+  // The config the programs run from: the one given at construction or the last applied.
+  const std::shared_ptr<const Config>& config() const { return config_; }
   bool is_reloading() const { return reload_ != nullptr; }
   // Something will start it without another command: a start or restart that has not
   // started it yet, or a reload under way (which may make its program anew).
@@ -110,16 +117,19 @@ class Supervisor final : public ProcessHost {
   // drops them (they must be down): their pending operations fail, their tail -f followers
   // end, their log streams are drained and closed; done runs after the pump let go of the files;
   void remove_programs(const std::vector<std::string>& programs, std::function<void()> done);
-  // gives their processes the settings of `config` (needs_restart must be false for each);
-  void update_programs(const Config& config, const std::vector<std::string>& programs);
-  // creates them from `config` (log_dir too), not started; returns the new processes.
-  std::vector<Process*> add_programs(const Config& config, const std::vector<std::string>& programs);
-  // a changed program that `config` makes rolling can be rolled instead of made anew: it
+  // gives their processes the settings of config() (needs_restart must be false for each);
+  void update_programs(const std::vector<std::string>& programs);
+  // creates them from config() (log_dir too), not started; returns the new processes.
+  std::vector<Process*> add_programs(const std::vector<std::string>& programs);
+  // a changed program that config() makes rolling can be rolled instead of made anew: it
   // keeps its group, copies and output, and one of its copies is up;
-  bool can_roll(const Config& config, const std::string& program) const;
-  // rolls them onto the settings of `config` (their RUNNING instances roll, the others that
+  bool can_roll(const std::string& program) const;
+  // rolls them onto the settings of config() (their RUNNING instances roll, the others that
   // are up restart with the new settings); done gets the results, at once when none is up.
-  void roll_programs(const Config& config, const std::vector<std::string>& programs, Completion done);
+  void roll_programs(const std::vector<std::string>& programs, Completion done);
+  // the programs the reload left alone point into config() from now on, so the config before
+  // it is freed (their settings are equal).
+  void rebind_unchanged();
 
   // ProcessHost
   Result<Started> spawn(Process& process) override;
@@ -131,7 +141,9 @@ class Supervisor final : public ProcessHost {
   const boost::asio::any_io_executor& executor() const { return executor_; }
 
  private:
-  void add_program(const ProgramConfig& program, const std::string& group, int group_priority);
+  void add_program(const std::string& name, const std::string& group, int group_priority);
+  // The [program] of config(), sharing its ownership.
+  std::shared_ptr<const ProgramConfig> program_config(const std::string& name) const;
   void add_instance(ProgramCopy& copy, Process& process);
   Program& program_of(const Process& process) const;
   Program& program_of_name(const std::string& name) const;
@@ -166,6 +178,7 @@ class Supervisor final : public ProcessHost {
   boost::asio::any_io_executor executor_;
   Clock& clock_;
   EventBus& events_;
+  std::shared_ptr<const Config> config_;  // before programs_: their settings point into it
   std::filesystem::path log_dir_;
   OutputPump pump_;  // before programs_: the sinks that feed it go first
   StreamFollowers followers_{pump_};

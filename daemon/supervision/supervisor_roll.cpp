@@ -77,7 +77,8 @@ void Supervisor::end_roll(Process& old, Process& fresh, bool keep_new) {
   schedule_check();  // its sockets, readiness and operations are judged on what stays
 }
 
-bool Supervisor::can_roll(const Config& config, const std::string& name) const {
+bool Supervisor::can_roll(const std::string& name) const {
+  const Config& config = *config_;
   const ProgramConfig* next = config.find_program(name);
   if (next == nullptr || next->restart != RestartMode::Rolling) return false;
   const auto it = std::find_if(programs_.begin(), programs_.end(), [&](const auto& p) { return p->name() == name; });
@@ -93,17 +94,17 @@ bool Supervisor::can_roll(const Config& config, const std::string& name) const {
                      [](const ProgramCopy& c) { return c.current->state() == State::Running; });
 }
 
-void Supervisor::roll_programs(const Config& config, const std::vector<std::string>& programs, Completion done) {
-  const auto groups = program_groups(config);
+void Supervisor::roll_programs(const std::vector<std::string>& programs, Completion done) {
+  const auto groups = program_groups(*config_);
   std::vector<Process*> rolling, rest;
   for (const std::string& name : programs) {
-    auto next = std::make_shared<const ProgramConfig>(*config.find_program(name));
+    auto next = program_config(name);
     Program& program = program_of_name(name);
     for (Process* p : program.adopt_config(next, groups.at(name).second)) {
       if (p->state() == State::Running) {
         rolling.push_back(p);
       } else {
-        p->set_config(next, groups.at(name).second);  // stopped and started with them
+        p->take_config(next, groups.at(name).second);  // stopped and started with them
         rest.push_back(p);
       }
     }
@@ -115,6 +116,13 @@ void Supervisor::roll_programs(const Config& config, const std::vector<std::stri
   if (rolling.empty() && rest.empty()) return done({});
   if (rolling.empty()) return run_operation(Operation::Kind::Restart, std::move(rest), std::move(done));
   restart_rolling(std::move(rolling), std::move(rest), std::move(done));
+}
+
+void Supervisor::rebind_unchanged() {
+  for (auto& program : programs_) {
+    const ProgramConfig* next = config_->find_program(program->name());
+    if (next != nullptr && *next == program->config()) program->rebind(program_config(program->name()));
+  }
 }
 
 void Supervisor::interrupt_rolls(const std::vector<Process*>& processes, Operation::Kind kind) {
