@@ -60,12 +60,13 @@ bool Roll::check() {
         fresh_->stop();
         continue;
       case Phase::StoppingOld:
+      case Phase::Interrupted:  // a later command has the new instance; its result is given
         if (!is_down(old_->state())) {
           if (old_->state() != State::Stopping) old_->stop();  // a client started it again
           return false;
         }
         host_.end(*old_, *fresh_, true);
-        results_.push_back({fresh_->namespec(), fresh_->state(), std::nullopt});
+        if (phase_ == Phase::StoppingOld) results_.push_back({fresh_->namespec(), fresh_->state(), std::nullopt});
         old_ = fresh_ = nullptr;
         continue;
       case Phase::StoppingNew:
@@ -79,15 +80,6 @@ bool Roll::check() {
                                                                   "; the old instance (pid " +
                                                                   std::to_string(old_->pid()) + ") keeps running")});
         fail_rest("not restarted: the rolling restart of " + old_->namespec() + " failed");
-        old_ = fresh_ = nullptr;
-        continue;
-      case Phase::Interrupted:
-        // A later command has the new instance; the old one goes once it is down.
-        if (!is_down(old_->state())) {
-          if (old_->state() != State::Stopping) old_->stop();
-          return false;
-        }
-        host_.end(*old_, *fresh_, true);
         old_ = fresh_ = nullptr;
         continue;
     }

@@ -264,6 +264,11 @@ CommandResult Konnectd::ctl(const std::vector<std::string>& args, std::chrono::m
   return run_command(argv, deadline);
 }
 
+void Konnectd::write_programs(const std::string& programs_toml) const {
+  const std::string text = read_file(config_file());
+  std::ofstream(config_file()) << text.substr(0, text.find("[program.")) << programs_toml;
+}
+
 pid_t Konnectd::pid_of(const std::string& name) {
   auto r = ctl({"pid", name});
   return r.exit_code == 0 ? static_cast<pid_t>(std::atoi(r.out.c_str())) : 0;

@@ -85,6 +85,8 @@ class Konnectd {
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path socket() const { return dir_.path() / "konnectd.sock"; }
   std::filesystem::path config_file() const { return dir_.path() / "konnectd.toml"; }
+  // Replaces the programs of the config file (for reload); the [konnectd] table stays.
+  void write_programs(const std::string& programs_toml) const;
   std::filesystem::path log_dir() const { return dir_.path() / "logs"; }
   std::string daemon_log() const { return read_file(dir_.path() / "konnectd.log"); }
   // Every notify message received so far.

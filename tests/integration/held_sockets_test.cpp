@@ -38,10 +38,6 @@ std::string socket_of(pid_t pid, int fd = 3) {
   return n > 0 ? std::string(target, static_cast<std::size_t>(n)) : "";
 }
 
-void write_config(Konnectd& d, const std::string& programs) {
-  const std::string text = read_file(d.config_file());
-  std::ofstream(d.config_file()) << text.substr(0, text.find("[program.")) << programs;
-}
 
 }  // namespace
 
@@ -138,7 +134,7 @@ TEST(HeldSockets, ReloadKeepsAListedSocketAndClosesTheRest) {
   const std::string held = socket_of(d.pid_of("web"));
   // web's command changes (a new process) but not its address; admin moves; nothing else.
   const int third = free_port();
-  write_config(d, program("web", {"--print", "v2", "--serve-fd", "3"}, sockets) +
+  d.write_programs(program("web", {"--print", "v2", "--serve-fd", "3"}, sockets) +
                       program("admin", {"--serve-fd", "3"}, "startsecs = 0\nsockets = [\"" + tcp(third) + "\"]\n"));
   auto r = d.ctl({"reload"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -146,7 +142,7 @@ TEST(HeldSockets, ReloadKeepsAListedSocketAndClosesTheRest) {
   EXPECT_EQ(ask_tcp(third), "pid " + std::to_string(d.pid_of("admin")) + "\n");
   EXPECT_EQ(ask_tcp(moved), "") << "the old address is closed";
   // Removing a program closes its sockets.
-  write_config(d, program("admin", {"--serve-fd", "3"}, "startsecs = 0\nsockets = [\"" + tcp(third) + "\"]\n"));
+  d.write_programs(program("admin", {"--serve-fd", "3"}, "startsecs = 0\nsockets = [\"" + tcp(third) + "\"]\n"));
   r = d.ctl({"reload"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(ask_tcp(port), "") << "nothing left listening for a removed program";

@@ -25,12 +25,6 @@ std::string steady_programs() {
   return out;
 }
 
-void write_config(Konnectd& d, const std::string& programs) {
-  // The harness's [konnectd] table stays; only what follows it changes.
-  const std::string text = read_file(d.config_file());
-  const auto first = text.find("[program.");
-  std::ofstream(d.config_file()) << text.substr(0, first) << programs;
-}
 
 std::map<std::string, pid_t> pids_of(Konnectd& d, int n) {
   std::map<std::string, pid_t> out;
@@ -50,7 +44,7 @@ TEST(Reload, TouchesOnlyWhatChanged) {
   const pid_t web = d.pid_of("web"), tuned = d.pid_of("tuned"), old = d.pid_of("old");
   ASSERT_GT(web, 0);
   ASSERT_GT(old, 0);
-  write_config(d, steady + program("web", {"--print", "v2"}) + program("tuned", {}, "startretries = 9\n") +
+  d.write_programs(steady + program("web", {"--print", "v2"}) + program("tuned", {}, "startretries = 9\n") +
                       program("new", {}));
   auto r = d.ctl({"reload"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -81,7 +75,7 @@ TEST(Reload, InPlaceSettingsApplyToTheRunningProcess) {
   Konnectd d(program("quitter", {"--term-exit", "7"}));
   ASSERT_TRUE(d.start());
   const pid_t before = d.pid_of("quitter");
-  write_config(d, program("quitter", {"--term-exit", "7"}, "stopsignal = \"QUIT\"\n"));
+  d.write_programs(program("quitter", {"--term-exit", "7"}, "stopsignal = \"QUIT\"\n"));
   EXPECT_EQ(d.ctl({"reload"}).out, "quitter: updated in place\n");
   EXPECT_EQ(d.pid_of("quitter"), before);
   EXPECT_EQ(d.ctl({"stop", "quitter"}).exit_code, 0);
@@ -96,7 +90,7 @@ TEST(Reload, BrokenConfigChangesNothing) {
   ASSERT_TRUE(d.start());
   const auto before = pids_of(d, 10);
   const pid_t web = d.pid_of("web");
-  write_config(d, steady + program("web", {"--print", "v2"}) + program("added", {}) + "[program.bad]\ncommand = 5\n");
+  d.write_programs(steady + program("web", {"--print", "v2"}) + program("added", {}) + "[program.bad]\ncommand = 5\n");
   auto r = d.ctl({"reload"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(d.config_file().string() + ":"), std::string::npos) << r.err;
@@ -114,7 +108,7 @@ TEST(Reload, DryRunPrintsThePlan) {
   Konnectd d(program("web", {}) + program("tuned", {}) + program("old", {}));
   ASSERT_TRUE(d.start());
   const pid_t web = d.pid_of("web");
-  write_config(d, program("web", {"--print", "v2"}) + program("tuned", {}, "autorestart = true\n") + program("new", {}));
+  d.write_programs(program("web", {"--print", "v2"}) + program("tuned", {}, "autorestart = true\n") + program("new", {}));
   auto r = d.ctl({"reload", "--dry-run"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
@@ -132,7 +126,7 @@ TEST(Reload, SighupReloads) {
   Konnectd d(program("web", {}) + program("old", {}));
   ASSERT_TRUE(d.start());
   const pid_t web = d.pid_of("web"), old = d.pid_of("old");
-  write_config(d, program("web", {}) + program("new", {}));
+  d.write_programs(program("web", {}) + program("new", {}));
   ASSERT_EQ(kill(d.pid(), SIGHUP), 0);
   EXPECT_TRUE(wait_until([&] { return d.state_of("new") == "RUNNING"; }));
   EXPECT_TRUE(wait_until([&] { return !pid_alive(old); }));
@@ -146,7 +140,7 @@ TEST(Reload, UpdateNamedProgramOnly) {
   Konnectd d(program("web", {}) + program("worker", {}));
   ASSERT_TRUE(d.start());
   const pid_t web = d.pid_of("web"), worker = d.pid_of("worker");
-  write_config(d, program("web", {"--print", "v2"}) + program("worker", {"--print", "v2"}));
+  d.write_programs(program("web", {"--print", "v2"}) + program("worker", {"--print", "v2"}));
   auto r = d.ctl({"update", "web"});
   EXPECT_EQ(r.out, "web: stopped\nweb: updated process group\n") << r.err;
   EXPECT_NE(d.pid_of("web"), web);
@@ -162,7 +156,7 @@ TEST(Reload, RestartedProgramKeepsItsLog) {
   ASSERT_TRUE(d.start());
   const auto log = d.log_dir() / "web.out.log";
   ASSERT_TRUE(wait_until([&] { return read_file(log) == "first\n"; })) << read_file(log);
-  write_config(d, program("web", {"--print", "second"}));
+  d.write_programs(program("web", {"--print", "second"}));
   EXPECT_EQ(d.ctl({"reload"}).exit_code, 0);
   EXPECT_TRUE(wait_until([&] { return read_file(log) == "first\nsecond\n"; })) << read_file(log);
 }
@@ -206,7 +200,7 @@ TEST(Reload, WaitingClientsOfARemovedProgramAreAnswered) {
   ASSERT_TRUE(wait_until([&] { return d.state_of("slow") == "STARTING"; }));
   RunningCtl tail(d, {"tail", "-f", "slow"});
   ASSERT_TRUE(wait_until([&] { return d.daemon_log().find("A client follows slow") != std::string::npos; }));
-  write_config(d, program("web", {}));
+  d.write_programs(program("web", {}));
   EXPECT_EQ(d.ctl({"reload"}).out, "slow: stopped\nslow: removed process group\n");
   auto s = start.wait();
   EXPECT_EQ(s.exit_code, 1);
@@ -224,7 +218,7 @@ TEST(Reload, ClientOperationsGoOnWithTheOtherPrograms) {
   ASSERT_TRUE(wait_until([&] { return read_file(d.log_dir() / "slow.out.log") == "ready\n"; }));
   RunningCtl restart(d, {"restart", "all"});
   ASSERT_TRUE(wait_until([&] { return d.state_of("slow") == "STOPPING"; }));
-  write_config(d, program("slow", {"--ignore-term", "--print", "ready"}, "stopwaitsecs = 2\n") +
+  d.write_programs(program("slow", {"--ignore-term", "--print", "ready"}, "stopwaitsecs = 2\n") +
                       program("web", {"--print", "v2"}));
   EXPECT_EQ(d.ctl({"reload"}).out, "web: stopped\nweb: updated process group\n");
   auto r = restart.wait();

@@ -82,12 +82,7 @@ nlohmann::json status_json(Konnectd& d, const std::string& name) {
   return j["result"]["processes"][0];
 }
 
-bool alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }
 
-void write_programs(Konnectd& d, const std::string& programs) {
-  const std::string text = read_file(d.config_file());
-  std::ofstream(d.config_file()) << text.substr(0, text.find("[program.")) << programs;
-}
 
 }  // namespace
 
@@ -117,7 +112,7 @@ TEST(RollingRestart, TheOldInstanceServesUntilTheNewOneIsReady) {
   const pid_t new_pid = d.pid_of("web");
   EXPECT_NE(new_pid, old_pid);
   EXPECT_EQ(d.state_of("web"), "RUNNING");
-  EXPECT_TRUE(wait_until([&] { return !alive(old_pid); })) << "the old instance is stopped once the new is ready";
+  EXPECT_TRUE(wait_until([&] { return !pid_alive(old_pid); })) << "the old instance is stopped once the new is ready";
   EXPECT_TRUE(wait_until([&] { return load.answered_by(new_pid) > 0; }));
   load.finish();
   EXPECT_EQ(load.failed(), 0) << "no client went unanswered";
@@ -215,7 +210,7 @@ TEST(RollingRestart, AStopDuringARollStopsBothInstances) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE((r.out + r.err).find("interrupted by a stop"), std::string::npos) << r.out << r.err;
   EXPECT_EQ(d.state_of("web"), "STOPPED");
-  EXPECT_TRUE(wait_until([&] { return !alive(old_pid) && !alive(new_pid); }));
+  EXPECT_TRUE(wait_until([&] { return !pid_alive(old_pid) && !pid_alive(new_pid); }));
   EXPECT_TRUE(wait_until([&] { return ask_tcp(port, "", 1s).empty(); })) << "the socket is closed with the program";
   EXPECT_FALSE(status_json(d, "web").contains("previous"));
 }
@@ -241,7 +236,7 @@ TEST(RollingRestart, AReloadThatChangesARollingProgramRollsIt) {
   const pid_t old_pid = d.pid_of("web");
   Load load(port, 4);
   // A new command (a deploy): the program is made anew, but by rolling.
-  write_programs(d, "[program.web]\n" +
+  d.write_programs("[program.web]\n" +
                         testchild_command({"--print", "v2", "--sleep", "500", "--notify", "READY=1", "--serve-fd", "3"}) +
                         "restart = \"rolling\"\nready = { notify = true }\nsockets = [\"tcp://127.0.0.1:" +
                         std::to_string(port) + "\"]\n");
@@ -257,7 +252,7 @@ TEST(RollingRestart, AReloadThatChangesARollingProgramRollsIt) {
   EXPECT_NE(d.daemon_log().find("roll web"), std::string::npos) << d.daemon_log();
 
   // A change of numprocs cannot roll (other copies): stop, then start.
-  write_programs(d, rolling_web(port, 100, "numprocs = 2\n"));
+  d.write_programs(rolling_web(port, 100, "numprocs = 2\n"));
   EXPECT_EQ(d.ctl({"reload"}).exit_code, 0);
   EXPECT_EQ(d.state_of("web:web_00"), "RUNNING");
   EXPECT_NE(d.daemon_log().find("restart web; roll -"), std::string::npos) << d.daemon_log();
