@@ -21,7 +21,9 @@ void ExitWatch::wait() {
     if (ec) return;
     pollfd p{fd_.native_handle(), POLLIN, 0};
     if (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0) {
-      on_exit_();  // may destroy this: nothing after
+      // on_exit may destroy this watch, and with it on_exit_: it runs from a local.
+      const auto on_exit = std::move(on_exit_);
+      on_exit();
       return;
     }
     wait();
