@@ -7,7 +7,11 @@ namespace konnect {
 StartGate::StartGate(const std::vector<Process*>& requested, const DependencyLookup& lookup) {
   auto add = [this](Process* p, bool is_requested) {
     index_.emplace(p, nodes_.size());
-    nodes_.push_back(Node{p, p->namespec(), is_requested});
+    Node node;
+    node.process = p;
+    node.name = p->namespec();
+    node.requested = is_requested;
+    nodes_.push_back(std::move(node));
   };
   for (Process* p : requested) add(p, true);
   if (!lookup.of) return;

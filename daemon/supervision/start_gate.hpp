@@ -56,7 +56,7 @@ class StartGate {
   enum class Status { Waiting, Started, Failed };
   enum class Met { Yes, Wait, Failed };
   struct Node {
-    Process* process;
+    Process* process = nullptr;
     std::string name;  // its namespec, for reasons (also once it is dropped)
     bool requested = false;
     std::vector<ProcessDependency> dependencies;
