@@ -1,8 +1,6 @@
 #include "daemon/daemon.hpp"
 
 #include "common/config/config_loader.hpp"
-
-#include <malloc.h>
 #include "common/config/reload_plan.hpp"
 #include "common/config/units.hpp"
 #include "daemon/system/daemon_log.hpp"
@@ -12,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>

@@ -121,7 +121,8 @@ void Supervisor::roll_programs(const std::vector<std::string>& programs, Complet
 void Supervisor::rebind_unchanged() {
   for (auto& program : programs_) {
     const ProgramConfig* next = config_->find_program(program->name());
-    if (next != nullptr && *next == program->config()) program->rebind(program_config(program->name()));
+    // Aliasing the Config the lookup found it in: no second lookup, no copy.
+    if (next != nullptr && *next == program->config()) program->rebind({config_, next});
   }
 }
 
