@@ -18,7 +18,8 @@ void InstanceChecks::on_state_change(Process& process, State from) {
   const State now = process.state();
   if (now == from) return;
   auto it = entries_.find(&process);
-  if (from == State::Starting && it != entries_.end()) disarm_ready(it->second);
+  // Leaving STARTING, or a spawn that failed before it got there (its log watch was armed).
+  if (now != State::Starting && it != entries_.end()) disarm_ready(it->second);
   if (from == State::Running && it != entries_.end()) {
     it->second.health.reset();
     it->second.failures = 0;
@@ -133,19 +134,13 @@ std::unique_ptr<Probe> InstanceChecks::make_probe(const Process& process, const 
 void InstanceChecks::arm_ready(Process& process) {
   const ReadyCheck& check = *process.config().ready;
   Entry& entry = entries_[&process];
-  disarm_ready(entry);
   const std::uint64_t spawn_id = process.spawn_id();
+  if (check.probe.kind == ProbeTarget::Kind::Log && !entry.log_watches.empty() && entry.log_spawn_id == spawn_id) {
+    return;  // armed by before_spawn
+  }
+  disarm_ready(entry);
   if (check.probe.kind == ProbeTarget::Kind::Log) {
-    // Compiled at each start: the config checked that it compiles.
-    auto pattern = std::make_shared<const std::regex>(check.probe.text, std::regex::ECMAScript);
-    for (const auto stream : host_.streams(process)) {
-      const std::uint64_t token = next_token_++;
-      host_.pump.watch_lines(stream, token, pattern, [&process, alive = process.lifetime(), spawn_id] {
-        if (!alive.expired()) process.on_ready(spawn_id);
-      });
-      entry.log_watches.push_back({stream, token});
-    }
-    return;
+    return arm_log(process, entry, spawn_id);
   }
   auto probe = make_probe(process, check.probe, "ready");
   if (!probe) return;
@@ -161,10 +156,32 @@ void InstanceChecks::arm_ready(Process& process) {
   entry.ready->start(Duration{0});
 }
 
+void InstanceChecks::before_spawn(Process& process, std::uint64_t spawn_id) {
+  const auto& ready = process.config().ready;
+  if (!ready || ready->probe.kind != ProbeTarget::Kind::Log) return;
+  Entry& entry = entries_[&process];
+  disarm_ready(entry);
+  arm_log(process, entry, spawn_id);
+}
+
+void InstanceChecks::arm_log(Process& process, Entry& entry, std::uint64_t spawn_id) {
+  // Compiled at each start: the config checked that it compiles.
+  auto pattern = std::make_shared<const std::regex>(process.config().ready->probe.text, std::regex::ECMAScript);
+  for (const auto stream : host_.streams(process)) {
+    const std::uint64_t token = next_token_++;
+    host_.pump.watch_lines(stream, token, pattern, [&process, alive = process.lifetime(), spawn_id] {
+      if (!alive.expired()) process.on_ready(spawn_id);
+    });
+    entry.log_watches.push_back({stream, token});
+  }
+  entry.log_spawn_id = spawn_id;
+}
+
 void InstanceChecks::disarm_ready(Entry& entry) {
   entry.ready.reset();
   for (const auto& watch : entry.log_watches) host_.pump.unwatch_lines(watch.stream, watch.token);
   entry.log_watches.clear();
+  entry.log_spawn_id = 0;
 }
 
 void InstanceChecks::arm_health(Process& process) {

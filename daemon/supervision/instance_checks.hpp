@@ -50,6 +50,10 @@ class InstanceChecks {
   explicit InstanceChecks(Host host) : host_(std::move(host)) {}
 
   void on_state_change(Process& process, State from);
+  // Just before the process's next main process is spawned as `spawn_id`: a `log` readiness
+  // watch goes to the pump now, before the child exists, so that a ready line the program
+  // prints at once cannot be moved to the file before the watch is there.
+  void before_spawn(Process& process, std::uint64_t spawn_id);
   // A reload changed the process's settings in place: its health checks start over with them.
   void reconfigure(Process& process);
   void forget(const Process& process);
@@ -73,6 +77,7 @@ class InstanceChecks {
   struct Entry {
     std::unique_ptr<CheckLoop> ready;
     std::vector<LogWatch> log_watches;
+    std::uint64_t log_spawn_id = 0;  // the instance spawn the log watches are for
     std::unique_ptr<CheckLoop> health;
     int failures = 0;  // health checks failed in a row
     std::unique_ptr<NotifySocket> notify;
@@ -80,6 +85,7 @@ class InstanceChecks {
   };
 
   void arm_ready(Process& process);
+  void arm_log(Process& process, Entry& entry, std::uint64_t spawn_id);
   void disarm_ready(Entry& entry);
   void arm_health(Process& process);
   void on_health(Process& process, Entry& entry, Result<void> result);

@@ -328,6 +328,7 @@ Result<Started> Supervisor::spawn(Process& process) {
   if (!cgroup) return cgroup.error();
   spec->cgroup_procs_fd = *cgroup;
   if (*cgroup >= 0) spec->cgroup = cgroups_.path_of(process.namespec(), instance).string();
+  checks_.before_spawn(process, who.spawn_id);
   auto spawned = spawn_child(*spec);
   if (*cgroup >= 0) ::close(*cgroup);
   if (!spawned) return spawned.error();
