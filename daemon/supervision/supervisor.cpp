@@ -446,6 +446,9 @@ void Supervisor::schedule_check() {
   check_posted_ = true;
   boost::asio::post(executor_, [this] {
     check_posted_ = false;
+    // Sockets first: a `stop` answered by check_operations (whose reply may be written at
+    // once) must find its program's sockets closed; again after, for what a roll's end left.
+    release_sockets();
     check_operations();
     release_sockets();
     check_ready();
