@@ -19,6 +19,12 @@ void Roll::next() {
   failure_.clear();
   old_ = queue_.back();
   queue_.pop_back();
+  phase_ = Phase::Waiting;
+  gate_.emplace(std::vector<Process*>{old_}, host_.dependencies, false);
+}
+
+void Roll::start_fresh() {
+  gate_.reset();
   fresh_ = &host_.begin(*old_);
   phase_ = Phase::Starting;
   spdlog::info("{}: rolling restart: starting a new instance beside pid {}", old_->namespec(), old_->pid());
@@ -33,6 +39,22 @@ bool Roll::check() {
       next();
     }
     switch (phase_) {
+      case Phase::Waiting:
+        gate_->advance();
+        if (const std::string* why = gate_->failure(old_)) {
+          spdlog::warn("{}: rolling restart: not started: {}; pid {} keeps running", old_->namespec(), *why,
+                       old_->pid());
+          results_.push_back({old_->namespec(), old_->state(),
+                              make_error(ErrorCode::Failed, "not restarted: " + *why + "; pid " +
+                                                                std::to_string(old_->pid()) + " keeps running")});
+          fail_rest("not restarted: the rolling restart of " + old_->namespec() + " failed");
+          gate_.reset();
+          old_ = nullptr;
+          continue;
+        }
+        if (gate_->waiting(old_)) return false;
+        start_fresh();
+        continue;
       case Phase::Starting:
         switch (fresh_->state()) {
           case State::Starting:
@@ -98,6 +120,7 @@ void Roll::fail_rest(const std::string& why) {
 bool Roll::involves(const Process* process) const {
   if (completed_) return false;
   if (process == fresh_ && phase_ != Phase::Interrupted) return true;
+  if (process == old_ && phase_ == Phase::Waiting) return true;
   return std::find(queue_.begin(), queue_.end(), process) != queue_.end();
 }
 
@@ -106,6 +129,12 @@ void Roll::interrupt(const Process* process, const Error& error) {
   if (auto it = std::find(queue_.begin(), queue_.end(), process); it != queue_.end()) {
     results_.push_back({(*it)->namespec(), (*it)->state(), error});
     queue_.erase(it);
+    return;
+  }
+  if (process == old_ && phase_ == Phase::Waiting) {  // no new instance yet: nothing to stop
+    results_.push_back({old_->namespec(), old_->state(), error});
+    gate_.reset();
+    old_ = nullptr;
     return;
   }
   if (process != fresh_ || phase_ == Phase::Interrupted) return;
@@ -119,8 +148,10 @@ void Roll::drop(const Process* process, const Error& error) {
   if (process == old_ || process == fresh_) {
     if (phase_ != Phase::Interrupted) results_.push_back({old_->namespec(), std::nullopt, error});
     old_ = fresh_ = nullptr;  // check() goes on with the next one
+    gate_.reset();
     return;
   }
+  if (gate_) gate_->drop(process, error.message);  // it may be a dependency only
   if (auto it = std::find(queue_.begin(), queue_.end(), process); it != queue_.end()) {
     results_.push_back({(*it)->namespec(), std::nullopt, error});
     queue_.erase(it);
@@ -131,8 +162,13 @@ void Roll::abort(const Error& error) {
   if (completed_) return;
   if (old_ != nullptr && phase_ != Phase::Interrupted) results_.push_back({old_->namespec(), old_->state(), error});
   old_ = fresh_ = nullptr;
+  gate_.reset();
   fail_rest(error.message);
   finish();
+}
+
+void Roll::replace(const Process* gone, Process* by) {
+  if (gate_) gate_->replace(gone, by);
 }
 
 bool Roll::finish() {

@@ -4,7 +4,8 @@
 
 namespace konnect {
 
-StartGate::StartGate(const std::vector<Process*>& requested, const DependencyLookup& lookup) {
+StartGate::StartGate(const std::vector<Process*>& requested, const DependencyLookup& lookup, bool start_requested)
+    : pending_(lookup.pending), start_requested_(start_requested) {
   auto add = [this](Process* p, bool is_requested) {
     index_.emplace(p, nodes_.size());
     Node node;
@@ -119,6 +120,7 @@ StartGate::Met StartGate::check(const ProcessDependency& dependency, std::string
   }
   if (n->status == Status::Waiting) return Met::Wait;
   const Process& p = *dependency.process;
+  if (pending_ && pending_(p)) return Met::Wait;
   const bool completed = dependency.condition == DependsOn::Completed;
   switch (p.state()) {
     case State::Running:
@@ -145,6 +147,7 @@ StartGate::Met StartGate::check(const ProcessDependency& dependency, std::string
 void StartGate::start(Node& node) {
   node.status = Status::Started;
   Process& p = *node.process;
+  if (node.requested && !start_requested_) return;
   if (!node.requested) {
     // A dependency: started only when it is down and its condition cannot already hold.
     if (!is_down(p.state())) return;

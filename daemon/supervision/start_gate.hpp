@@ -29,16 +29,22 @@ struct ProcessDependency {
 };
 
 // How the Supervisor answers the gate: a process's dependencies (its program's depends_on,
-// groups resolved to their processes), and priority order.
+// groups resolved to their processes), and priority order. `pending` (may be empty): another
+// command will start this process again (a restart still stopping it), so its state says
+// nothing yet and the gate waits for it.
 struct DependencyLookup {
   std::function<std::vector<ProcessDependency>(const Process&)> of;
   std::function<void(std::vector<Process*>&)> sort;
+  std::function<bool(const Process&)> pending;
 };
 
 class StartGate {
  public:
-  // requested: in priority order; lookup may be empty (no dependencies anywhere).
-  StartGate(const std::vector<Process*>& requested, const DependencyLookup& lookup);
+  // requested: in priority order; lookup may be empty (no dependencies anywhere). With
+  // start_requested false the gate only waits for the requested ones: they are no longer
+  // waiting() once their dependencies are met, and the caller starts what it wants (a rolling
+  // restart starts a new instance of a process that is running).
+  StartGate(const std::vector<Process*>& requested, const DependencyLookup& lookup, bool start_requested = true);
 
   // Starts every node whose dependencies are met, in priority order; marks failed the nodes
   // whose dependency failed.
@@ -72,6 +78,8 @@ class StartGate {
 
   std::vector<Node> nodes_;  // in priority order
   std::unordered_map<const Process*, std::size_t> index_;
+  std::function<bool(const Process&)> pending_;
+  bool start_requested_ = true;
 };
 
 }  // namespace konnect

@@ -177,15 +177,15 @@ void Supervisor::run_operation(Operation::Kind kind, std::vector<Process*> proce
     if (!rolling.empty()) return restart_rolling(std::move(rolling), std::move(processes), std::move(done));
   }
   DependencyLookup lookup{[this](const Process& p) { return dependencies_of(p); },
-                          [this](std::vector<Process*>& list) { targets_.sort(list); }};
+                          [this](std::vector<Process*>& list) { targets_.sort(list); }, nullptr};
   auto op = std::make_unique<Operation>(kind, std::move(processes), std::move(done), std::move(lookup));
   if (op->begin()) return;
   operations_.push_back(std::move(op));
 }
 
-std::vector<ProcessDependency> Supervisor::dependencies_of(const Process& process) const {
+std::vector<ProcessDependency> Supervisor::dependencies_of(const Process& process, const ProgramConfig& config) const {
   std::vector<ProcessDependency> out;
-  for (const auto& d : process.config().depends_on) {
+  for (const auto& d : config.depends_on) {
     // A name means what it means to `start NAME`: a group's members, or a program's copies.
     auto resolved = targets_.resolve({d.name});
     if (!resolved) continue;  // the config loader checked every name

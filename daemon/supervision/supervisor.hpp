@@ -155,7 +155,11 @@ class Supervisor final : public ProcessHost {
   // Every copy's previous instance (rolling restarts under way).
   std::vector<Process*> previous_instances() const;
   void rebuild_index();
-  std::vector<ProcessDependency> dependencies_of(const Process& process) const;
+  std::vector<ProcessDependency> dependencies_of(const Process& process) const {
+    return dependencies_of(process, process.config());
+  }
+  // As `config` (the program's settings now, which a new instance gets) has them.
+  std::vector<ProcessDependency> dependencies_of(const Process& process, const ProgramConfig& config) const;
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
   // MAINPID=pid from one of the instance's processes: checked, then followed.
   void follow_main(Process& process, pid_t pid);

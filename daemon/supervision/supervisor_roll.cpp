@@ -63,6 +63,7 @@ void Supervisor::end_roll(Process& old, Process& fresh, bool keep_new) {
   Process& kept = keep_new ? fresh : old;
   assert(is_down(gone.state()));
   for (auto& op : operations_) op->replace(&gone, &kept);
+  for (auto& roll : rolls_) roll->replace(&gone, &kept);
   for (auto& [id, p] : by_stream_) {
     if (p == &gone) p = &kept;
   }
@@ -163,8 +164,17 @@ void Supervisor::restart_rolling(std::vector<Process*> rolling, std::vector<Proc
     join->done(std::move(join->results));
   };
   if (!rest.empty()) run_operation(Operation::Kind::Restart, std::move(rest), part);
+  // A new instance gets the program's settings as they are now (a reload's), dependencies
+  // included; what another command (this one's stop-start part) restarts is waited for.
+  DependencyLookup dependencies{
+      [this](const Process& p) { return dependencies_of(p, program_of(p).config()); },
+      [this](std::vector<Process*>& list) { targets_.sort(list); },
+      [this](const Process& p) {
+        return std::any_of(operations_.begin(), operations_.end(), [&](const auto& op) { return op->will_start(&p); });
+      }};
   Roll::Host host{[this](Process& old) -> Process& { return begin_roll(old); },
-                  [this](Process& old, Process& fresh, bool keep_new) { end_roll(old, fresh, keep_new); }};
+                  [this](Process& old, Process& fresh, bool keep_new) { end_roll(old, fresh, keep_new); },
+                  std::move(dependencies)};
   auto roll = std::make_unique<Roll>(std::move(host), std::move(rolling), part);
   if (roll->begin()) return;
   rolls_.push_back(std::move(roll));

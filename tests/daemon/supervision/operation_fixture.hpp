@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace konnect::test {
@@ -22,6 +23,7 @@ struct OperationFixture : ::testing::Test {
   FakeHost host;
   std::vector<std::unique_ptr<Process>> processes;
   std::map<const Process*, std::vector<ProcessDependency>> dependencies;
+  std::set<const Process*> pending;  // another command will start these again
   std::optional<std::vector<ProcessResult>> result;
 
   OperationFixture() { spdlog::set_level(spdlog::level::off); }
@@ -56,7 +58,8 @@ struct OperationFixture : ::testing::Test {
               std::stable_sort(list.begin(), list.end(), [](const Process* a, const Process* b) {
                 return a->config().priority < b->config().priority;
               });
-            }};
+            },
+            [this](const Process& p) { return pending.count(&p) != 0; }};
   }
   std::unique_ptr<Operation> make(Operation::Kind kind, std::vector<Process*> list) {
     return std::make_unique<Operation>(
