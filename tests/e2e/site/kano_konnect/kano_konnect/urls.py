@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.index),
     path("add", views.add),
     path("visits", views.visits),
+    path("sleep", views.sleep),
 ]

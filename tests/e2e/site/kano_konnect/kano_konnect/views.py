@@ -1,4 +1,5 @@
 import os
+import time
 
 from django.http import HttpResponse, JsonResponse
 
@@ -8,6 +9,13 @@ from .tasks import add as add_task
 
 def index(request):
     return HttpResponse("kano_konnect ok, uwsgi worker %d\n" % os.getpid())
+
+
+def sleep(request):
+    # A request still in flight when uWSGI is told to stop: a graceful stop lets it finish.
+    ms = int(request.GET.get("ms", "1000"))
+    time.sleep(ms / 1000)
+    return HttpResponse("slept %d ms in uwsgi worker %d\n" % (ms, os.getpid()))
 
 
 def add(request):
