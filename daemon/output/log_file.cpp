@@ -88,13 +88,15 @@ Result<void> LogFile::rotate() {
   return {};
 }
 
-Result<std::size_t> LogFile::splice_from(int pipe_fd, std::size_t max) {
+Result<std::size_t> LogFile::splice_from(int pipe_fd, std::size_t max, bool* eof) {
   if (auto r = rotate_if_full(); !r) return r.error();
   const std::size_t want = std::min(max, room());
   loff_t offset = static_cast<loff_t>(size_);
   for (;;) {
     const ssize_t n = ::splice(pipe_fd, nullptr, fd_, &offset, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n >= 0) {
+      // An empty pipe with a writer is EAGAIN; 0 for a non-empty request is the end.
+      if (n == 0 && want > 0 && eof != nullptr) *eof = true;
       size_ += static_cast<std::uint64_t>(n);
       return static_cast<std::size_t>(n);
     }

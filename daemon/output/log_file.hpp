@@ -35,8 +35,8 @@ class LogFile {
 
   // Moves up to `max` bytes from a non-blocking pipe into the file without copying them
   // through user space, rotating first when the file is full. Returns the bytes moved; 0
-  // means the pipe is empty.
-  Result<std::size_t> splice_from(int pipe_fd, std::size_t max);
+  // means the pipe is empty, or (*eof set, when given) that it has no writer left.
+  Result<std::size_t> splice_from(int pipe_fd, std::size_t max, bool* eof = nullptr);
   // Writes all of data, rotating at the exact boundary as often as needed. data is advanced
   // past what was written, so after an error the caller still holds the rest.
   Result<void> write(std::string_view& data);

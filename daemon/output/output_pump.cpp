@@ -34,156 +34,23 @@ std::string timestamp_prefix() {
 
 }  // namespace
 
-// One pipe -> one file, on the pump thread.
-struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
-  Stream(boost::asio::io_context& io, OutputPump& pump, StreamId id, StreamOptions options, int read_fd,
-         std::unique_ptr<LogFile> file)
-      : pump_(pump),
-        id_(id),
-        options_(std::move(options)),
-        pipe_(io, read_fd),
-        file_(std::move(file)),
-        retry_(io) {}
+// One pipe into a stream, on the pump thread: what one instance writes.
+struct OutputPump::Source : std::enable_shared_from_this<Source> {
+  Source(boost::asio::io_context& io, Stream& stream, SourceId id, int read_fd)
+      : stream_(stream), id_(id), pipe_(io, read_fd) {}
 
-  void start() { wait(); }
+  void wait();
+  void move(std::size_t budget);
+  Result<std::size_t> transfer(std::size_t budget);
+  void matched();
+  std::string stamp(std::string_view data);
 
-  void stop() {
-    boost::system::error_code ec;
-    pipe_.close(ec);
-    retry_.cancel();
-  }
-
-  void wait() {
-    pipe_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       if (ec) return;  // closed (pump stopping)
-                       self->move(kBudgetPerWakeup);
-                     });
-  }
-
-  // Moves up to `budget` bytes; then waits for more (or for the retry after an error).
-  void move(std::size_t budget) {
-    if (!pipe_.is_open()) return;  // stopped while a retry or a posted turn was queued
-    const std::uint64_t rotations = file_->rotations();
-    auto moved = transfer(budget);
-    if (file_->rotations() != rotations) {
-      pump_.post_main([&pump = pump_, id = id_, n = file_->rotations() - rotations] {
-        if (pump.events_.on_rotated) pump.events_.on_rotated(id, n);
-      });
-    }
-    if (!moved) {
-      fail(moved.error());
-      return;
-    }
-    if (failing_) {
-      failing_ = false;
-      pump_.post_main([&pump = pump_, id = id_] {
-        if (pump.events_.on_recovered) pump.events_.on_recovered(id);
-      });
-    }
-    if (*moved < budget) return wait();  // drained to EAGAIN: the next write wakes us
-    // The budget ran out with bytes still in the pipe. Asio waits edge-triggered, so a wait
-    // now would sleep until the next write; come back after the other streams had a turn.
-    boost::asio::post(pipe_.get_executor(), [self = shared_from_this(), budget] { self->move(budget); });
-  }
-
-  // The bytes move; an error leaves what was not written in pending_ (timestamp path) or
-  // in the pipe (splice path).
-  // Returns the bytes taken from the pipe; fewer than budget means it is empty now.
-  Result<std::size_t> transfer(std::size_t budget) {
-    if (!pending_.empty()) {
-      std::string_view rest(pending_);
-      auto r = file_->write(rest);
-      pending_.erase(0, pending_.size() - rest.size());
-      if (!r) return r.error();
-    }
-    std::size_t moved = 0;
-    while (moved < budget) {
-      if (!options_.timestamps && !following_ && !watch_) {
-        auto n = file_->splice_from(pipe_.native_handle(), budget - moved);
-        if (!n) return n.error();
-        if (*n == 0) break;
-        moved += *n;
-        continue;
-      }
-      // One buffer for every stream: they all run on this one thread.
-      static thread_local char buffer[kReadChunk];
-      const ssize_t n = ::read(pipe_.native_handle(), buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // EAGAIN: empty
-      moved += static_cast<std::size_t>(n);
-      const std::string_view chunk(buffer, static_cast<std::size_t>(n));
-      if (watch_ && watch_->lines.feed(chunk)) matched();
-      pending_ = options_.timestamps ? stamp(chunk) : std::string(chunk);
-      if (following_) {
-        pump_.post_main([&pump = pump_, id = id_, data = pending_]() mutable {
-          if (pump.events_.on_data) pump.events_.on_data(id, std::move(data));
-        });
-      }
-      std::string_view rest(pending_);
-      auto r = file_->write(rest);
-      pending_.erase(0, pending_.size() - rest.size());
-      if (!r) return r.error();
-    }
-    return moved;
-  }
-
-  // The watched pattern matched a line: tell the main loop once, and splice again.
-  void matched() {
-    pump_.post_main([on_match = std::move(watch_->on_match)] { on_match(); });
-    watch_.reset();
-  }
-
-  // Prefixes every line start in data with the current time; a line cut between two reads
-  // gets one prefix, at its start.
-  std::string stamp(std::string_view data) {
-    const std::string prefix = timestamp_prefix();
-    std::string out;
-    out.reserve(data.size() + prefix.size() * 4);
-    while (!data.empty()) {
-      if (at_line_start_) out += prefix;
-      const auto nl = data.find('\n');
-      if (nl == std::string_view::npos) {
-        out.append(data);
-        at_line_start_ = false;
-        break;
-      }
-      out.append(data.substr(0, nl + 1));
-      data.remove_prefix(nl + 1);
-      at_line_start_ = true;
-    }
-    return out;
-  }
-
-  void fail(const Error& error) {
-    if (!failing_) {
-      failing_ = true;
-      pump_.post_main([&pump = pump_, id = id_, error] {
-        if (pump.events_.on_error) pump.events_.on_error(id, error);
-      });
-    }
-    retry_.expires_after(kRetryAfter);
-    retry_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      if (ec) return;
-      self->move(kBudgetPerWakeup);
-    });
-  }
-
-  // Drain at shutdown: everything in the pipe now, whatever the budget.
-  void drain() {
-    if (auto r = transfer(SIZE_MAX); !r) return;  // reported already or lost with the error
-  }
-
-  OutputPump& pump_;
-  StreamId id_;
-  StreamOptions options_;
+  Stream& stream_;  // outlives its sources: stop() closes every pipe first
+  SourceId id_;
   boost::asio::posix::stream_descriptor pipe_;
-  std::unique_ptr<LogFile> file_;
-  boost::asio::steady_timer retry_;
   bool at_line_start_ = true;
-  bool failing_ = false;
-  bool following_ = false;
-  std::string pending_;
+  bool eof_ = false;     // no writer left: emptied, then gone
+  std::string pending_;  // read, not yet written (timestamp path, after an error)
   struct Watch {
     std::uint64_t token;
     LineWatch lines;
@@ -191,6 +58,202 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
   };
   std::optional<Watch> watch_;
 };
+
+// One file fed by its sources, on the pump thread.
+struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
+  Stream(boost::asio::io_context& io, OutputPump& pump, StreamId id, StreamOptions options,
+         std::unique_ptr<LogFile> file)
+      : io_(io), pump_(pump), id_(id), options_(std::move(options)), file_(std::move(file)), retry_(io) {}
+
+  void add(SourceId id, int read_fd) {
+    auto source = std::make_shared<Source>(io_, *this, id, read_fd);
+    sources_.push_back(source);
+    source->wait();
+  }
+
+  Source* find(SourceId id) {
+    for (auto& s : sources_) {
+      if (s->id_ == id) return s.get();
+    }
+    return nullptr;
+  }
+
+  void stop() {
+    boost::system::error_code ec;
+    for (auto& s : sources_) s->pipe_.close(ec);
+    retry_.cancel();
+  }
+
+  // A source had no writer left and is empty: it goes (after the turn that noticed).
+  void remove(const Source* source) {
+    std::erase_if(sources_, [&](const auto& s) { return s.get() == source; });
+  }
+
+  // The bytes one source moved in a turn: rotations and recovery are the stream's.
+  void moved_by(const Result<std::size_t>& moved, std::uint64_t rotations_before) {
+    if (file_->rotations() != rotations_before) {
+      pump_.post_main([&pump = pump_, id = id_, n = file_->rotations() - rotations_before] {
+        if (pump.events_.on_rotated) pump.events_.on_rotated(id, n);
+      });
+    }
+    if (moved && failing_) {
+      failing_ = false;
+      pump_.post_main([&pump = pump_, id = id_] {
+        if (pump.events_.on_recovered) pump.events_.on_recovered(id);
+      });
+    }
+  }
+
+  // A write failed: reported once, and every source waits for the retry (the children are
+  // slowed by their full pipes, nothing is dropped).
+  void fail(const Error& error) {
+    if (!failing_) {
+      failing_ = true;
+      pump_.post_main([&pump = pump_, id = id_, error] {
+        if (pump.events_.on_error) pump.events_.on_error(id, error);
+      });
+    }
+    if (retrying_) return;
+    retrying_ = true;
+    retry_.expires_after(kRetryAfter);
+    retry_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      self->retrying_ = false;
+      const auto sources = self->sources_;  // a turn may remove one
+      for (const auto& s : sources) s->move(kBudgetPerWakeup);
+    });
+  }
+
+  // Drain at shutdown: everything in the pipes now, whatever the budget.
+  void drain() {
+    const auto sources = sources_;
+    for (const auto& s : sources) {
+      if (auto r = s->transfer(SIZE_MAX); !r) return;  // reported already or lost with the error
+    }
+  }
+
+  boost::asio::io_context& io_;
+  OutputPump& pump_;
+  StreamId id_;
+  StreamOptions options_;
+  std::unique_ptr<LogFile> file_;
+  boost::asio::steady_timer retry_;
+  bool failing_ = false;
+  bool retrying_ = false;
+  bool following_ = false;
+  std::vector<std::shared_ptr<Source>> sources_;
+};
+
+void OutputPump::Source::wait() {
+  pipe_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                   [self = shared_from_this()](const boost::system::error_code& ec) {
+                     if (ec) return;  // closed (pump stopping)
+                     self->move(kBudgetPerWakeup);
+                   });
+}
+
+// Moves up to `budget` bytes; then waits for more (or for the stream's retry after an error).
+void OutputPump::Source::move(std::size_t budget) {
+  if (!pipe_.is_open()) return;  // stopped while a retry or a posted turn was queued
+  Stream& stream = stream_;
+  if (stream.retrying_ && pending_.empty()) return;  // the retry moves every source again
+  const std::uint64_t rotations = stream.file_->rotations();
+  auto moved = transfer(budget);
+  stream.moved_by(moved, rotations);
+  if (!moved) return stream.fail(moved.error());
+  if (eof_) return stream.remove(this);  // the last of it is in the file
+  if (*moved < budget) return wait();    // drained to EAGAIN: the next write wakes us
+  // The budget ran out with bytes still in the pipe. Asio waits edge-triggered, so a wait
+  // now would sleep until the next write; come back after the other streams had a turn.
+  boost::asio::post(pipe_.get_executor(), [self = shared_from_this(), budget] { self->move(budget); });
+}
+
+// The bytes move; an error leaves what was not written in pending_ (timestamp path) or in
+// the pipe (splice path). Returns the bytes taken from the pipe; fewer than budget means it
+// is empty now (or has no writer left: eof_).
+Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
+  Stream& stream = stream_;
+  LogFile& file = *stream.file_;
+  if (!pending_.empty()) {
+    std::string_view rest(pending_);
+    auto r = file.write(rest);
+    pending_.erase(0, pending_.size() - rest.size());
+    if (!r) return r.error();
+  }
+  std::size_t moved = 0;
+  while (moved < budget) {
+    if (!stream.options_.timestamps && !stream.following_ && !watch_) {
+      auto n = file.splice_from(pipe_.native_handle(), budget - moved, &eof_);
+      if (!n) return n.error();
+      if (*n == 0) break;
+      moved += *n;
+      continue;
+    }
+    // One buffer for every stream: they all run on this one thread.
+    static thread_local char buffer[kReadChunk];
+    const ssize_t n = ::read(pipe_.native_handle(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) eof_ = true;
+    if (n <= 0) break;  // EAGAIN: empty
+    moved += static_cast<std::size_t>(n);
+    const std::string_view chunk(buffer, static_cast<std::size_t>(n));
+    if (watch_ && watch_->lines.feed(chunk)) matched();
+    pending_ = stream.options_.timestamps ? stamp(chunk) : std::string(chunk);
+    if (stream.following_) {
+      stream.pump_.post_main([&pump = stream.pump_, id = stream.id_, data = pending_]() mutable {
+        if (pump.events_.on_data) pump.events_.on_data(id, std::move(data));
+      });
+    }
+    std::string_view rest(pending_);
+    auto r = file.write(rest);
+    pending_.erase(0, pending_.size() - rest.size());
+    if (!r) return r.error();
+  }
+  return moved;
+}
+
+// The watched pattern matched a line: tell the main loop once, and splice again.
+void OutputPump::Source::matched() {
+  stream_.pump_.post_main([on_match = std::move(watch_->on_match)] { on_match(); });
+  watch_.reset();
+}
+
+// Prefixes every line start in data with the current time; a line cut between two reads gets
+// one prefix, at its start.
+std::string OutputPump::Source::stamp(std::string_view data) {
+  const std::string prefix = timestamp_prefix();
+  std::string out;
+  out.reserve(data.size() + prefix.size() * 4);
+  while (!data.empty()) {
+    if (at_line_start_) out += prefix;
+    const auto nl = data.find('\n');
+    if (nl == std::string_view::npos) {
+      out.append(data);
+      at_line_start_ = false;
+      break;
+    }
+    out.append(data.substr(0, nl + 1));
+    data.remove_prefix(nl + 1);
+    at_line_start_ = true;
+  }
+  return out;
+}
+
+namespace {
+
+// A pipe for a child's output: {read end (non-blocking, the pump's), write end}, both
+// close-on-exec; the child's end stays blocking.
+Result<std::pair<int, int>> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) {
+    return make_error(ErrorCode::Io, std::string("cannot create a pipe: ") + std::strerror(errno));
+  }
+  ::fcntl(fds[0], F_SETPIPE_SZ, static_cast<int>(kPipeSize));  // best effort
+  ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+  return std::pair{fds[0], fds[1]};
+}
+
+}  // namespace
 
 OutputPump::OutputPump(boost::asio::any_io_executor main_executor, Events events)
     : main_(std::move(main_executor)),
@@ -217,20 +280,34 @@ Result<OutputPump::Added> OutputPump::add_stream(StreamOptions options) {
   // spawn's error at once (one open(2); everything after it is on the pump thread).
   auto file = std::make_unique<LogFile>(options.path, options.maxbytes, options.backups);
   if (auto r = file->open(); !r) return r.error();
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) {
-    return make_error(ErrorCode::Io, std::string("cannot create a pipe: ") + std::strerror(errno));
-  }
-  ::fcntl(fds[0], F_SETPIPE_SZ, static_cast<int>(kPipeSize));  // best effort
-  ::fcntl(fds[0], F_SETFL, O_NONBLOCK);                       // the child's end stays blocking
+  auto pipe = make_pipe();
+  if (!pipe) return pipe.error();
   const StreamId id = next_id_++;
+  const SourceId source = next_source_++;
   paths_[id] = options.path;
-  boost::asio::post(io_, [this, id, options = std::move(options), fd = fds[0], f = file.release()]() mutable {
-    auto stream = std::make_shared<Stream>(io_, *this, id, std::move(options), fd, std::unique_ptr<LogFile>(f));
+  boost::asio::post(io_, [this, id, source, options = std::move(options), fd = pipe->first,
+                          f = file.release()]() mutable {
+    auto stream = std::make_shared<Stream>(io_, *this, id, std::move(options), std::unique_ptr<LogFile>(f));
     streams_.emplace(id, stream);
-    stream->start();
+    stream->add(source, fd);
   });
-  return Added{id, fds[1]};
+  return Added{id, pipe->second, source};
+}
+
+Result<OutputPump::Added> OutputPump::add_source(StreamId id) {
+  if (paths_.count(id) == 0) return make_error(ErrorCode::Internal, "no such log stream");
+  auto pipe = make_pipe();
+  if (!pipe) return pipe.error();
+  const SourceId source = next_source_++;
+  boost::asio::post(io_, [this, id, source, fd = pipe->first] {
+    auto it = streams_.find(id);
+    if (it == streams_.end()) {
+      ::close(fd);  // removed meanwhile: its writers see EPIPE
+      return;
+    }
+    it->second->add(source, fd);
+  });
+  return Added{id, pipe->second, source};
 }
 
 void OutputPump::reopen_all(std::function<void(std::vector<Error>)> done) {
@@ -268,19 +345,25 @@ void OutputPump::set_following(StreamId id, bool following) {
   });
 }
 
-void OutputPump::watch_lines(StreamId id, std::uint64_t token, std::shared_ptr<const std::regex> pattern,
-                             std::function<void()> on_match) {
-  boost::asio::post(io_, [this, id, token, pattern = std::move(pattern), on_match = std::move(on_match)]() mutable {
+void OutputPump::watch_lines(StreamId id, SourceId source, std::uint64_t token,
+                             std::shared_ptr<const std::regex> pattern, std::function<void()> on_match) {
+  boost::asio::post(io_, [this, id, source, token, pattern = std::move(pattern),
+                          on_match = std::move(on_match)]() mutable {
     auto it = streams_.find(id);
     if (it == streams_.end()) return;
-    it->second->watch_.emplace(Stream::Watch{token, LineWatch(std::move(pattern)), std::move(on_match)});
+    Source* s = it->second->find(source);
+    if (s == nullptr) return;
+    s->watch_.emplace(Source::Watch{token, LineWatch(std::move(pattern)), std::move(on_match)});
   });
 }
 
 void OutputPump::unwatch_lines(StreamId id, std::uint64_t token) {
   boost::asio::post(io_, [this, id, token] {
     auto it = streams_.find(id);
-    if (it != streams_.end() && it->second->watch_ && it->second->watch_->token == token) it->second->watch_.reset();
+    if (it == streams_.end()) return;
+    for (auto& s : it->second->sources_) {
+      if (s->watch_ && s->watch_->token == token) s->watch_.reset();
+    }
   });
 }
 

@@ -5,9 +5,12 @@
 // supervision or control (STYLE.md, issue "never stall"). The pump has its own io_context;
 // the main loop talks to it only by posting, and it answers by posting back.
 //
-// Each stream is one pipe (owned by a program, not by one instance of it, so nothing written
-// around a restart is lost: konnectd keeps the write end and hands it to every new child) and
-// one LogFile. Without timestamps bytes move by splice(2), never through user space; with
+// Each stream is one LogFile fed by one pipe (owned by a program, not by one instance of it,
+// so nothing written around a restart is lost: konnectd keeps the write end and hands it to
+// every new child), or by more: a rolling restart runs a second instance beside the first,
+// and it writes into a pipe of its own (add_source), so what each instance writes is told
+// apart (a `log` readiness watches the new instance's pipe only). A source whose write ends
+// are all closed is emptied into the file and goes. Without timestamps bytes move by splice(2), never through user space; with
 // them they are read, prefixed per line and written. A write error is reported (on_error),
 // the stream stops reading (the child is slowed by its full pipe, nothing is dropped) and
 // retries every second; the first success is reported as a recovery. Rotations are reported
@@ -58,13 +61,20 @@ class OutputPump {
   OutputPump(const OutputPump&) = delete;
   OutputPump& operator=(const OutputPump&) = delete;
 
+  using SourceId = std::uint64_t;  // one pipe into a stream, unique in the pump
+
   // Creates the stream's pipe and opens its file. Returns the pipe's write end (owned by
   // the caller, close-on-exec) for children's stdout/stderr; the read end is the pump's.
   struct Added {
     StreamId id;
     int write_fd;
+    SourceId source;
   };
   Result<Added> add_stream(StreamOptions options);
+  // Another pipe into stream `id`'s file (a second instance writing beside the first). Its
+  // write end is the caller's, as add_stream's; once it and every copy a child holds are
+  // closed, what the pipe still has goes to the file and the source is gone.
+  Result<Added> add_source(StreamId id);
 
   // Reopens every file (SIGUSR2, logreopen); done gets the failures, on the main loop.
   void reopen_all(std::function<void(std::vector<Error>)> done);
@@ -80,10 +90,10 @@ class OutputPump {
   // While a stream is followed (tail -f), its bytes pass through user space and on_data gets
   // a copy of each chunk (as written, timestamps included); otherwise they are spliced.
   void set_following(StreamId id, bool following);
-  // ready = { log = ... }: while watched, a stream's bytes pass through user space and
-  // on_match runs once, on the main loop, when a line read from now on matches. `token`
-  // names the watch: unwatch_lines ends only that one (a newer watch of the stream stays).
-  void watch_lines(StreamId id, std::uint64_t token, std::shared_ptr<const std::regex> pattern,
+  // ready = { log = ... }: while watched, a source's bytes pass through user space and
+  // on_match runs once, on the main loop, when a line read from it from now on matches.
+  // `token` names the watch: unwatch_lines ends only that one (a newer watch stays).
+  void watch_lines(StreamId id, SourceId source, std::uint64_t token, std::shared_ptr<const std::regex> pattern,
                    std::function<void()> on_match);
   void unwatch_lines(StreamId id, std::uint64_t token);
   // Moves what is in the pipes now, then calls done (on the main loop). For shutdown.
@@ -99,6 +109,7 @@ class OutputPump {
   std::filesystem::path path_of(StreamId id) const;
 
   struct Stream;  // output_pump.cpp
+  struct Source;
 
  private:
   void post_main(std::function<void()> fn);
@@ -110,6 +121,7 @@ class OutputPump {
   std::unordered_map<StreamId, std::shared_ptr<Stream>> streams_;  // touched only on the pump thread
   std::unordered_map<StreamId, std::filesystem::path> paths_;     // touched only on the main thread
   StreamId next_id_ = 1;
+  SourceId next_source_ = 1;
   std::thread thread_;
 };
 

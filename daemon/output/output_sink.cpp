@@ -10,8 +10,15 @@ OutputSink::OutputSink(OutputPump& pump, std::shared_ptr<const ProgramConfig> co
     : pump_(pump), config_(std::move(config)), process_name_(std::move(process_name)), log_dir_(std::move(log_dir)) {}
 
 OutputSink::~OutputSink() {
-  if (stdout_fd_ >= 0) ::close(stdout_fd_);
-  if (stderr_fd_ >= 0) ::close(stderr_fd_);
+  main_.close();
+  if (beside_) beside_->close();
+}
+
+void OutputSink::Pipes::close() {
+  if (stdout_fd >= 0) ::close(stdout_fd);
+  if (stderr_fd >= 0) ::close(stderr_fd);
+  stdout_fd = stderr_fd = -1;
+  sources.clear();
 }
 
 std::filesystem::path OutputSink::resolve(const LogTarget& target, const char* suffix) const {
@@ -46,7 +53,45 @@ Result<void> OutputSink::add(const std::filesystem::path& path, const char* whic
   if (!added) return added.error();
   fd = added->write_fd;
   id = added->id;
+  main_.sources.emplace_back(added->id, added->source);
   return {};
+}
+
+Result<void> OutputSink::open_beside() {
+  if (beside_) return {};
+  Pipes pipes;
+  for (const auto& [stream, source] : main_.sources) {
+    auto added = pump_.add_source(stream);
+    if (!added) {
+      pipes.close();
+      return added.error();
+    }
+    pipes.sources.emplace_back(stream, added->source);
+    if (stream == stdout_id_) {
+      pipes.stdout_fd = added->write_fd;
+    } else {
+      pipes.stderr_fd = added->write_fd;
+    }
+  }
+  if (stderr_id_ && stderr_id_ == stdout_id_ && !config_->redirect_stderr) {
+    pipes.stderr_fd = ::dup(pipes.stdout_fd);  // both configured to one file: one pipe, as main_
+    ::fcntl(pipes.stderr_fd, F_SETFD, FD_CLOEXEC);
+  }
+  beside_ = std::move(pipes);
+  return {};
+}
+
+void OutputSink::keep_beside() {
+  if (!beside_) return;
+  main_.close();
+  main_ = std::move(*beside_);
+  beside_.reset();
+}
+
+void OutputSink::drop_beside() {
+  if (!beside_) return;
+  beside_->close();
+  beside_.reset();
 }
 
 std::vector<OutputPump::StreamId> OutputSink::streams() const {
@@ -67,19 +112,19 @@ void OutputSink::set_config(std::shared_ptr<const ProgramConfig> config) {
 
 Result<void> OutputSink::open() {
   if (auto r = add(stdout_path(), "stdout", config_->stdout_log_maxbytes, config_->stdout_log_backups,
-                   stdout_fd_, stdout_id_);
+                   main_.stdout_fd, stdout_id_);
       !r) {
     return r;
   }
   if (config_->redirect_stderr) return {};
   if (!stdout_path().empty() && stderr_path() == stdout_path()) {
     // Both configured to one file: one stream, or two writers would overwrite each other.
-    stderr_fd_ = ::dup(stdout_fd_);
-    ::fcntl(stderr_fd_, F_SETFD, FD_CLOEXEC);
+    main_.stderr_fd = ::dup(main_.stdout_fd);
+    ::fcntl(main_.stderr_fd, F_SETFD, FD_CLOEXEC);
     stderr_id_ = stdout_id_;
     return {};
   }
-  return add(stderr_path(), "stderr", config_->stderr_log_maxbytes, config_->stderr_log_backups, stderr_fd_,
+  return add(stderr_path(), "stderr", config_->stderr_log_maxbytes, config_->stderr_log_backups, main_.stderr_fd,
              stderr_id_);
 }
 

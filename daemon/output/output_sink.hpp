@@ -5,6 +5,11 @@
 // not to one instance: every new instance gets the same write ends, so output written around
 // a restart lands in order and nothing is lost.
 //
+// During a rolling restart the new instance writes beside the running one into pipes of its
+// own into the same files (`beside`): what each instance writes can be told apart (its `log`
+// readiness), and when the roll ends, one set of pipes stays the process's (keep_beside or
+// drop_beside) while the other empties into the file and goes.
+//
 // Owns: the pipes' write ends (close-on-exec; dup'ed into children as fds 1 and 2).
 // Streams are created on the first spawn: a log file that cannot be opened is that spawn's
 // error, not the daemon's.
@@ -16,6 +21,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace konnect {
@@ -31,9 +37,25 @@ class OutputSink {
   // Creates the streams if they do not exist yet.
   Result<void> open();
 
-  // The fds to give the child as stdout and stderr; -1 means /dev/null.
-  int stdout_fd() const { return stdout_fd_; }
-  int stderr_fd() const { return config_->redirect_stderr ? stdout_fd_ : stderr_fd_; }
+  // The fds to give the child as stdout and stderr; -1 means /dev/null. `beside`: the new
+  // instance of a rolling restart (open_beside first).
+  int stdout_fd(bool beside = false) const { return pipes(beside).stdout_fd; }
+  int stderr_fd(bool beside = false) const {
+    const Pipes& p = pipes(beside);
+    return config_->redirect_stderr ? p.stdout_fd : p.stderr_fd;
+  }
+  // The pipes (stream, source) that instance writes into, one per stream.
+  const std::vector<std::pair<OutputPump::StreamId, OutputPump::SourceId>>& sources(bool beside = false) const {
+    return pipes(beside).sources;
+  }
+
+  // A second set of pipes into the same streams, for a new instance beside the running one.
+  // Idempotent while the roll lasts.
+  Result<void> open_beside();
+  // The roll is over: the new instance's pipes become the process's (the old ones are closed
+  // here and empty into the files once the old instance's last writer is gone), or go.
+  void keep_beside();
+  void drop_beside();
 
   // The pump streams; empty when the output is discarded or not opened yet.
   std::optional<OutputPump::StreamId> stdout_stream() const { return stdout_id_; }
@@ -57,6 +79,13 @@ class OutputSink {
 
  private:
   std::filesystem::path resolve(const LogTarget& target, const char* suffix) const;
+  struct Pipes {
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    std::vector<std::pair<OutputPump::StreamId, OutputPump::SourceId>> sources;
+    void close();
+  };
+  const Pipes& pipes(bool beside) const { return beside && beside_ ? *beside_ : main_; }
   Result<void> add(const std::filesystem::path& path, const char* which, std::uint64_t maxbytes, int backups,
                    int& fd, std::optional<OutputPump::StreamId>& id);
 
@@ -64,8 +93,8 @@ class OutputSink {
   std::shared_ptr<const ProgramConfig> config_;
   std::string process_name_;
   std::filesystem::path log_dir_;
-  int stdout_fd_ = -1;
-  int stderr_fd_ = -1;
+  Pipes main_;
+  std::optional<Pipes> beside_;
   std::optional<OutputPump::StreamId> stdout_id_;
   std::optional<OutputPump::StreamId> stderr_id_;
 };

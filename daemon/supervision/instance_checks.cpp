@@ -167,9 +167,9 @@ void InstanceChecks::before_spawn(Process& process, std::uint64_t spawn_id) {
 void InstanceChecks::arm_log(Process& process, Entry& entry, std::uint64_t spawn_id) {
   // Compiled at each start: the config checked that it compiles.
   auto pattern = std::make_shared<const std::regex>(process.config().ready->probe.text, std::regex::ECMAScript);
-  for (const auto stream : host_.streams(process)) {
+  for (const auto& [stream, source] : host_.sources(process)) {
     const std::uint64_t token = next_token_++;
-    host_.pump.watch_lines(stream, token, pattern, [&process, alive = process.lifetime(), spawn_id] {
+    host_.pump.watch_lines(stream, source, token, pattern, [&process, alive = process.lifetime(), spawn_id] {
       if (!alive.expired()) process.on_ready(spawn_id);
     });
     entry.log_watches.push_back({stream, token});

@@ -37,8 +37,9 @@ class InstanceChecks {
     Clock& clock;
     OutputPump& pump;
     ProbeChildren& children;
-    // The output streams of the process (stdout, stderr; one when redirected).
-    std::function<std::vector<OutputPump::StreamId>(const Process&)> streams;
+    // The pipes the instance writes into (stdout, stderr; one when redirected), each with its
+    // stream: a rolling restart's new instance has pipes of its own.
+    std::function<std::vector<std::pair<OutputPump::StreamId, OutputPump::SourceId>>(const Process&)> sources;
     // How an exec probe of the process is spawned: as the program, with this argv.
     std::function<Result<SpawnSpec>(const Process&, const std::vector<std::string>&)> plan;
     // Where the programs' notify sockets go (made when the first is needed).

@@ -36,7 +36,7 @@ Supervisor::Supervisor(boost::asio::any_io_executor executor, std::shared_ptr<co
                         [this](OutputPump::StreamId id, std::string data) { followers_.on_data(id, data); },
                         [this](OutputPump::StreamId id, std::uint64_t n) { on_log_rotated(id, n); }}),
       checks_({executor_, clock_, pump_, probe_children_,
-               [this](const Process& p) { return output_streams(p); },
+               [this](const Process& p) { return output_sources(p); },
                [this](const Process& p, const std::vector<std::string>& argv) { return plan_probe(p, argv); },
                config_->daemon.socket.parent_path() / "notify",
                [this](Process& p, pid_t pid) { follow_main(p, pid); }}),
@@ -322,8 +322,13 @@ Result<Started> Supervisor::spawn(Process& process) {
     spec->listen_fds = std::move(*fds);
     spec->listen_fdnames = listen_fdnames(process.config());
   }
-  spec->stdout_fd = output.stdout_fd();
-  spec->stderr_fd = output.stderr_fd();
+  // The new instance of a rolling restart writes into pipes of its own (same files).
+  const bool beside = is_beside(process);
+  if (beside) {
+    if (auto r = output.open_beside(); !r) return r.error();
+  }
+  spec->stdout_fd = output.stdout_fd(beside);
+  spec->stderr_fd = output.stderr_fd(beside);
   auto cgroup = cgroups_.open_procs(process.namespec(), instance);
   if (!cgroup) return cgroup.error();
   spec->cgroup_procs_fd = *cgroup;
@@ -365,14 +370,6 @@ void Supervisor::watch_spawn_report(Process& process, std::uint64_t spawn_id, in
   (*read)();
 }
 
-std::vector<OutputPump::StreamId> Supervisor::output_streams(const Process& process) const {
-  const OutputSink& output = output_of(process);
-  std::vector<OutputPump::StreamId> out;
-  for (const auto id : {output.stdout_stream(), output.stderr_stream()}) {
-    if (id && std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(*id);
-  }
-  return out;
-}
 
 Result<SpawnSpec> Supervisor::plan_probe(const Process& process, const std::vector<std::string>& argv) const {
   // As the program runs: its user, directory and environment; its instance's spawn id, so

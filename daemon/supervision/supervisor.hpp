@@ -171,7 +171,10 @@ class Supervisor final : public ProcessHost {
   // Closes the held sockets of programs that are stopped, FATAL or gone.
   void release_sockets();
   OutputSink& output_of(const Process& process) const;
-  std::vector<OutputPump::StreamId> output_streams(const Process& process) const;
+  // The pipes the instance writes into (its copy's, or its own beside the running one during
+  // a rolling restart).
+  std::vector<std::pair<OutputPump::StreamId, OutputPump::SourceId>> output_sources(const Process& process) const;
+  bool is_beside(const Process& process) const;
   Result<SpawnSpec> plan_probe(const Process& process, const std::vector<std::string>& argv) const;
 
   void on_log_error(OutputPump::StreamId id, const Error& error);

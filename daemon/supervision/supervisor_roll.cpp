@@ -45,6 +45,17 @@ ProcessInfo Supervisor::info(const Process& process) const {
   return info;
 }
 
+// The new instance of a roll writes beside the old one, into pipes of its own.
+std::vector<std::pair<OutputPump::StreamId, OutputPump::SourceId>> Supervisor::output_sources(
+    const Process& process) const {
+  return output_of(process).sources(is_beside(process));
+}
+
+bool Supervisor::is_beside(const Process& process) const {
+  const ProgramCopy& copy = *table_.place_of(process).copy;
+  return copy.previous != nullptr && copy.current.get() == &process;
+}
+
 Process& Supervisor::begin_roll(Process& old) {
   ProgramCopy& copy = *table_.place_of(old).copy;
   assert(copy.current.get() == &old && !copy.previous);
@@ -69,6 +80,11 @@ void Supervisor::end_roll(Process& old, Process& fresh, bool keep_new) {
   }
   checks_.forget(gone);
   table_.remove(gone);
+  if (keep_new) {
+    copy.output->keep_beside();
+  } else {
+    copy.output->drop_beside();
+  }
   if (keep_new) {
     copy.previous.reset();
   } else {

@@ -257,3 +257,39 @@ TEST(RollingRestart, AReloadThatChangesARollingProgramRollsIt) {
   EXPECT_EQ(d.state_of("web:web_00"), "RUNNING");
   EXPECT_NE(d.daemon_log().find("restart web; roll -"), std::string::npos) << d.daemon_log();
 }
+
+// `log` readiness during a roll is the new instance's own: it writes into pipes of its own
+// (into the same file), so the ready line the old instance prints meanwhile does not make the
+// new one RUNNING, and the old one is not stopped early.
+TEST(RollingRestart, TheOldInstancesReadyLineDoesNotMakeTheNewOneReady) {
+  const std::string line = "web: accepting requests";
+  Konnectd d("[program.web]\n" +
+             testchild_command({"--sleep", "1500", "--print", line, "--on-usr1", line}) +
+             "restart = \"rolling\"\nready = { log = 'accepting requests$' }\n");
+  ASSERT_TRUE(d.start());
+  const pid_t old_pid = d.pid_of("web");
+  const auto log = d.log_dir() / "web.out.log";
+  auto lines = [&] {
+    const std::string text = read_file(log);
+    int n = 0;
+    for (auto at = text.find(line); at != std::string::npos; at = text.find(line, at + 1)) ++n;
+    return n;
+  };
+  ASSERT_EQ(lines(), 1);
+
+  RunningCtl restart(d, {"restart", "web"});
+  nlohmann::json during;
+  ASSERT_TRUE(wait_until([&] { return (during = status_json(d, "web")).contains("previous"); })) << during.dump();
+  ASSERT_EQ(during["previous"]["pid"], old_pid);
+  ASSERT_EQ(::kill(old_pid, SIGUSR1), 0);  // the old one prints the ready line again
+  ASSERT_TRUE(wait_until([&] { return lines() == 2; })) << read_file(log);
+  // The line is in the file, so the pump has read it (a match is posted before the write).
+  during = status_json(d, "web");
+  EXPECT_EQ(during["state"], "STARTING") << during.dump();
+  EXPECT_TRUE(pid_alive(old_pid));
+
+  const auto r = restart.wait();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(lines(), 3) << "the new instance's own line made it ready";
+  EXPECT_FALSE(pid_alive(old_pid));
+}

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -82,4 +84,59 @@ TEST_F(OutputPumpTest, NoRotationNoReport) {
   EXPECT_TRUE(run_until([&] { return read(path) == "hello\n"; })) << read(path);
   EXPECT_EQ(rotated, 0u);
   ::close(added->write_fd);
+}
+
+namespace {
+
+int open_fds() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+}  // namespace
+
+// A rolling restart's second instance writes into a pipe of its own into the same file: both
+// instances' lines land, and a line watch sees only the pipe it was put on.
+TEST_F(OutputPumpTest, ASecondSourceWritesIntoTheSameFileAndIsWatchedAlone) {
+  const auto path = tmp.path() / "web.err.log";
+  auto first = pump.add_stream({"web stderr", path, 0, 0, false});
+  ASSERT_TRUE(first);
+  auto second = pump.add_source(first->id);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->id, first->id);
+  EXPECT_NE(second->source, first->source);
+  bool matched = false;
+  pump.watch_lines(first->id, second->source, 1, std::make_shared<const std::regex>("accepting requests$"),
+                   [&] { matched = true; });
+  ASSERT_EQ(::write(first->write_fd, "old: accepting requests\n", 24), 24);  // the old instance's line
+  ASSERT_EQ(::write(second->write_fd, "new: starting\n", 14), 14);
+  ASSERT_TRUE(run_until([&] { return read(path).find("new: starting") != std::string::npos; })) << read(path);
+  ASSERT_TRUE(run_until([&] { return read(path).find("old: accepting") != std::string::npos; })) << read(path);
+  EXPECT_FALSE(matched) << "a line of the other pipe";
+  ASSERT_EQ(::write(second->write_fd, "new: accepting requests\n", 24), 24);
+  EXPECT_TRUE(run_until([&] { return matched; }));
+  ::close(first->write_fd);
+  ::close(second->write_fd);
+}
+
+// The old instance's pipe, once konnectd and every child let go of it, is emptied into the
+// file and closed; the stream goes on with the other.
+TEST_F(OutputPumpTest, ASourceWithNoWriterLeftEmptiesAndGoes) {
+  const auto path = tmp.path() / "web.out.log";
+  auto first = pump.add_stream({"web stdout", path, 0, 0, false});
+  ASSERT_TRUE(first);
+  auto second = pump.add_source(first->id);
+  ASSERT_TRUE(second);
+  bool drained = false;
+  pump.drain([&] { drained = true; });  // both pipes are the pump's now
+  ASSERT_TRUE(run_until([&] { return drained; }));
+  const int fds = open_fds();
+  ASSERT_EQ(::write(first->write_fd, "last words\n", 11), 11);
+  ::close(first->write_fd);
+  EXPECT_TRUE(run_until([&] { return open_fds() == fds - 2; })) << "its write end here, its read end in the pump";
+  EXPECT_TRUE(run_until([&] { return read(path) == "last words\n"; })) << read(path);
+  ASSERT_EQ(::write(second->write_fd, "still here\n", 11), 11);
+  EXPECT_TRUE(run_until([&] { return read(path) == "last words\nstill here\n"; })) << read(path);
+  ::close(second->write_fd);
 }
