@@ -62,10 +62,11 @@ soak: build
 # (bench/bench.py; docs/benchmarks.md has the last figures). Not in CI: timing is never a test.
 BENCH_RUNS ?= 3
 bench: build
-	@scripts/install-deps.sh supervisor runit
+	@scripts/install-deps.sh supervisor runit wrk
 	bench/bench.py --runs $(BENCH_RUNS)
 	bench/bench.py --runs 1 --scaling
 	bench/bench.py --logs --runs $(BENCH_RUNS)
+	bench/restart_load.py --runs $(BENCH_RUNS)
 
 # A .deb for /usr (CPack, build-pkg/): binaries, unit, man pages, completion, logrotate
 # snippet, /etc/konnect with the Kano-Konnect examples. package-check installs it on this
