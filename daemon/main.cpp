@@ -1,8 +1,10 @@
 // konnectd: the process supervisor daemon. Runs in the foreground (SPEC.md).
 //   konnectd [-c FILE]          run
 //   konnectd --check [-c FILE]  validate the config and exit 0/1
+//   konnectd --state-versions   print the reexec state versions this binary reads
 
 #include "common/config/config_loader.hpp"
+#include "common/handoff/handoff_state.hpp"
 #include "daemon/daemon.hpp"
 #include "version.hpp"
 
@@ -27,6 +29,8 @@ constexpr const char* kUsage =
     "      --check        validate the config (and its includes) and exit\n"
     "      --allow-insecure-config\n"
     "                     as root, read config files that others than root may write\n"
+    "      --state-versions\n"
+    "                     print the versions of the reexec state this binary can take over\n"
     "  -v, --version      print the version\n"
     "  -h, --help         this help\n";
 
@@ -60,6 +64,10 @@ int main(int argc, char** argv) {
       check = true;
     } else if (arg == "--allow-insecure-config") {
       allow_insecure = true;
+    } else if (arg == "--state-versions") {
+      // Asked by a running konnectd before it execs this binary (konnectctl reexec).
+      std::printf("%s\n", konnect::handoff::readable_versions_text().c_str());
+      return 0;
     } else if (arg == "-v" || arg == "--version") {
       std::printf("konnectd %s\n", konnect::kVersion);
       return 0;

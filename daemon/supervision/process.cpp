@@ -395,10 +395,17 @@ void Process::set_state(State next) {
 }
 
 void Process::arm_timer(Duration after) {
-  timer_->arm(after, [this] { on_timer(); });
+  timer_at_ = host_.clock().now() + after;
+  timer_->arm(after, [this] {
+    timer_at_.reset();
+    on_timer();
+  });
 }
 
-void Process::cancel_timer() { timer_->cancel(); }
+void Process::cancel_timer() {
+  timer_at_.reset();
+  timer_->cancel();
+}
 
 bool Process::exit_expected(int wait_status) const {
   if (!WIFEXITED(wait_status)) return false;

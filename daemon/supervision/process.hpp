@@ -18,6 +18,7 @@
 //   FATAL     | -> STARTING      | -                 | impossible              | -
 
 #include "common/config/config.hpp"
+#include "common/handoff/handoff_state.hpp"
 #include "common/process_info.hpp"
 #include "common/process_state.hpp"
 #include "daemon/events/event.hpp"
@@ -128,6 +129,13 @@ class Process {
   // other owners that refer to it.
   std::weak_ptr<int> lifetime() const { return alive_; }
 
+  // konnectctl reexec (process_handoff.cpp): everything this state machine holds, for the
+  // next image, and the same taken back there. The pid's pidfd, process group and instance
+  // number are the ProcessTable's: the Supervisor adds and takes them. restore() re-arms the
+  // state's deadline at the absolute time it had and tells nobody: nothing changed.
+  handoff::ProcessState snapshot() const;
+  Result<void> restore(const handoff::ProcessState& state);
+
  private:
   void enter_starting();
   void enter_running();
@@ -151,6 +159,7 @@ class Process {
   std::string name_;
   int group_priority_;
   std::unique_ptr<Deadline> timer_;  // the current state's deadline, from host_.clock()
+  std::optional<Clock::TimePoint> timer_at_;  // when it fires, while armed
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with this, for queued handlers
 
   State state_ = State::Stopped;

@@ -1,0 +1,381 @@
+#include "common/handoff/handoff_state.hpp"
+
+#include "common/process_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace konnect::handoff {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxFd = 1 << 20;  // above any RLIMIT_NOFILE konnectd raises to
+
+// A reading error: what, where (the JSON path).
+struct Refused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const json& field(const json& object, const char* key, const std::string& at) {
+  if (!object.is_object()) throw Refused(at + ": not an object");
+  auto it = object.find(key);
+  if (it == object.end()) throw Refused(at + "." + key + ": missing");
+  return *it;
+}
+
+std::string text(const json& object, const char* key, const std::string& at) {
+  const json& v = field(object, key, at);
+  if (!v.is_string()) throw Refused(at + "." + key + ": not a string");
+  return v.get<std::string>();
+}
+
+bool flag(const json& object, const char* key, const std::string& at) {
+  const json& v = field(object, key, at);
+  if (!v.is_boolean()) throw Refused(at + "." + key + ": not a boolean");
+  return v.get<bool>();
+}
+
+std::int64_t integer(const json& object, const char* key, const std::string& at, std::int64_t lo, std::int64_t hi) {
+  const json& v = field(object, key, at);
+  if (!v.is_number_integer()) throw Refused(at + "." + key + ": not an integer");
+  const auto n = v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)
+                     ? hi + 1
+                     : v.get<std::int64_t>();
+  if (n < lo || n > hi) throw Refused(at + "." + key + ": " + std::to_string(n) + " is out of range");
+  return n;
+}
+
+std::uint64_t count(const json& object, const char* key, const std::string& at) {
+  return static_cast<std::uint64_t>(integer(object, key, at, 0, INT64_MAX));
+}
+
+int fd(const json& object, const char* key, const std::string& at) {
+  const auto n = integer(object, key, at, -1, kMaxFd);
+  if (n >= 0 && n < 3) throw Refused(at + "." + key + ": " + std::to_string(n) + " is not a handed-over fd");
+  return static_cast<int>(n);
+}
+
+std::optional<std::int64_t> maybe_integer(const json& object, const char* key, const std::string& at) {
+  if (field(object, key, at).is_null()) return std::nullopt;
+  return integer(object, key, at, INT64_MIN, INT64_MAX);
+}
+
+std::optional<std::uint64_t> maybe_count(const json& object, const char* key, const std::string& at) {
+  if (field(object, key, at).is_null()) return std::nullopt;
+  return count(object, key, at);
+}
+
+const json& array(const json& object, const char* key, const std::string& at) {
+  const json& v = field(object, key, at);
+  if (!v.is_array()) throw Refused(at + "." + key + ": not an array");
+  return v;
+}
+
+std::string name(const json& object, const char* key, const std::string& at) {
+  std::string s = text(object, key, at);
+  if (s.empty()) throw Refused(at + "." + key + ": empty");
+  return s;
+}
+
+json to_json(const ProcessState& p) {
+  return {{"state", p.state},
+          {"pid", p.pid},
+          {"pidfd", p.pidfd},
+          {"pgid", p.pgid},
+          {"adopted_main", p.adopted_main},
+          {"spawn_id", p.spawn_id},
+          {"instance", p.instance},
+          {"last_pid", p.last_pid},
+          {"last_exit", p.last_exit},
+          {"last_exit_expected", p.last_exit_expected},
+          {"backoff_count", p.backoff_count},
+          {"crash_streak", p.crash_streak},
+          {"delay_ms", p.delay_ms},
+          {"start_after_stop", p.start_after_stop},
+          {"settled", p.settled},
+          {"started_at_ns", p.started_at_ns},
+          {"start_time", p.start_time},
+          {"stop_time", p.stop_time},
+          {"exitstatus", p.exitstatus},
+          {"spawnerr", p.spawnerr},
+          {"exec_error", p.exec_error},
+          {"log_error", p.log_error},
+          {"not_ready", p.not_ready},
+          {"ready_timed_out", p.ready_timed_out},
+          {"ready_timeout_ms", p.ready_timeout_ms ? json(*p.ready_timeout_ms) : json(nullptr)},
+          {"stop_reason", p.stop_reason},
+          {"health", p.health},
+          {"notify_status", p.notify_status},
+          {"watchdog_reason", p.watchdog_reason},
+          {"timer_at_ns", p.timer_at_ns ? json(*p.timer_at_ns) : json(nullptr)}};
+}
+
+ProcessState process_from(const json& j, const std::string& at) {
+  ProcessState p;
+  p.state = text(j, "state", at);
+  if (!state_from_string(p.state)) throw Refused(at + ".state: no state '" + p.state + "'");
+  p.pid = static_cast<int>(integer(j, "pid", at, 0, INT32_MAX));
+  p.pidfd = fd(j, "pidfd", at);
+  p.pgid = static_cast<int>(integer(j, "pgid", at, 0, INT32_MAX));
+  p.adopted_main = flag(j, "adopted_main", at);
+  p.spawn_id = count(j, "spawn_id", at);
+  p.instance = static_cast<unsigned>(integer(j, "instance", at, 0, UINT32_MAX));
+  p.last_pid = static_cast<int>(integer(j, "last_pid", at, 0, INT32_MAX));
+  p.last_exit = text(j, "last_exit", at);
+  p.last_exit_expected = flag(j, "last_exit_expected", at);
+  p.backoff_count = static_cast<int>(integer(j, "backoff_count", at, 0, INT32_MAX));
+  p.crash_streak = static_cast<int>(integer(j, "crash_streak", at, 0, INT32_MAX));
+  p.delay_ms = integer(j, "delay_ms", at, 0, INT64_MAX);
+  p.start_after_stop = flag(j, "start_after_stop", at);
+  p.settled = flag(j, "settled", at);
+  p.started_at_ns = integer(j, "started_at_ns", at, INT64_MIN, INT64_MAX);
+  p.start_time = integer(j, "start_time", at, INT64_MIN, INT64_MAX);
+  p.stop_time = integer(j, "stop_time", at, INT64_MIN, INT64_MAX);
+  p.exitstatus = static_cast<int>(integer(j, "exitstatus", at, INT32_MIN, INT32_MAX));
+  p.spawnerr = text(j, "spawnerr", at);
+  p.exec_error = text(j, "exec_error", at);
+  p.log_error = text(j, "log_error", at);
+  p.not_ready = text(j, "not_ready", at);
+  p.ready_timed_out = flag(j, "ready_timed_out", at);
+  p.ready_timeout_ms = maybe_integer(j, "ready_timeout_ms", at);
+  if (p.ready_timeout_ms && *p.ready_timeout_ms < 0) throw Refused(at + ".ready_timeout_ms: negative");
+  p.stop_reason = text(j, "stop_reason", at);
+  p.health = text(j, "health", at);
+  if (p.health != "ok" && p.health != "failing" && p.health != "none") {
+    throw Refused(at + ".health: no health '" + p.health + "'");
+  }
+  p.notify_status = text(j, "notify_status", at);
+  p.watchdog_reason = text(j, "watchdog_reason", at);
+  p.timer_at_ns = maybe_integer(j, "timer_at_ns", at);
+  if ((p.pid == 0) != (p.pidfd == -1)) throw Refused(at + ": a pid comes with its pidfd, and only then");
+  return p;
+}
+
+json to_json(const Pipes& p) {
+  json sources = json::array();
+  for (const auto& [stream, source] : p.sources) sources.push_back({stream, source});
+  return {{"stdout_fd", p.stdout_fd}, {"stderr_fd", p.stderr_fd}, {"sources", sources}};
+}
+
+Pipes pipes_from(const json& j, const std::string& at) {
+  Pipes p;
+  p.stdout_fd = fd(j, "stdout_fd", at);
+  p.stderr_fd = fd(j, "stderr_fd", at);
+  const json& sources = array(j, "sources", at);
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const json& pair = sources[i];
+    const std::string here = at + ".sources[" + std::to_string(i) + "]";
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_unsigned() || !pair[1].is_number_unsigned()) {
+      throw Refused(here + ": not a [stream, source] pair");
+    }
+    p.sources.emplace_back(pair[0].get<std::uint64_t>(), pair[1].get<std::uint64_t>());
+  }
+  return p;
+}
+
+json optional_count(const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+json to_json(const State& s) {
+  json programs = json::array();
+  for (const auto& program : s.programs) {
+    json copies = json::array();
+    for (const auto& c : program.copies) {
+      copies.push_back({{"name", c.name},
+                        {"stdout_stream", optional_count(c.stdout_stream)},
+                        {"stderr_stream", optional_count(c.stderr_stream)},
+                        {"pipes", to_json(c.pipes)},
+                        {"notify_fd", c.notify_fd},
+                        {"notify_path", c.notify_path},
+                        {"current", to_json(c.current)}});
+    }
+    programs.push_back({{"name", program.name}, {"copies", copies}});
+  }
+  json streams = json::array();
+  for (const auto& st : s.streams) {
+    json sources = json::array();
+    for (const auto& src : st.sources) {
+      sources.push_back({{"id", src.id}, {"read_fd", src.read_fd}, {"at_line_start", src.at_line_start}});
+    }
+    streams.push_back({{"id", st.id},
+                       {"name", st.name},
+                       {"path", st.path},
+                       {"file_fd", st.file_fd},
+                       {"size", st.size},
+                       {"maxbytes", st.maxbytes},
+                       {"backups", st.backups},
+                       {"timestamps", st.timestamps},
+                       {"rotations", st.rotations},
+                       {"sources", sources}});
+  }
+  json sockets = json::array();
+  for (const auto& so : s.sockets) sockets.push_back({{"program", so.program}, {"address", so.address}, {"fd", so.fd}});
+  return {{"version", s.version},
+          {"konnectd_version", s.konnectd_version},
+          {"config_file", s.config_file},
+          {"config_toml", s.config_toml},
+          {"allow_insecure_config", s.allow_insecure_config},
+          {"control_fd", s.control_fd},
+          {"requester", s.requester ? json{{"fd", s.requester->fd}, {"request_id", s.requester->request_id}}
+                                    : json(nullptr)},
+          {"next_spawn_id", s.next_spawn_id},
+          {"next_stream_id", s.next_stream_id},
+          {"next_source_id", s.next_source_id},
+          {"event_seq", s.event_seq},
+          {"ready", s.ready},
+          {"programs", programs},
+          {"streams", streams},
+          {"sockets", sockets}};
+}
+
+// Every fd the state names, in order, duplicates kept.
+std::vector<int> named_fds(const State& s) {
+  std::vector<int> out;
+  auto add = [&](int f) {
+    if (f >= 0) out.push_back(f);
+  };
+  add(s.control_fd);
+  if (s.requester) add(s.requester->fd);
+  for (const auto& p : s.programs) {
+    for (const auto& c : p.copies) {
+      add(c.pipes.stdout_fd);
+      add(c.pipes.stderr_fd);
+      add(c.notify_fd);
+      add(c.current.pidfd);
+    }
+  }
+  for (const auto& st : s.streams) {
+    add(st.file_fd);
+    for (const auto& src : st.sources) add(src.read_fd);
+  }
+  for (const auto& so : s.sockets) add(so.fd);
+  return out;
+}
+
+State state_from(const json& j) {
+  const std::string at = "state";
+  State s;
+  s.version = static_cast<int>(integer(j, "version", at, INT32_MIN, INT32_MAX));
+  if (std::find(kReadableVersions.begin(), kReadableVersions.end(), s.version) == kReadableVersions.end()) {
+    throw Refused("state version " + std::to_string(s.version) + " is not one this konnectd reads (it reads " +
+                  readable_versions_text() + ")");
+  }
+  s.konnectd_version = text(j, "konnectd_version", at);
+  s.config_file = name(j, "config_file", at);
+  s.config_toml = text(j, "config_toml", at);
+  s.allow_insecure_config = flag(j, "allow_insecure_config", at);
+  s.control_fd = fd(j, "control_fd", at);
+  if (s.control_fd < 0) throw Refused(at + ".control_fd: the control socket is missing");
+  if (!field(j, "requester", at).is_null()) {
+    const json& r = j["requester"];
+    s.requester = Requester{fd(r, "fd", at + ".requester"), text(r, "request_id", at + ".requester")};
+    if (s.requester->fd < 0) throw Refused(at + ".requester.fd: missing");
+  }
+  s.next_spawn_id = count(j, "next_spawn_id", at);
+  s.next_stream_id = count(j, "next_stream_id", at);
+  s.next_source_id = count(j, "next_source_id", at);
+  s.event_seq = count(j, "event_seq", at);
+  s.ready = flag(j, "ready", at);
+  const json& programs = array(j, "programs", at);
+  for (std::size_t i = 0; i < programs.size(); ++i) {
+    const std::string here = at + ".programs[" + std::to_string(i) + "]";
+    ProgramState program;
+    program.name = name(programs[i], "name", here);
+    const json& copies = array(programs[i], "copies", here);
+    for (std::size_t k = 0; k < copies.size(); ++k) {
+      const std::string c_at = here + ".copies[" + std::to_string(k) + "]";
+      const json& c = copies[k];
+      CopyState copy;
+      copy.name = name(c, "name", c_at);
+      copy.stdout_stream = maybe_count(c, "stdout_stream", c_at);
+      copy.stderr_stream = maybe_count(c, "stderr_stream", c_at);
+      copy.pipes = pipes_from(field(c, "pipes", c_at), c_at + ".pipes");
+      copy.notify_fd = fd(c, "notify_fd", c_at);
+      copy.notify_path = text(c, "notify_path", c_at);
+      copy.current = process_from(field(c, "current", c_at), c_at + ".current");
+      program.copies.push_back(std::move(copy));
+    }
+    s.programs.push_back(std::move(program));
+  }
+  const json& streams = array(j, "streams", at);
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    const std::string here = at + ".streams[" + std::to_string(i) + "]";
+    const json& st = streams[i];
+    StreamState stream;
+    stream.id = count(st, "id", here);
+    stream.name = text(st, "name", here);
+    stream.path = name(st, "path", here);
+    stream.file_fd = fd(st, "file_fd", here);
+    if (stream.file_fd < 0) throw Refused(here + ".file_fd: missing");
+    stream.size = count(st, "size", here);
+    stream.maxbytes = count(st, "maxbytes", here);
+    stream.backups = static_cast<int>(integer(st, "backups", here, 0, 1000));
+    stream.timestamps = flag(st, "timestamps", here);
+    stream.rotations = count(st, "rotations", here);
+    const json& sources = array(st, "sources", here);
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      const std::string s_at = here + ".sources[" + std::to_string(k) + "]";
+      SourceState source{count(sources[k], "id", s_at), fd(sources[k], "read_fd", s_at),
+                         flag(sources[k], "at_line_start", s_at)};
+      if (source.read_fd < 0) throw Refused(s_at + ".read_fd: missing");
+      stream.sources.push_back(source);
+    }
+    s.streams.push_back(std::move(stream));
+  }
+  const json& sockets = array(j, "sockets", at);
+  for (std::size_t i = 0; i < sockets.size(); ++i) {
+    const std::string here = at + ".sockets[" + std::to_string(i) + "]";
+    SocketState socket{name(sockets[i], "program", here), name(sockets[i], "address", here),
+                       fd(sockets[i], "fd", here)};
+    if (socket.fd < 0) throw Refused(here + ".fd: missing");
+    s.sockets.push_back(std::move(socket));
+  }
+  // One owner per fd: a number named twice would be closed twice.
+  std::set<int> seen;
+  for (int f : named_fds(s)) {
+    if (!seen.insert(f).second) throw Refused("fd " + std::to_string(f) + " is named twice");
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<int> State::fds() const {
+  std::vector<int> out = named_fds(*this);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string encode(const State& state) { return to_json(state).dump(); }
+
+Result<State> decode(std::string_view text) {
+  try {
+    const json j = json::parse(text.begin(), text.end(), nullptr, true, false);
+    return state_from(j);
+  } catch (const Refused& e) {
+    return make_error(ErrorCode::Failed, std::string("unreadable state: ") + e.what());
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::Failed, std::string("unreadable state: ") + e.what());
+  }
+}
+
+std::string readable_versions_text() {
+  std::string out;
+  for (int v : kReadableVersions) out += (out.empty() ? "" : " ") + std::to_string(v);
+  return out;
+}
+
+bool lists_version(std::string_view output, int version) {
+  std::istringstream in{std::string(output)};
+  for (std::string word; in >> word;) {
+    if (word == std::to_string(version)) return true;
+  }
+  return false;
+}
+
+}  // namespace konnect::handoff

@@ -1,0 +1,96 @@
+// The state konnectd hands to its next image (common/handoff): it reads back as written, a
+// state written by version 1 (a stored fixture) is read by this konnectd as it stands, and
+// anything else is refused with the reason, never half read.
+
+#include "common/handoff/handoff_state.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <sstream>
+
+using namespace konnect::handoff;
+
+namespace {
+
+std::string fixture() {
+  std::ifstream in(std::filesystem::path(KONNECT_SOURCE_DIR) / "tests/common/handoff/state_v1.json");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The fixture with one change made to its JSON.
+std::string edited(const std::function<void(nlohmann::json&)>& edit) {
+  auto j = nlohmann::json::parse(fixture());
+  edit(j);
+  return j.dump();
+}
+
+std::string refusal(const std::string& text) {
+  auto r = decode(text);
+  return r ? "" : r.error().message;
+}
+
+}  // namespace
+
+TEST(HandoffState, AVersion1StateIsReadAsWritten) {
+  auto s = decode(fixture());
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->version, 1);
+  EXPECT_EQ(s->config_file, "/etc/konnect/konnectd.toml");
+  ASSERT_EQ(s->programs.size(), 1u);
+  const CopyState& web = s->programs[0].copies[0];
+  EXPECT_EQ(web.current.state, "RUNNING");
+  EXPECT_EQ(web.current.pid, 4242);
+  EXPECT_EQ(web.current.instance, 2u);
+  EXPECT_EQ(web.current.crash_streak, 1);
+  EXPECT_FALSE(web.current.timer_at_ns);
+  EXPECT_EQ(web.pipes.sources, (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 3}, {2, 2}}));
+  ASSERT_EQ(s->streams.size(), 2u);
+  EXPECT_EQ(s->streams[0].rotations, 2u);
+  EXPECT_FALSE(s->streams[1].sources[0].at_line_start);
+  ASSERT_TRUE(s->requester);
+  EXPECT_EQ(s->requester->request_id, "7");
+  EXPECT_EQ(s->fds(), (std::vector<int>{5, 6, 10, 11, 12, 13, 14, 15, 16, 17}));
+}
+
+TEST(HandoffState, WhatIsWrittenReadsBackTheSame) {
+  auto s = decode(fixture());
+  ASSERT_TRUE(s);
+  s->programs[0].copies[0].current.timer_at_ns = 987654321;
+  s->programs[0].copies[0].current.ready_timeout_ms = 60000;
+  s->requester.reset();
+  auto again = decode(encode(*s));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, *s);
+}
+
+TEST(HandoffState, ARefusalSaysWhatAndWhere) {
+  EXPECT_EQ(refusal(edited([](auto& j) { j["version"] = 2; })),
+            "unreadable state: state version 2 is not one this konnectd reads (it reads 1)");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"].erase("pid"); })),
+            "unreadable state: state.programs[0].copies[0].current.pid: missing");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"]["state"] = "DANCING"; })),
+            "unreadable state: state.programs[0].copies[0].current.state: no state 'DANCING'");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["streams"][0]["file_fd"] = 1; })),
+            "unreadable state: state.streams[0].file_fd: 1 is not a handed-over fd");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["sockets"][0]["fd"] = 13; })),
+            "unreadable state: fd 13 is named twice");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"]["pidfd"] = -1; })),
+            "unreadable state: state.programs[0].copies[0].current: a pid comes with its pidfd, and only then");
+  EXPECT_NE(refusal("{\"version\": 1"), "");
+  EXPECT_NE(refusal(""), "");
+  EXPECT_NE(refusal("[]"), "");
+}
+
+TEST(HandoffState, StateVersionsOutput) {
+  EXPECT_EQ(readable_versions_text(), "1");
+  EXPECT_TRUE(lists_version("1\n", 1));
+  EXPECT_TRUE(lists_version("1 2 3\n", 2));
+  EXPECT_FALSE(lists_version("12\n", 1));
+  EXPECT_FALSE(lists_version("", 1));
+}
