@@ -209,6 +209,7 @@ struct DaemonConfig {
   // Added to every program's environment (a program's own value wins); the loader merges it
   // into each ProgramConfig, so reload sees a change here as a change of those programs.
   std::map<std::string, std::string> environment;
+  bool operator==(const DaemonConfig&) const = default;
 };
 
 struct Config {

@@ -28,6 +28,69 @@ std::string log_text(const LogTarget& t) {
   return "auto";
 }
 
+// ready = { http = "..." , timeout = "60s" }, health = {...}: the probe, then what differs.
+toml::table check_table(const ProbeTarget& probe) {
+  toml::table t;
+  const std::string kind(to_string(probe.kind));
+  switch (probe.kind) {
+    case ProbeTarget::Kind::Exec: {
+      toml::array argv;
+      for (const auto& word : probe.command) argv.push_back(word);
+      t.insert(kind, std::move(argv));
+      break;
+    }
+    case ProbeTarget::Kind::Notify:
+      t.insert(kind, true);
+      break;
+    default:
+      t.insert(kind, probe.text);
+  }
+  t.is_inline(true);
+  return t;
+}
+
+toml::table ready_table(const ReadyCheck& r) {
+  const ReadyCheck d;
+  toml::table t = check_table(r.probe);
+  if (r.timeout != d.timeout) t.insert("timeout", format_duration(r.timeout));
+  if (r.interval != d.interval) t.insert("interval", format_duration(r.interval));
+  if (r.probe_timeout != d.probe_timeout) t.insert("probe_timeout", format_duration(r.probe_timeout));
+  return t;
+}
+
+toml::table health_table(const HealthCheck& h) {
+  const HealthCheck d;
+  toml::table t = check_table(h.probe);
+  if (h.interval != d.interval) t.insert("interval", format_duration(h.interval));
+  if (h.timeout != d.timeout) t.insert("timeout", format_duration(h.timeout));
+  if (h.failures != d.failures) t.insert("failures", h.failures);
+  return t;
+}
+
+// A socket as its address, or as a table when it has more than its defaults.
+toml::array sockets_array(const ProgramConfig& p) {
+  toml::array out;
+  const SocketConfig d;
+  for (const auto& s : p.sockets) {
+    if (s.name == p.name && s.backlog == d.backlog && !s.mode) {
+      out.push_back(s.address);
+      continue;
+    }
+    toml::table t;
+    t.insert("address", s.address);
+    if (s.name != p.name) t.insert("name", s.name);
+    if (s.backlog != d.backlog) t.insert("backlog", s.backlog);
+    if (s.mode) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(*s.mode));
+      t.insert("mode", std::string(buf));
+    }
+    t.is_inline(true);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
   const ProgramConfig d;  // the loader's defaults
   toml::table t;
@@ -79,6 +142,20 @@ toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
   if (p.stdout_log_backups != d.stdout_log_backups) t.insert("stdout_log_backups", p.stdout_log_backups);
   if (p.stderr_log_backups != d.stderr_log_backups) t.insert("stderr_log_backups", p.stderr_log_backups);
   if (p.log_timestamps && *p.log_timestamps != daemon.log_timestamps) t.insert("log_timestamps", *p.log_timestamps);
+  if (p.backoff_initial != d.backoff_initial) t.insert("backoff_initial", format_duration(p.backoff_initial));
+  if (p.backoff_max != d.backoff_max) t.insert("backoff_max", format_duration(p.backoff_max));
+  if (p.backoff_reset != d.backoff_reset) t.insert("backoff_reset", format_duration(p.backoff_reset));
+  if (p.ready) t.insert("ready", ready_table(*p.ready));
+  if (p.health) t.insert("health", health_table(*p.health));
+  if (p.watchdog) t.insert("watchdog", format_duration(*p.watchdog));
+  if (!p.depends_on.empty()) {
+    toml::table deps;
+    for (const auto& dep : p.depends_on) deps.insert(dep.name, std::string(to_string(dep.condition)));
+    deps.is_inline(true);
+    t.insert("depends_on", std::move(deps));
+  }
+  if (!p.sockets.empty()) t.insert("sockets", sockets_array(p));
+  if (p.restart == RestartMode::Rolling) t.insert("restart", "rolling");
   return t;
 }
 
@@ -100,6 +177,11 @@ toml::table daemon_table(const DaemonConfig& c) {
     env.is_inline(true);
     t.insert("environment", std::move(env));
   }
+  if (!c.socket_group.empty()) t.insert("socket_group", c.socket_group);
+  if (!c.socket_readonly_group.empty()) t.insert("socket_readonly_group", c.socket_readonly_group);
+  if (c.client_idle_timeout != d.client_idle_timeout) t.insert("client_idle_timeout", format_duration(c.client_idle_timeout));
+  if (c.client_max_per_user != d.client_max_per_user) t.insert("client_max_per_user", c.client_max_per_user);
+  if (c.cgroups != d.cgroups) t.insert("cgroups", c.cgroups == CgroupMode::On ? "on" : "off");
   return t;
 }
 
