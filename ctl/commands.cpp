@@ -146,6 +146,14 @@ Outcome render_pid(const Json& result) {
 
 Outcome render_shutdown(const Json&) { return {"Shut down\n", {}, kExitOk}; }
 
+// The new image answers: "konnectd 0.2.0 took over from 0.1.0 (pid 42, 5 processes kept, 23 ms)".
+Outcome render_reexec(const Json& result) {
+  const auto text = [&](const char* key) { return result.contains(key) ? result[key].dump() : std::string("?"); };
+  std::string message = result.value("message", std::string("konnectd took over"));
+  message += " (pid " + text("pid") + ", " + text("processes") + " process(es) kept, " + text("took_ms") + " ms)\n";
+  return {message, {}, kExitOk};
+}
+
 // supervisorctl's reread lines: added, then changed, then removed.
 Outcome render_reread(const Json& result) {
   Outcome o;
@@ -343,6 +351,11 @@ const std::array kCommands{
             .build_args = build_no_args,
             .render = render_shutdown,
             .waits_for_close = true},
+    Command{.name = "reexec",
+            .synopsis = "reexec",
+            .summary = "replace konnectd with the binary now at its path (an upgrade), keeping every program",
+            .build_args = build_no_args,
+            .render = render_reexec},
     Command{.name = "convert",
             .synopsis = "convert FILE.conf",
             .summary = "print a supervisord config file (and its includes) as konnect TOML; needs no daemon",

@@ -21,8 +21,9 @@
 
 namespace konnect {
 
-Daemon::Daemon(Config config, bool allow_insecure_config)
+Daemon::Daemon(Config config, bool allow_insecure_config, std::filesystem::path binary)
     : allow_insecure_config_(allow_insecure_config),
+      binary_(std::move(binary)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       supervisor_(io_.get_executor(), std::make_shared<const Config>(std::move(config)), clock_, events_),
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
@@ -37,7 +38,7 @@ Daemon::~Daemon() {
   if (pid_file_written_) ::unlink(config().daemon.pid_file.c_str());
 }
 
-Result<void> Daemon::setup() {
+Result<CgroupTree> Daemon::prepare_host(std::string& why_not) {
   // A child inherits nothing from our SIGPIPE handling: the spawner resets dispositions.
   ::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
@@ -45,8 +46,12 @@ Result<void> Daemon::setup() {
     spdlog::warn("Failed to become a child subreaper: {}; escaped descendants are not tracked",
                  std::strerror(errno));
   }
+  return CgroupTree::open(config().daemon.cgroups, why_not);
+}
+
+Result<void> Daemon::setup() {
   std::string why_not;
-  auto cgroups = CgroupTree::open(config().daemon.cgroups, why_not);
+  auto cgroups = prepare_host(why_not);
   if (!cgroups) return cgroups.error();
   if (cgroups->enabled()) {
     spdlog::info("Each program runs in its own cgroup under {}", (cgroups->base() / "programs").string());
@@ -86,9 +91,17 @@ void Daemon::write_pid_file() {
   pid_file_written_ = true;
 }
 
-int Daemon::run() {
+void Daemon::begin_running() {
   do_wait_signal();
   reaper_.start();
+  if (const auto interval = notifier_.watchdog_interval(); interval.count() > 0) {
+    spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms", interval.count() / 2000);
+    do_watchdog();
+  }
+}
+
+int Daemon::run() {
+  begin_running();
   supervisor_.set_on_ready([this] {
     spdlog::info("All autostart programs are up (RUNNING or FATAL)");
     notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) +
@@ -99,10 +112,6 @@ int Daemon::run() {
   });
   spdlog::info("konnectd {} started with pid {}, {} process(es), control socket {}", kVersion,
                ::getpid(), supervisor_.processes().size(), config().daemon.socket.string());
-  if (const auto interval = notifier_.watchdog_interval(); interval.count() > 0) {
-    spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms", interval.count() / 2000);
-    do_watchdog();
-  }
   supervisor_.start_autostart();
   io_.run();
   spdlog::info("konnectd exits");

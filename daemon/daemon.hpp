@@ -31,13 +31,21 @@ namespace konnect {
 class Daemon final : private DaemonControl {
  public:
   // allow_insecure_config: reload reads files that others than root may write (--allow-insecure-config).
-  Daemon(Config config, bool allow_insecure_config = false);
+  // binary: the path konnectd was started from, which `reexec` execs (an upgraded package's).
+  Daemon(Config config, bool allow_insecure_config = false, std::filesystem::path binary = {});
   ~Daemon();
 
   // Binds the control socket and writes the pid file. Errors here end konnectd with exit 1.
   Result<void> setup();
   // Starts the autostart programs and runs the loop until shutdown is complete.
   int run();
+
+  // konnectctl reexec, the new image (daemon_handoff.cpp): instead of setup(), takes over what
+  // the previous image handed over; an error means nothing was taken (the caller gives the
+  // state back to the previous image). Then run_restored() answers the client that asked
+  // (with reexec_error when the previous image came back instead) and runs the loop.
+  Result<void> restore(const handoff::State& state);
+  int run_restored(const handoff::State& state, const std::string& reexec_error);
 
  private:
   void do_wait_signal();
@@ -49,6 +57,15 @@ class Daemon final : private DaemonControl {
   void on_reaped();
   void reload_on_sighup();
   void write_pid_file();
+  // What setup() and restore() both need of the host: SIGPIPE ignored, the fd limit raised,
+  // the child subreaper, and the programs' cgroup tree (why_not: why there is none).
+  Result<CgroupTree> prepare_host(std::string& why_not);
+  // What run() and run_restored() both start: signals, the reaper, systemd's watchdog.
+  void begin_running();
+  // konnectctl reexec, the old image: checks the binary, hands everything over, execs it.
+  void reexec(const Json& id, const Responder& reply) override;
+  void hand_over(const Json& id, const Responder& reply, Clock::TimePoint requested_at);
+  void answer_requester(const handoff::State& state, const std::string& reexec_error);
 
   enum class Phase { Running, Stopping, Draining, Done };
   void enter_stopping(const char* why);
@@ -68,6 +85,8 @@ class Daemon final : private DaemonControl {
   const Config& config() const { return *supervisor_.config(); }
 
   bool allow_insecure_config_;
+  std::filesystem::path binary_;
+  bool reexec_pending_ = false;
   boost::asio::io_context io_{1};
   boost::asio::signal_set signals_;
   AsioClock clock_{io_.get_executor()};

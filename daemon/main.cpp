@@ -6,6 +6,7 @@
 #include "common/config/config_loader.hpp"
 #include "common/handoff/handoff_state.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/handoff/image.hpp"
 #include "version.hpp"
 
 #include "daemon/system/daemon_log.hpp"
@@ -16,12 +17,63 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <exception>
 #include <string>
 #include <string_view>
 
 namespace {
+
+// The file konnectd runs from, resolved now: `reexec` execs what is at this path later (an
+// upgraded package replaces the file; /proc/self/exe would then name the deleted one).
+std::filesystem::path own_binary() {
+  std::error_code ec;
+  std::string path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) return {};
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0) {
+    path.resize(path.size() - deleted.size());
+  }
+  return path;
+}
+
+// konnectctl reexec, the new image: the previous one handed its state over (fd `state_fd`);
+// take it, or give it back to the previous image with the reason.
+int take_over(int state_fd, int previous_fd, const std::string& reexec_error,
+              const konnect::handoff::ImageArgs& args) {
+  using namespace konnect;
+  auto state = handoff::read_state(state_fd);
+  if (!state) handoff::return_to_previous_image(previous_fd, state_fd, args, state.error().message);
+  LoadOptions options;
+  options.account_exists = nullptr;  // the running config was checked when it was loaded
+  options.follow_includes = false;   // flattened: the text is the whole config
+  Result<Config> config = make_error(ErrorCode::Config, "not read");
+  try {
+    config = load_config_text(state->config_toml, state->config_file, options);
+  } catch (const std::exception& e) {
+    config = make_error(ErrorCode::Config, e.what());
+  }
+  if (!config) {
+    handoff::return_to_previous_image(previous_fd, state_fd, args,
+                                      "the handed-over config does not load: " + config.error().to_string());
+  }
+  setup_daemon_log(config->daemon);
+  int rc = 1;
+  {
+    Daemon daemon(std::move(*config), state->allow_insecure_config, own_binary());
+    if (auto r = daemon.restore(*state); !r) {
+      spdlog::critical("Cannot take over: {}", r.error().to_string());
+      shutdown_daemon_log();
+      handoff::return_to_previous_image(previous_fd, state_fd, args, r.error().to_string());
+    }
+    handoff::settle_fds(*state, state_fd, previous_fd);
+    rc = daemon.run_restored(*state, reexec_error);
+  }
+  shutdown_daemon_log();
+  return rc;
+}
 
 constexpr const char* kUsage =
     "usage: konnectd [-c FILE] [--check] [--allow-insecure-config]\n"
@@ -54,6 +106,9 @@ int main(int argc, char** argv) {
   std::string config_file = konnect::kDefaultConfigFile;
   bool check = false;
   bool allow_insecure = false;
+  int state_fd = -1;     // --deserialize: konnectctl reexec handed a state over
+  int previous_fd = -1;  // --previous-image: the image that did
+  std::string reexec_error;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
@@ -64,6 +119,12 @@ int main(int argc, char** argv) {
       check = true;
     } else if (arg == "--allow-insecure-config") {
       allow_insecure = true;
+    } else if (arg == "--deserialize" && i + 1 < argc) {
+      state_fd = std::atoi(argv[++i]);
+    } else if (arg == "--previous-image" && i + 1 < argc) {
+      previous_fd = std::atoi(argv[++i]);
+    } else if (arg == "--reexec-error" && i + 1 < argc) {
+      reexec_error = argv[++i];
     } else if (arg == "--state-versions") {
       // Asked by a running konnectd before it execs this binary (konnectctl reexec).
       std::printf("%s\n", konnect::handoff::readable_versions_text().c_str());
@@ -79,6 +140,15 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr, "konnectd: unknown option '%s'\n%s", argv[i], kUsage);
       return 2;
+    }
+  }
+
+  if (state_fd >= 0) {
+    try {
+      return take_over(state_fd, previous_fd, reexec_error, {config_file, allow_insecure});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "konnectd: fatal while taking over: %s\n", e.what());
+      return 1;
     }
   }
 
@@ -105,7 +175,7 @@ int main(int argc, char** argv) {
     for (const auto& w : config->warnings) spdlog::warn("Config: {}", w.to_string());
     int rc = 1;
     {
-      konnect::Daemon daemon(std::move(*config), allow_insecure);
+      konnect::Daemon daemon(std::move(*config), allow_insecure, own_binary());
       if (auto r = daemon.setup(); !r) {
         spdlog::critical("Failed to start: {}", r.error().to_string());
         std::fprintf(stderr, "konnectd: %s\n", r.error().to_string().c_str());

@@ -8,7 +8,7 @@ _konnectctl_names() {
 _konnectctl() {
     local cur prev words cword
     _init_completion -n : || return
-    local commands="status start stop restart signal pid reread reload update avail add remove tail clear maintail events wait logreopen shutdown version convert help"
+    local commands="status start stop restart signal pid reread reload update avail add remove tail clear maintail events wait logreopen shutdown reexec version convert help"
     local opts=() i cmd="" cmd_at=0
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in

@@ -152,7 +152,7 @@ ProcessState process_from(const json& j, const std::string& at) {
   p.notify_status = text(j, "notify_status", at);
   p.watchdog_reason = text(j, "watchdog_reason", at);
   p.timer_at_ns = maybe_integer(j, "timer_at_ns", at);
-  if ((p.pid == 0) != (p.pidfd == -1)) throw Refused(at + ": a pid comes with its pidfd, and only then");
+  if (p.pid == 0 && p.pidfd != -1) throw Refused(at + ": a pidfd without a pid");
   return p;
 }
 
@@ -220,7 +220,9 @@ json to_json(const State& s) {
           {"config_toml", s.config_toml},
           {"allow_insecure_config", s.allow_insecure_config},
           {"control_fd", s.control_fd},
-          {"requester", s.requester ? json{{"fd", s.requester->fd}, {"request_id", s.requester->request_id}}
+          {"requester", s.requester ? json{{"fd", s.requester->fd},
+                                           {"request_id", s.requester->request_id},
+                                           {"requested_at_ns", s.requester->requested_at_ns}}
                                     : json(nullptr)},
           {"next_spawn_id", s.next_spawn_id},
           {"next_stream_id", s.next_stream_id},
@@ -272,7 +274,8 @@ State state_from(const json& j) {
   if (s.control_fd < 0) throw Refused(at + ".control_fd: the control socket is missing");
   if (!field(j, "requester", at).is_null()) {
     const json& r = j["requester"];
-    s.requester = Requester{fd(r, "fd", at + ".requester"), text(r, "request_id", at + ".requester")};
+    s.requester = Requester{fd(r, "fd", at + ".requester"), text(r, "request_id", at + ".requester"),
+                            integer(r, "requested_at_ns", at + ".requester", INT64_MIN, INT64_MAX)};
     if (s.requester->fd < 0) throw Refused(at + ".requester.fd: missing");
   }
   s.next_spawn_id = count(j, "next_spawn_id", at);

@@ -32,7 +32,7 @@ inline constexpr std::array<int, 1> kReadableVersions{1};
 struct ProcessState {
   std::string state;  // "STOPPED", "STARTING", ... as status prints them
   int pid = 0;
-  int pidfd = -1;             // open across the exec when pid != 0
+  int pidfd = -1;             // open across the exec (-1: the kernel gave none)
   int pgid = 0;               // the group its signals go to (its own pid, unless MAINPID= moved it)
   bool adopted_main = false;  // pid came from MAINPID= and is not konnectd's child
   std::uint64_t spawn_id = 0;
@@ -121,7 +121,8 @@ struct SocketState {
 // The client that asked for the reexec: the new image answers it.
 struct Requester {
   int fd = -1;
-  std::string request_id;  // the request's "id", as JSON text
+  std::string request_id;        // the request's "id", as JSON text
+  std::int64_t requested_at_ns = 0;  // CLOCK_MONOTONIC, when the request came
   bool operator==(const Requester&) const = default;
 };
 

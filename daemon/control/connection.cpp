@@ -5,6 +5,7 @@
 #include <boost/asio/write.hpp>
 
 #include <linux/sockios.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -161,6 +162,11 @@ void Connection::process_lines() {
                                    auto self = weak.lock();
                                    if (!self || self->closed_) return gone();
                                    self->on_gone_ = std::move(gone);
+                                 },
+                                 [weak = weak_from_this()]() -> int {
+                                   auto self = weak.lock();
+                                   if (!self || self->closed_) return -1;
+                                   return ::fcntl(self->socket_.native_handle(), F_DUPFD_CLOEXEC, 3);
                                  }));
         return;
     }

@@ -92,7 +92,7 @@ Result<void> ControlServer::listen(const std::filesystem::path& path, AccessPoli
 void ControlServer::do_accept() {
   // Always accepting: whoever gets no slot is refused with an answer, rather than left in
   // the listen backlog where a flood of idle connections would keep root waiting.
-  if (accepting_ || !acceptor_.is_open()) return;
+  if (accepting_ || paused_ || !acceptor_.is_open()) return;
   accepting_ = true;
   acceptor_.async_accept([this](const boost::system::error_code& ec,
                                 boost::asio::local::stream_protocol::socket socket) {
@@ -174,6 +174,28 @@ void ControlServer::log_throttled(ThrottledLog& log, const PeerCredentials& peer
     case LogThrottle::Verdict::Suppressed:
       return;
   }
+}
+
+int ControlServer::pause_for_handover() {
+  paused_ = true;
+  boost::system::error_code ec;
+  acceptor_.cancel(ec);  // the pending accept ends with operation_aborted
+  return acceptor_.native_handle();
+}
+
+void ControlServer::resume_accepting() {
+  paused_ = false;
+  do_accept();
+}
+
+void ControlServer::adopt(int fd, const std::filesystem::path& path, AccessPolicy policy, ClientLimits limits) {
+  policy_ = policy;
+  idle_timeout_ = limits.idle_timeout;
+  pool_.set_max_per_user(limits.max_per_user);
+  boost::system::error_code ec;
+  acceptor_.assign(boost::asio::local::stream_protocol(), fd, ec);
+  path_ = path;
+  do_accept();
 }
 
 void ControlServer::stop_accepting() {

@@ -43,6 +43,14 @@ class ControlServer {
   Result<void> listen(const std::filesystem::path& path, AccessPolicy policy, ClientLimits limits);
   // Stops accepting new clients; open connections stay.
   void stop_accepting();
+
+  // konnectctl reexec. The old image: stops taking new clients (they wait in the backlog for
+  // the next image) and returns the listening fd, still open; resume_accepting() if the
+  // reexec is called off. The next image: adopt() serves on the socket a previous image
+  // listened on (path and access as listen() would have set them).
+  int pause_for_handover();
+  void resume_accepting();
+  void adopt(int fd, const std::filesystem::path& path, AccessPolicy policy, ClientLimits limits);
   // Closes every connection and the acceptor, and removes the socket file.
   void stop();
 
@@ -67,6 +75,7 @@ class ControlServer {
   boost::asio::local::stream_protocol::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;  // armed only after EMFILE/ENFILE
   bool accepting_ = false;
+  bool paused_ = false;  // a reexec is handing the socket over
   RequestHandler& handler_;
   std::filesystem::path path_;
   AccessPolicy policy_;

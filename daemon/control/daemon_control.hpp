@@ -14,6 +14,8 @@
 
 namespace konnect {
 
+class Responder;
+
 class DaemonControl {
  public:
   virtual ~DaemonControl() = default;
@@ -30,6 +32,10 @@ class DaemonControl {
   // reload, update, add, remove: applies a plan; done gets the start results of the
   // programs it made, or an error.
   virtual void apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) = 0;
+  // `reexec`: konnectd replaces its image with the binary it was started from, keeping
+  // everything (SPEC.md "Upgrade in place"). A refusal is answered here; on success the new
+  // image answers the client, on the same connection.
+  virtual void reexec(const Json& id, const Responder& reply) = 0;
 };
 
 }  // namespace konnect

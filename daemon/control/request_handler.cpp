@@ -31,7 +31,7 @@ struct RequestHandler::Command {
 
 const RequestHandler::Command* RequestHandler::find(std::string_view cmd) {
   using H = RequestHandler;
-  static constexpr std::array<Command, 20> kCommands{{
+  static constexpr std::array<Command, 21> kCommands{{
       {"version", true, false, &H::do_version},
       {"status", true, true, &H::do_status},
       {"pid", true, true, &H::do_pid},
@@ -46,6 +46,7 @@ const RequestHandler::Command* RequestHandler::find(std::string_view cmd) {
       {"clear", false, true, &H::do_clear},
       {"maintail", false, true, &H::do_maintail},
       {"shutdown", false, true, &H::do_shutdown},
+      {"reexec", false, false, &H::do_reexec},
       {"reread", false, true, &H::do_reread},
       {"reload", false, true, &H::do_reload},
       {"update", false, true, &H::do_reload},
@@ -169,6 +170,10 @@ void RequestHandler::do_logreopen(const Request& request, const Targets&, Reply 
 void RequestHandler::do_shutdown(const Request& request, const Targets&, Reply reply) {
   reply(encode_ok(request.id, {{"message", "Shut down"}}));
   daemon_.request_shutdown();
+}
+
+void RequestHandler::do_reexec(const Request& request, const Targets&, Reply reply) {
+  daemon_.reexec(request.id, reply);
 }
 
 void RequestHandler::do_reread(const Request& request, const Targets&, Reply reply) {

@@ -27,8 +27,11 @@ class Responder {
   using Send = std::function<bool(std::string line, bool more)>;
   // Registers what to run once the client is gone (at once if it already is).
   using Watch = std::function<void(std::function<void()>)>;
+  // A duplicate of the connection's socket (close-on-exec), or -1 when it has none.
+  using Handover = std::function<int()>;
   Responder() = default;
-  explicit Responder(Send send, Watch watch = {}) : send_(std::move(send)), watch_(std::move(watch)) {}
+  explicit Responder(Send send, Watch watch = {}, Handover handover = {})
+      : send_(std::move(send)), watch_(std::move(watch)), handover_(std::move(handover)) {}
   void operator()(std::string line) const { send_(std::move(line), false); }
   bool stream(std::string line) const { return send_(std::move(line), true); }
   // For a streamed answer that may go a long time without a piece to send (events, wait):
@@ -37,10 +40,14 @@ class Responder {
   void on_gone(std::function<void()> gone) const {
     if (watch_) watch_(std::move(gone));
   }
+  // reexec: the connection for the next image to answer on (its own fd; this connection
+  // is closed by the exec). -1 when there is none.
+  int handover() const { return handover_ ? handover_() : -1; }
 
  private:
   Send send_;
   Watch watch_;
+  Handover handover_;
 };
 
 class RequestHandler {
@@ -75,6 +82,7 @@ class RequestHandler {
   void do_tail(const Request& request, const Targets& targets, Reply reply);
   void do_clear(const Request& request, const Targets& targets, Reply reply);
   void do_maintail(const Request& request, const Targets& targets, Reply reply);
+  void do_reexec(const Request& request, const Targets& targets, Reply reply);
   void do_shutdown(const Request& request, const Targets& targets, Reply reply);
   void do_reread(const Request& request, const Targets& targets, Reply reply);
   void do_reload(const Request& request, const Targets& targets, Reply reply);  // and update

@@ -12,6 +12,8 @@
 #include "daemon/events/event.hpp"
 #include "daemon/system/clock.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <functional>
 
@@ -48,6 +50,8 @@ class EventBus {
   void publish(EventBody body);
   // The sequence number of the last event published (0: none yet).
   std::uint64_t last_seq() const { return last_seq_; }
+  // konnectctl reexec: the next image numbers on from where the previous one was.
+  void continue_from(std::uint64_t seq) { last_seq_ = std::max(last_seq_, seq); }
   std::size_t subscribers() const;
 
  private:

@@ -59,6 +59,14 @@ Result<std::unique_ptr<NotifySocket>> NotifySocket::open(boost::asio::any_io_exe
   return socket;
 }
 
+std::unique_ptr<NotifySocket> NotifySocket::adopt(boost::asio::any_io_executor executor, int fd,
+                                                  std::filesystem::path path, std::string name, OnMessage on_message) {
+  auto socket = std::unique_ptr<NotifySocket>(
+      new NotifySocket(std::move(executor), fd, std::move(path), std::move(name), std::move(on_message)));
+  socket->wait();
+  return socket;
+}
+
 NotifySocket::NotifySocket(boost::asio::any_io_executor executor, int fd, std::filesystem::path path, std::string name,
                            OnMessage on_message)
     : socket_(std::move(executor), fd), path_(std::move(path)), name_(std::move(name)), on_message_(std::move(on_message)) {}

@@ -35,11 +35,15 @@ class NotifySocket {
   static Result<std::unique_ptr<NotifySocket>> open(boost::asio::any_io_executor executor,
                                                     std::filesystem::path path, std::optional<Owner> owner,
                                                     std::string name, OnMessage on_message);
+  // konnectctl reexec: the socket a previous image bound at path (fd, SO_PASSCRED set).
+  static std::unique_ptr<NotifySocket> adopt(boost::asio::any_io_executor executor, int fd, std::filesystem::path path,
+                                             std::string name, OnMessage on_message);
   ~NotifySocket();
   NotifySocket(const NotifySocket&) = delete;
   NotifySocket& operator=(const NotifySocket&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  int fd() { return socket_.native_handle(); }
   // Handles every datagram already queued, now: what a process sent before it exited is
   // taken before its exit is (MAINPID= from a parent that forks and exits).
   void drain();

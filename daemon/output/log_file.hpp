@@ -30,6 +30,19 @@ class LogFile {
   Result<void> open();
   // Closes and opens FILE again: after logrotate renamed it, a new FILE starts.
   Result<void> reopen();
+  // konnectctl reexec: the open file a previous image handed over, written at `size`, rotated
+  // `rotations` times so far. The fd is this file's from now on.
+  void adopt(int fd, std::uint64_t size, std::uint64_t rotations) {
+    fd_ = fd;
+    size_ = size;
+    rotations_ = rotations;
+  }
+  // Gives the fd up without closing it (for the next image); -1 when not open.
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
   // Empties FILE (konnectctl clear); rotated files stay.
   Result<void> truncate();
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -65,8 +66,9 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
          std::unique_ptr<LogFile> file)
       : io_(io), pump_(pump), id_(id), options_(std::move(options)), file_(std::move(file)), retry_(io) {}
 
-  void add(SourceId id, int read_fd) {
+  void add(SourceId id, int read_fd, bool at_line_start = true) {
     auto source = std::make_shared<Source>(io_, *this, id, read_fd);
+    source->at_line_start_ = at_line_start;
     sources_.push_back(source);
     source->wait();
   }
@@ -398,6 +400,59 @@ void OutputPump::remove_streams(std::vector<StreamId> ids, std::function<void()>
     }
     post_main(std::move(done));
   });
+}
+
+void OutputPump::export_state(std::function<void(Result<std::vector<handoff::StreamState>>)> done) {
+  boost::asio::post(io_, [this, done = std::move(done)]() mutable {
+    for (auto& [id, stream] : streams_) stream->drain();
+    for (auto& [id, stream] : streams_) {
+      const bool stuck = stream->failing_ || std::any_of(stream->sources_.begin(), stream->sources_.end(),
+                                                         [](const auto& s) { return !s->pending_.empty(); });
+      if (stuck) {
+        auto error = make_error(ErrorCode::Failed, "the log " + stream->file_->path().string() +
+                                                       " cannot be written now; its output would wait in this image");
+        return post_main([done = std::move(done), error] { done(error); });
+      }
+    }
+    std::vector<handoff::StreamState> out;
+    for (auto& [id, stream] : streams_) {
+      handoff::StreamState st;
+      st.id = id;
+      st.name = stream->options_.name;
+      st.path = stream->options_.path.string();
+      st.size = stream->file_->size();
+      st.maxbytes = stream->options_.maxbytes;
+      st.backups = stream->options_.backups;
+      st.timestamps = stream->options_.timestamps;
+      st.rotations = stream->file_->rotations();
+      st.file_fd = stream->file_->release();
+      for (auto& source : stream->sources_) {
+        // release() cancels the pending wait without closing: its handler sees the cancel.
+        st.sources.push_back({source->id_, source->pipe_.release(), source->at_line_start_});
+      }
+      stream->sources_.clear();
+      stream->retry_.cancel();
+      out.push_back(std::move(st));
+    }
+    streams_.clear();
+    post_main([done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+  });
+}
+
+void OutputPump::adopt(const std::vector<handoff::StreamState>& streams, StreamId next_stream, SourceId next_source) {
+  for (const auto& st : streams) {
+    paths_[st.id] = st.path;
+    auto file = std::make_unique<LogFile>(st.path, st.maxbytes, st.backups);
+    file->adopt(st.file_fd, st.size, st.rotations);
+    StreamOptions options{st.name, st.path, st.maxbytes, st.backups, st.timestamps};
+    boost::asio::post(io_, [this, st, options = std::move(options), f = file.release()]() mutable {
+      auto stream = std::make_shared<Stream>(io_, *this, st.id, std::move(options), std::unique_ptr<LogFile>(f));
+      streams_.emplace(st.id, stream);
+      for (const auto& source : st.sources) stream->add(source.id, source.read_fd, source.at_line_start);
+    });
+  }
+  next_id_ = std::max(next_id_, next_stream);
+  next_source_ = std::max(next_source_, next_source);
 }
 
 std::filesystem::path OutputPump::path_of(StreamId id) const {

@@ -18,6 +18,7 @@
 // Memory per stream is bounded: one pending chunk at most, kept only while retrying.
 
 #include "common/error.hpp"
+#include "common/handoff/handoff_state.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -107,6 +108,17 @@ class OutputPump {
 
   // The file path of a stream (fixed at creation).
   std::filesystem::path path_of(StreamId id) const;
+
+  // konnectctl reexec, the old image: on the pump thread, moves what the pipes hold into the
+  // files, then lets go of every stream (its file's and its pipes' fds stay open and are
+  // described in the result) and reads nothing more; done runs on the main loop. Refused,
+  // with everything kept, while a log cannot be written (bytes would wait in this image).
+  void export_state(std::function<void(Result<std::vector<handoff::StreamState>>)> done);
+  // The new image: the streams a previous one exported, with their ids; ids given out from
+  // now on start at next_stream and next_source.
+  void adopt(const std::vector<handoff::StreamState>& streams, StreamId next_stream, SourceId next_source);
+  StreamId next_stream_id() const { return next_id_; }
+  SourceId next_source_id() const { return next_source_; }
 
   struct Stream;  // output_pump.cpp
   struct Source;

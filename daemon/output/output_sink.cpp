@@ -81,6 +81,20 @@ Result<void> OutputSink::open_beside() {
   return {};
 }
 
+void OutputSink::snapshot(handoff::CopyState& copy) const {
+  copy.stdout_stream = stdout_id_;
+  copy.stderr_stream = stderr_id_;
+  copy.pipes = handoff::Pipes{main_.stdout_fd, main_.stderr_fd, main_.sources};
+}
+
+void OutputSink::adopt(const handoff::CopyState& copy) {
+  stdout_id_ = copy.stdout_stream;
+  stderr_id_ = copy.stderr_stream;
+  main_.stdout_fd = copy.pipes.stdout_fd;
+  main_.stderr_fd = copy.pipes.stderr_fd;
+  main_.sources = copy.pipes.sources;
+}
+
 void OutputSink::keep_beside() {
   if (!beside_) return;
   main_.close();

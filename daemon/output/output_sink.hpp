@@ -16,6 +16,7 @@
 
 #include "common/config/config.hpp"
 #include "common/error.hpp"
+#include "common/handoff/handoff_state.hpp"
 #include "daemon/output/output_pump.hpp"
 
 #include <filesystem>
@@ -72,6 +73,11 @@ class OutputSink {
   void rebind(const std::shared_ptr<const ProgramConfig>& config) {
     if (*config == *config_) config_ = config;
   }
+
+  // konnectctl reexec: the streams and the write ends konnectd keeps (not during a roll),
+  // into the copy's state, and in the next image the same taken back.
+  void snapshot(handoff::CopyState& copy) const;
+  void adopt(const handoff::CopyState& copy);
 
   // The resolved file paths; empty when the stream is discarded.
   std::filesystem::path stdout_path() const;

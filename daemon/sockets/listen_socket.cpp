@@ -111,6 +111,17 @@ Result<ListenSocket> ListenSocket::bind(const SocketConfig& config, std::optiona
   return socket;
 }
 
+ListenSocket ListenSocket::adopt(const SocketConfig& config, int fd) {
+  ListenSocket socket(config);
+  socket.fd_ = fd;
+  struct stat st {};
+  if (config.kind == SocketConfig::Kind::Unix && ::lstat(config.path.c_str(), &st) == 0) {
+    socket.dev_ = st.st_dev;
+    socket.ino_ = st.st_ino;
+  }
+  return socket;
+}
+
 ListenSocket::ListenSocket(ListenSocket&& other) noexcept
     : config_(std::move(other.config_)), fd_(std::exchange(other.fd_, -1)), dev_(other.dev_), ino_(other.ino_) {}
 

@@ -24,6 +24,9 @@ class ListenSocket {
 
   // Errors name the address: "cannot bind tcp://127.0.0.1:9090: Address already in use".
   static Result<ListenSocket> bind(const SocketConfig& config, std::optional<Owner> owner);
+  // konnectctl reexec: the socket a previous image bound (fd, still listening), as if bound
+  // here; a unix socket's file is the one at its path now.
+  static ListenSocket adopt(const SocketConfig& config, int fd);
 
   ListenSocket(ListenSocket&& other) noexcept;
   ListenSocket& operator=(ListenSocket&& other) noexcept;

@@ -42,6 +42,18 @@ void SocketHolder::close(const std::string& program) {
   held_.erase(it);
 }
 
+std::vector<handoff::SocketState> SocketHolder::snapshot() const {
+  std::vector<handoff::SocketState> out;
+  for (const auto& [name, sockets] : held_) {
+    for (const auto& socket : sockets) out.push_back({name, socket.config().address, socket.fd()});
+  }
+  return out;
+}
+
+void SocketHolder::adopt(const std::string& program, const SocketConfig& config, int fd) {
+  held_[program].push_back(ListenSocket::adopt(config, fd));
+}
+
 std::vector<std::string> SocketHolder::programs() const {
   std::vector<std::string> out;
   for (const auto& [name, sockets] : held_) out.push_back(name);

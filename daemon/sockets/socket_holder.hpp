@@ -8,6 +8,7 @@
 // and close() when a program is stopped by a client, FATAL or removed.
 
 #include "common/config/config.hpp"
+#include "common/handoff/handoff_state.hpp"
 #include "common/error.hpp"
 #include "daemon/sockets/listen_socket.hpp"
 
@@ -29,6 +30,10 @@ class SocketHolder {
   void close(const std::string& program);
 
   bool holds(const std::string& program) const { return held_.count(program) != 0; }
+  // konnectctl reexec: every held socket (program, address, fd), and in the next image the
+  // same taken back, as `config` (the program's entry for that address) describes it.
+  std::vector<handoff::SocketState> snapshot() const;
+  void adopt(const std::string& program, const SocketConfig& config, int fd);
   // The programs with at least one socket open.
   std::vector<std::string> programs() const;
 

@@ -13,6 +13,8 @@ class Pidfd {
   Pidfd() = default;
   // Opens a pidfd for pid; invalid() if the process is gone or the kernel has none.
   static Pidfd open(pid_t pid);
+  // A pidfd a previous image opened (konnectctl reexec); -1 gives an invalid one.
+  static Pidfd adopt(int fd) { return Pidfd(fd); }
   ~Pidfd();
   Pidfd(Pidfd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   Pidfd& operator=(Pidfd&& other) noexcept;

@@ -25,9 +25,7 @@ void InstanceChecks::on_state_change(Process& process, State from) {
     it->second.failures = 0;
     if (it->second.watchdog) it->second.watchdog->cancel();
   }
-  if (now == State::Starting && process.config().ready) arm_ready(process);
-  if (now == State::Running && process.config().health) arm_health(process);
-  if (now == State::Running && process.config().watchdog) arm_watchdog(process, entries_[&process]);
+  rearm(process);
 }
 
 Result<std::vector<std::string>> InstanceChecks::notify_env(Process& process, unsigned instance,
@@ -41,9 +39,7 @@ Result<std::vector<std::string>> InstanceChecks::notify_env(Process& process, un
     if (ec) return make_error(ErrorCode::Io, "cannot create " + host_.notify_dir.string() + ": " + ec.message());
     const std::string file = process.namespec() + (instance > 1 ? "." + std::to_string(instance) : "");
     auto socket = NotifySocket::open(host_.executor, host_.notify_dir / file, owner, process.namespec(),
-                                     [this, &process, &entry](pid_t sender, const NotifyMessage& message) {
-                                       on_notify(process, entry, sender, message);
-                                     });
+                                     notify_handler(process, entry));
     if (!socket) return socket.error();
     entry.notify = std::move(*socket);
   }
@@ -52,6 +48,28 @@ Result<std::vector<std::string>> InstanceChecks::notify_env(Process& process, un
     env.push_back("WATCHDOG_USEC=" + std::to_string(std::chrono::microseconds(*config.watchdog).count()));
   }
   return env;
+}
+
+NotifySocket::OnMessage InstanceChecks::notify_handler(Process& process, Entry& entry) {
+  return [this, &process, &entry](pid_t sender, const NotifyMessage& message) { on_notify(process, entry, sender, message); };
+}
+
+std::pair<int, std::string> InstanceChecks::notify_socket(const Process& process) const {
+  auto it = entries_.find(&process);
+  if (it == entries_.end() || !it->second.notify) return {-1, {}};
+  return {it->second.notify->fd(), it->second.notify->path().string()};
+}
+
+void InstanceChecks::adopt_notify(Process& process, int fd, std::filesystem::path path) {
+  Entry& entry = entries_[&process];
+  entry.notify = NotifySocket::adopt(host_.executor, fd, std::move(path), process.namespec(),
+                                     notify_handler(process, entry));
+}
+
+void InstanceChecks::rearm(Process& process) {
+  if (process.state() == State::Starting && process.config().ready) arm_ready(process);
+  if (process.state() == State::Running && process.config().health) arm_health(process);
+  if (process.state() == State::Running && process.config().watchdog) arm_watchdog(process, entries_[&process]);
 }
 
 void InstanceChecks::on_notify(Process& process, Entry& entry, pid_t sender, const NotifyMessage& message) {

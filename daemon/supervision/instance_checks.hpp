@@ -66,6 +66,12 @@ class InstanceChecks {
   // notify/NAMESPEC.N for instance N (a rolling restart runs two at once).
   Result<std::vector<std::string>> notify_env(Process& process, unsigned instance,
                                               std::optional<NotifySocket::Owner> owner);
+  // konnectctl reexec: the process's notify socket (fd and path; -1 when it has none), and
+  // in the next image the same taken back. rearm() arms what the process's state calls for,
+  // as entering it would (ready while STARTING, health and watchdog while RUNNING).
+  std::pair<int, std::string> notify_socket(const Process& process) const;
+  void adopt_notify(Process& process, int fd, std::filesystem::path path);
+  void rearm(Process& process);
   // Handles what the process's programs already sent to its notify socket (before its main
   // process's exit is handled: a MAINPID= sent just before it exited).
   void drain_notify(const Process& process);
@@ -90,6 +96,7 @@ class InstanceChecks {
   void disarm_ready(Entry& entry);
   void arm_health(Process& process);
   void on_health(Process& process, Entry& entry, Result<void> result);
+  NotifySocket::OnMessage notify_handler(Process& process, Entry& entry);
   void on_notify(Process& process, Entry& entry, pid_t sender, const NotifyMessage& message);
   void arm_watchdog(Process& process, Entry& entry);
   std::unique_ptr<Probe> make_probe(const Process& process, const ProbeTarget& target, const char* what);

@@ -37,6 +37,20 @@ void ProcessTable::started(Process& process, pid_t pid, std::uint64_t spawn_id) 
   by_spawn_id_[spawn_id] = pid;
 }
 
+std::optional<ProcessTable::MainState> ProcessTable::main_of(const Process& process) const {
+  for (const auto& [pid, main] : by_pid_) {
+    if (main.process == &process) return MainState{main.pidfd.fd(), main.pgid, main.watch != nullptr};
+  }
+  return std::nullopt;
+}
+
+void ProcessTable::adopt(Process& process, pid_t pid, std::uint64_t spawn_id, int pidfd, pid_t pgid) {
+  assert(places_.count(&process) != 0);
+  by_pid_[pid] = Main{&process, spawn_id, pidfd >= 0 ? Pidfd::adopt(pidfd) : Pidfd::open(pid), pgid > 0 ? pgid : pid,
+                      nullptr};
+  by_spawn_id_[spawn_id] = pid;
+}
+
 Result<void> ProcessTable::follow(Process& process, pid_t new_pid) {
   const auto old = std::find_if(by_pid_.begin(), by_pid_.end(),
                                 [&](const auto& entry) { return entry.second.process == &process; });

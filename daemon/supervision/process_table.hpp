@@ -15,8 +15,10 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace konnect {
@@ -52,6 +54,22 @@ class ProcessTable {
   Process* find(pid_t pid) const;
   // The reaper's on_exit for pid returned: forgets it and closes its pidfd.
   void exited(pid_t pid);
+
+  // konnectctl reexec. What the table holds of an instance's main process (its pidfd's fd,
+  // the group its signals go to, whether it is an adopted MAINPID= watched through the
+  // pidfd), or nothing when it has none.
+  struct MainState {
+    int pidfd = -1;
+    pid_t pgid = 0;
+    bool watched = false;
+  };
+  std::optional<MainState> main_of(const Process& process) const;
+  // In the next image: the instance's number (its cgroup), and its main process as the
+  // previous image had it, pidfd included (-1: open one now).
+  void renumber(const Process& process, unsigned instance) { places_.at(&process).instance = instance; }
+  void adopt(Process& process, pid_t pid, std::uint64_t spawn_id, int pidfd, pid_t pgid);
+  std::uint64_t peek_next_spawn_id() const { return next_spawn_id_; }
+  void set_next_spawn_id(std::uint64_t id) { next_spawn_id_ = std::max(next_spawn_id_, id); }
 
   bool is_main(pid_t pid) const { return by_pid_.count(pid) != 0; }
   bool is_live(std::uint64_t spawn_id) const { return by_spawn_id_.count(spawn_id) != 0; }

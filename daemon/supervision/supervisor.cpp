@@ -419,6 +419,10 @@ void Supervisor::follow_main(Process& process, pid_t pid) {
   }
   if (auto followed = table_.follow(process, pid); !followed) return refuse(followed.error().message);
   process.follow_main(pid);
+  watch_main(pid);
+}
+
+void Supervisor::watch_main(pid_t pid) {
   // Our child (reparented here, or adopted from a double fork) is reaped here like any
   // main. One whose parent lives and waits for it: its pidfd tells when it is gone.
   if (parent_of(pid) == ::getpid()) return;

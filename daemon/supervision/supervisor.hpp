@@ -83,6 +83,9 @@ class Supervisor final : public ProcessHost {
   // The output stream of a process (stdout or stderr), or an error naming why there is none.
   Result<OutputPump::StreamId> log_stream(const Process& process, bool stderr_stream) const;
   OutputPump& pump() { return pump_; }
+  // The children konnectd runs for itself beside the programs (exec probes, reexec's check),
+  // their exits from the one reaper.
+  ProbeChildren& probe_children() { return probe_children_; }
   // tail -f: on_data gets every chunk written to the stream, until it returns false. Call it
   // from the done of pump().tail_file(..., follow = id), which starts the following.
   // on_end runs instead if the stream goes away (a reload removed its program).
@@ -95,6 +98,18 @@ class Supervisor final : public ProcessHost {
   // how many leftover descendants it killed.
   void on_child_exit(pid_t pid, int wait_status);
   int sweep_orphans();
+
+  // konnectctl reexec (supervisor_handoff.cpp). Why a reexec cannot happen now (a command,
+  // a rolling restart or a reload under way would lose its second half), or nothing.
+  std::optional<std::string> busy() const;
+  // The old image: every program's instances, their pipes and notify sockets, the held
+  // sockets and the ids, into `state` (the pump's streams come from pump().export_state).
+  void snapshot(handoff::State& state) const;
+  // The new image, built from the handed-over config: takes back every instance (nothing is
+  // spawned, nothing announced), pipe, stream, notify and held socket, and re-arms the
+  // checks each state calls for. Checked first as a whole: an error (a program or copy the
+  // config does not have, a state that cannot be) means nothing was taken.
+  Result<void> restore(const handoff::State& state);
 
   // Called once, when every autostart process has reached RUNNING or FATAL (readiness).
   void set_on_ready(std::function<void()> on_ready);
@@ -163,6 +178,8 @@ class Supervisor final : public ProcessHost {
   void watch_spawn_report(Process& process, std::uint64_t spawn_id, int fd);
   // MAINPID=pid from one of the instance's processes: checked, then followed.
   void follow_main(Process& process, pid_t pid);
+  // A followed main that is not konnectd's child: its exit comes through its pidfd.
+  void watch_main(pid_t pid);
   // The instance's main process is gone: its cgroup is emptied, then the Process told.
   void main_exited(Process& process, pid_t pid, std::optional<int> wait_status);
   void schedule_check();

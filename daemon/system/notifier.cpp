@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace konnect {
 
@@ -31,6 +32,15 @@ Notifier::Notifier() {
 
 Notifier::~Notifier() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+void Notifier::export_environment() const {
+  if (address_.empty()) return;
+  ::setenv("NOTIFY_SOCKET", address_.c_str(), 1);
+  if (watchdog_.count() > 0) {
+    ::setenv("WATCHDOG_USEC", std::to_string(watchdog_.count()).c_str(), 1);
+    ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+  }
 }
 
 void Notifier::notify(std::string_view state) {

@@ -24,6 +24,10 @@ class Notifier {
   std::chrono::microseconds watchdog_interval() const { return fd_ >= 0 ? watchdog_ : std::chrono::microseconds(0); }
   // Sends e.g. "READY=1\nSTATUS=Running 3 programs". Non-blocking; failures are ignored.
   void notify(std::string_view state);
+  // Before konnectd execs its next image (reexec): NOTIFY_SOCKET and the watchdog settings
+  // back in the environment (taken out at start, so programs do not see them), for the next
+  // image's Notifier. The pid stays, so WATCHDOG_PID holds.
+  void export_environment() const;
 
  private:
   int fd_ = -1;

@@ -21,6 +21,8 @@
 //   --exit CODE         exit with CODE now
 //   --kill-self SIG     raise signal SIG
 //   --lines N           write "line 000000\n" .. "line N-1\n" to stdout
+//   --lines-for MS      write "line 000000\n", "line 000001\n", ... to stdout as fast as it can
+//                       for MS milliseconds, then "done N\n" (N: how many lines it wrote)
 //   --raw TEXT          write TEXT to stdout as is, "\n" in TEXT meaning a newline
 //   --on-usr1 TEXT      from now on, write TEXT and a newline to stdout on every SIGUSR1
 //   --hold SOCKET IDLE HALF [--renew]
@@ -68,6 +70,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -442,6 +445,20 @@ int main(int argc, char** argv) {
         }
       }
       write_all(chunk);
+    } else if (arg == "--lines-for") {
+      const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::atol(next().c_str()));
+      long k = 0;
+      std::string chunk;
+      char line[32];
+      while (std::chrono::steady_clock::now() < end) {
+        for (int i = 0; i < 4096; ++i, ++k) {
+          std::snprintf(line, sizeof line, "line %06ld\n", k);
+          chunk += line;
+        }
+        write_all(chunk);
+        chunk.clear();
+      }
+      write_all("done " + std::to_string(k) + "\n");
     } else if (arg == "--raw") {
       write_all(unescape(next()));
     } else if (arg == "--on-usr1") {

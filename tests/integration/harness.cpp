@@ -191,10 +191,10 @@ bool Konnectd::start(std::chrono::milliseconds deadline) {
       ::close(procs);
     }
     if (allow_insecure_) {
-      ::execl(kKonnectd.c_str(), kKonnectd.c_str(), "--allow-insecure-config", "-c", config.c_str(),
+      ::execl(binary_.c_str(), binary_.c_str(), "--allow-insecure-config", "-c", config.c_str(),
               static_cast<char*>(nullptr));
     }
-    ::execl(kKonnectd.c_str(), kKonnectd.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
+    ::execl(binary_.c_str(), binary_.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   const auto end = std::chrono::steady_clock::now() + deadline;

@@ -65,6 +65,8 @@ class Konnectd {
   void add_env(const std::string& name_value) { env_.push_back(name_value); }
   // Starts konnectd inside this cgroup v2 directory (a TestCgroup), as systemd would.
   void use_cgroup(const std::filesystem::path& dir) { cgroup_ = dir; }
+  // Runs this konnectd binary instead of the build's (a copy a test may replace: reexec).
+  void use_binary(const std::filesystem::path& binary) { binary_ = binary; }
   // Starts konnectd and waits for READY=1 on NOTIFY_SOCKET (false on timeout or early exit).
   bool start(std::chrono::milliseconds deadline = 15s);
   // Sends a signal and waits for konnectd to exit; returns its exit code (-1 on timeout).
@@ -99,6 +101,7 @@ class Konnectd {
   std::filesystem::path config_override_;
   bool allow_insecure_ = false;
   std::filesystem::path cgroup_;
+  std::string binary_ = kKonnectd;
   std::vector<std::string> env_;
   std::string tag_;
   pid_t pid_ = 0;

@@ -80,8 +80,8 @@ TEST(HandoffState, ARefusalSaysWhatAndWhere) {
             "unreadable state: state.streams[0].file_fd: 1 is not a handed-over fd");
   EXPECT_EQ(refusal(edited([](auto& j) { j["sockets"][0]["fd"] = 13; })),
             "unreadable state: fd 13 is named twice");
-  EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"]["pidfd"] = -1; })),
-            "unreadable state: state.programs[0].copies[0].current: a pid comes with its pidfd, and only then");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"]["pid"] = 0; })),
+            "unreadable state: state.programs[0].copies[0].current: a pidfd without a pid");
   EXPECT_NE(refusal("{\"version\": 1"), "");
   EXPECT_NE(refusal(""), "");
   EXPECT_NE(refusal("[]"), "");

@@ -36,6 +36,11 @@ struct FakeDaemon : DaemonControl {
   void apply(ReloadPlan, std::function<void(Result<ProcessResults>)> done) override {
     done(make_error(ErrorCode::Failed, "not here"));
   }
+  int reexecs = 0;
+  void reexec(const Json& id, const Responder& reply) override {
+    ++reexecs;
+    reply(encode_error(id, make_error(ErrorCode::Failed, "cannot reexec: not here")));
+  }
 };
 
 struct RequestHandlerTest : ::testing::Test {

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -138,5 +139,49 @@ TEST_F(OutputPumpTest, ASourceWithNoWriterLeftEmptiesAndGoes) {
   EXPECT_TRUE(run_until([&] { return read(path) == "last words\n"; })) << read(path);
   ASSERT_EQ(::write(second->write_fd, "still here\n", 11), 11);
   EXPECT_TRUE(run_until([&] { return read(path) == "last words\nstill here\n"; })) << read(path);
+  ::close(second->write_fd);
+}
+
+// konnectctl reexec: what the old image's pump exports (every byte in the pipes moved to the
+// files first), a new pump adopts: the same pipes feed the same files at the same offsets,
+// and rotation goes on exactly, counted on.
+TEST_F(OutputPumpTest, ExportedStreamsGoOnInTheNextPump) {
+  const auto path = tmp.path() / "web.out.log";
+  auto added = pump.add_stream({"web stdout", path, 10, 2, false});
+  ASSERT_TRUE(added);
+  ASSERT_EQ(::write(added->write_fd, "0123456789abc", 13), 13);  // one rotation, "abc" in the file
+  std::optional<Result<std::vector<handoff::StreamState>>> exported;
+  pump.export_state([&](Result<std::vector<handoff::StreamState>> r) { exported = std::move(r); });
+  ASSERT_TRUE(run_until([&] { return exported.has_value(); }));
+  ASSERT_TRUE(*exported) << (*exported).error().message;
+  ASSERT_EQ((*exported)->size(), 1u);
+  const handoff::StreamState st = (**exported)[0];
+  EXPECT_EQ(st.id, added->id);
+  EXPECT_EQ(st.size, 3u);
+  EXPECT_EQ(st.rotations, 1u);
+  ASSERT_EQ(st.sources.size(), 1u);
+  EXPECT_EQ(st.sources[0].id, added->source);
+  EXPECT_EQ(read(path), "abc");
+
+  // Written while no pump reads: it waits in the pipe.
+  ASSERT_EQ(::write(added->write_fd, "defghijXYZ", 10), 10);
+  std::uint64_t rotated_next = 0;
+  OutputPump next{io.get_executor(), {nullptr, nullptr, nullptr, [&](OutputPump::StreamId, std::uint64_t n) {
+                                        rotated_next += n;
+                                      }}};
+  next.adopt({st}, pump.next_stream_id(), pump.next_source_id());
+  EXPECT_EQ(next.path_of(added->id), path);
+  ASSERT_TRUE(run_until([&] { return rotated_next == 1; }));
+  bool drained = false;
+  next.drain([&] { drained = true; });
+  ASSERT_TRUE(run_until([&] { return drained; }));
+  EXPECT_EQ(read(path), "XYZ");
+  EXPECT_EQ(read(path.string() + ".1"), "abcdefghij");
+  EXPECT_EQ(read(path.string() + ".2"), "0123456789");
+  auto second = next.add_stream({"other", tmp.path() / "other.log", 0, 0, false});
+  ASSERT_TRUE(second);
+  EXPECT_GT(second->id, added->id) << "ids go on from the old pump's";
+  EXPECT_GT(second->source, added->source);
+  ::close(added->write_fd);
   ::close(second->write_fd);
 }

@@ -1,0 +1,192 @@
+// konnectctl reexec (SPEC.md "Upgrade in place"), the Daemon's part: in the old image, the
+// checks, the binary's --state-versions answer, the handover of every fd and the exec
+// (daemon/handoff/image.hpp); in the new image, taking it all back and answering the client
+// on the connection the old image handed over. The pid never changes: the programs stay
+// konnectd's children and see nothing, their pipes stay open, their logs go on.
+
+#include "daemon/daemon.hpp"
+
+#include "common/config/config_writer.hpp"
+#include "daemon/handoff/image.hpp"
+#include "daemon/handoff/version_check.hpp"
+#include "daemon/system/daemon_log.hpp"
+#include "version.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include <csignal>
+#include <cstring>
+#include <ctime>
+
+namespace konnect {
+namespace {
+
+constexpr auto kVersionCheckLimit = std::chrono::seconds(10);
+
+std::int64_t monotonic_ns(Clock::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// The signals konnectd handles on its loop (and SIGCHLD, for the reaper).
+void set_daemon_signals_blocked(bool blocked) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGCHLD}) sigaddset(&set, sig);
+  ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+}
+
+std::int64_t monotonic_usec_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+void Daemon::reexec(const Json& id, const Responder& reply) {
+  const auto requested_at = clock_.now();
+  auto refuse = [&](ErrorCode code, const std::string& why) {
+    spdlog::warn("Reexec refused: {}", why);
+    reply(encode_error(id, make_error(code, "cannot reexec: " + why)));
+  };
+  if (phase_ != Phase::Running) return refuse(ErrorCode::ShuttingDown, "konnectd is shutting down");
+  if (reexec_pending_) return refuse(ErrorCode::Failed, "a reexec is under way");
+  if (auto busy = supervisor_.busy()) return refuse(ErrorCode::Failed, *busy + "; try again once it is done");
+  if (binary_.empty()) return refuse(ErrorCode::Failed, "the path konnectd was started from is unknown");
+  reexec_pending_ = true;
+  spdlog::info("Reexec requested: asking {} which state versions it reads", binary_.string());
+  check_state_version(io_.get_executor(), clock_, supervisor_.probe_children(), binary_, handoff::kStateVersion,
+                      kVersionCheckLimit, [this, id, reply, requested_at](Result<void> checked) {
+                        if (!checked) {
+                          reexec_pending_ = false;
+                          spdlog::warn("Reexec refused: {}", checked.error().message);
+                          return reply(encode_error(id, make_error(ErrorCode::Failed, "cannot reexec: " +
+                                                                                          checked.error().message)));
+                        }
+                        hand_over(id, reply, requested_at);
+                      });
+}
+
+void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint requested_at) {
+  auto call_off = [this, id, reply](const std::string& why) {
+    reexec_pending_ = false;
+    spdlog::warn("Reexec called off: {}", why);
+    reply(encode_error(id, make_error(ErrorCode::Failed, "cannot reexec: " + why)));
+  };
+  // A command may have come while the binary answered.
+  if (phase_ != Phase::Running) return call_off("konnectd is shutting down");
+  if (auto busy = supervisor_.busy()) return call_off(*busy + "; try again once it is done");
+  notifier_.notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec_now()) +
+                   "\nSTATUS=Re-executing " + binary_.string());
+  // New clients wait in the socket's backlog for the next image from now on.
+  const int control_fd = server_.pause_for_handover();
+  supervisor_.pump().export_state([this, id, reply, requested_at, control_fd,
+                                   call_off](Result<std::vector<handoff::StreamState>> streams) {
+    if (!streams) {
+      server_.resume_accepting();
+      notifier_.notify("READY=1");
+      return call_off(streams.error().message);
+    }
+    if (auto busy = supervisor_.busy(); busy || phase_ != Phase::Running) {
+      // Started meanwhile (a signal, a program's own exit starts nothing but a reload might):
+      // the pump takes its streams back, nothing was lost.
+      supervisor_.pump().adopt(*streams, supervisor_.pump().next_stream_id(), supervisor_.pump().next_source_id());
+      server_.resume_accepting();
+      notifier_.notify("READY=1");
+      return call_off(busy ? *busy + "; try again once it is done" : "konnectd is shutting down");
+    }
+    handoff::State state;
+    state.konnectd_version = kVersion;
+    state.config_file = config().file.string();
+    state.config_toml = write_toml_config(config(), "");
+    state.allow_insecure_config = allow_insecure_config_;
+    state.control_fd = control_fd;
+    if (const int fd = reply.handover(); fd >= 0) state.requester = handoff::Requester{fd, id.dump(), monotonic_ns(requested_at)};
+    state.next_stream_id = supervisor_.pump().next_stream_id();
+    state.next_source_id = supervisor_.pump().next_source_id();
+    state.event_seq = events_.last_seq();
+    supervisor_.snapshot(state);
+    state.streams = std::move(*streams);
+    spdlog::info("Reexec: handing {} process(es), {} log stream(s) and {} held socket(s) over to {}",
+                 supervisor_.processes().size(), state.streams.size(), state.sockets.size(), binary_.string());
+    shutdown_daemon_log();  // every line so far is in the file before the next image appends
+    notifier_.export_environment();
+    // From here until the next image has its handlers: held, not lost, and never the default
+    // action (SIGTERM's would end konnectd with every program orphaned).
+    set_daemon_signals_blocked(true);
+    handoff::exec_next_image(state, binary_, {config().file, allow_insecure_config_});
+  });
+}
+
+Result<void> Daemon::restore(const handoff::State& state) {
+  std::string why_not;
+  auto cgroups = prepare_host(why_not);
+  if (!cgroups) return cgroups.error();
+  // Nothing in the programs' cgroups is left over: it is ours, handed over.
+  supervisor_.use_cgroups(std::move(*cgroups));
+  auto policy = AccessPolicy::create(config().daemon);
+  if (!policy) return policy.error();
+  if (auto r = supervisor_.restore(state); !r) return r;
+  server_.adopt(state.control_fd, config().daemon.socket, *policy,
+                ClientLimits{config().daemon.client_idle_timeout,
+                             static_cast<std::size_t>(config().daemon.client_max_per_user)});
+  events_.continue_from(state.event_seq);
+  write_pid_file();
+  return {};
+}
+
+int Daemon::run_restored(const handoff::State& state, const std::string& reexec_error) {
+  begin_running();  // the reaper first reaps whatever exited while the image changed
+  set_daemon_signals_blocked(false);  // what came during the exec is delivered now
+  supervisor_.set_on_ready([this] {
+    notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) +
+                     " process(es)");
+  });
+  notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
+  answer_requester(state, reexec_error);
+  io_.run();
+  spdlog::info("konnectd exits");
+  return 0;
+}
+
+void Daemon::answer_requester(const handoff::State& state, const std::string& reexec_error) {
+  const auto took = clock_.now() - Clock::TimePoint(std::chrono::duration_cast<Clock::TimePoint::duration>(
+                                           std::chrono::nanoseconds(state.requester ? state.requester->requested_at_ns : 0)));
+  const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  const std::size_t processes = supervisor_.processes().size();
+  if (reexec_error.empty()) {
+    spdlog::info("konnectd {} took over from konnectd {} with pid {}: {} process(es) kept, {} ms after the request",
+                 kVersion, state.konnectd_version, ::getpid(), processes, took_ms);
+  } else {
+    spdlog::error("Reexec failed, konnectd {} goes on with {} process(es): {}", kVersion, processes, reexec_error);
+  }
+  if (!state.requester) return;
+  Json id = Json::parse(state.requester->request_id, nullptr, false);
+  if (id.is_discarded()) id = nullptr;
+  const std::string line =
+      reexec_error.empty()
+          ? encode_ok(id, {{"message", "konnectd " + std::string(kVersion) + " took over from " + state.konnectd_version},
+                           {"version", kVersion},
+                           {"previous_version", state.konnectd_version},
+                           {"pid", ::getpid()},
+                           {"processes", processes},
+                           {"took_ms", took_ms}})
+          : encode_error(id, make_error(ErrorCode::Failed, "reexec failed, konnectd " + std::string(kVersion) +
+                                                                " goes on: " + reexec_error));
+  // One short line to a socket whose client waits for it; then the connection ends.
+  const int fd = state.requester->fd;
+  for (std::size_t done = 0; done < line.size();) {
+    const ssize_t n = ::send(fd, line.data() + done, line.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+}
+
+}  // namespace konnect
