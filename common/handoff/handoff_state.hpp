@@ -28,7 +28,9 @@ namespace konnect::handoff {
 inline constexpr int kStateVersion = 1;
 inline constexpr std::array<int, 1> kReadableVersions{1};
 
-// One instance's state machine (daemon/supervision/process.hpp), field by field.
+// One instance's state machine (daemon/supervision/process.hpp), field by field. Written
+// with only the fields that differ from these defaults (and `state`); a field that is absent
+// reads as its default.
 struct ProcessState {
   std::string state;  // "STOPPED", "STARTING", ... as status prints them
   int pid = 0;
@@ -56,7 +58,7 @@ struct ProcessState {
   bool ready_timed_out = false;
   std::optional<std::int64_t> ready_timeout_ms;
   std::string stop_reason;
-  std::string health;  // "ok", "failing", "none"
+  std::string health = "none";  // "ok", "failing", "none"
   std::string notify_status;
   std::string watchdog_reason;
   std::optional<std::int64_t> timer_at_ns;  // the state's deadline, CLOCK_MONOTONIC

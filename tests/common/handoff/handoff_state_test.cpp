@@ -72,8 +72,10 @@ TEST(HandoffState, WhatIsWrittenReadsBackTheSame) {
 TEST(HandoffState, ARefusalSaysWhatAndWhere) {
   EXPECT_EQ(refusal(edited([](auto& j) { j["version"] = 2; })),
             "unreadable state: state version 2 is not one this konnectd reads (it reads 1)");
-  EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"].erase("pid"); })),
-            "unreadable state: state.programs[0].copies[0].current.pid: missing");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"].erase("state"); })),
+            "unreadable state: state.programs[0].copies[0].current.state: missing");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"]["pid"] = "4242"; })),
+            "unreadable state: state.programs[0].copies[0].current.pid: not an integer");
   EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"]["state"] = "DANCING"; })),
             "unreadable state: state.programs[0].copies[0].current.state: no state 'DANCING'");
   EXPECT_EQ(refusal(edited([](auto& j) { j["streams"][0]["file_fd"] = 1; })),
@@ -85,6 +87,18 @@ TEST(HandoffState, ARefusalSaysWhatAndWhere) {
   EXPECT_NE(refusal("{\"version\": 1"), "");
   EXPECT_NE(refusal(""), "");
   EXPECT_NE(refusal("[]"), "");
+}
+
+// A field at its default may be left out (the writer does): an instance that never ran is
+// its state alone.
+TEST(HandoffState, AnAbsentFieldIsItsDefault) {
+  auto s = decode(edited([](auto& j) { j["programs"][0]["copies"][0]["current"] = {{"state", "STOPPED"}}; }));
+  ASSERT_TRUE(s) << s.error().message;
+  ProcessState fresh;
+  fresh.state = "STOPPED";
+  EXPECT_EQ(s->programs[0].copies[0].current, fresh);
+  const std::string text = encode(*s);
+  EXPECT_NE(text.find("\"current\":{\"state\":\"STOPPED\"}"), std::string::npos) << text;
 }
 
 TEST(HandoffState, StateVersionsOutput) {
