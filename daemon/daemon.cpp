@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -91,9 +92,17 @@ void Daemon::write_pid_file() {
   pid_file_written_ = true;
 }
 
+void Daemon::hold_signals(bool held) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGCHLD}) sigaddset(&set, sig);
+  ::pthread_sigmask(held ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+}
+
 void Daemon::begin_running() {
   do_wait_signal();
   reaper_.start();
+  hold_signals(false);  // the loop's handlers are in place: the main thread takes them now
   if (const auto interval = notifier_.watchdog_interval(); interval.count() > 0) {
     spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms", interval.count() / 2000);
     do_watchdog();

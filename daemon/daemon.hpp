@@ -40,6 +40,13 @@ class Daemon final : private DaemonControl {
   // Starts the autostart programs and runs the loop until shutdown is complete.
   int run();
 
+  // The signals konnectd handles (SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGCHLD), held pending or
+  // let through. main() holds them before any thread starts, so every other thread keeps
+  // them held and only the loop's thread takes them once run() lets them through; a reexec
+  // holds them again across the exec (pending signals survive it: none is lost, none gets
+  // its default action before the next image has its handlers).
+  static void hold_signals(bool held);
+
   // konnectctl reexec, the new image (daemon_handoff.cpp): instead of setup(), takes over what
   // the previous image handed over; an error means nothing was taken (the caller gives the
   // state back to the previous image). Then run_restored() answers the client that asked

@@ -16,7 +16,6 @@
 
 #include <unistd.h>
 
-#include <pthread.h>
 #include <sys/socket.h>
 
 #include <csignal>
@@ -30,14 +29,6 @@ constexpr auto kVersionCheckLimit = std::chrono::seconds(10);
 
 std::int64_t monotonic_ns(Clock::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
-// The signals konnectd handles on its loop (and SIGCHLD, for the reaper).
-void set_daemon_signals_blocked(bool blocked) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (const int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGCHLD}) sigaddset(&set, sig);
-  ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
 }
 
 std::int64_t monotonic_usec_now() {
@@ -118,7 +109,7 @@ void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint 
     notifier_.export_environment();
     // From here until the next image has its handlers: held, not lost, and never the default
     // action (SIGTERM's would end konnectd with every program orphaned).
-    set_daemon_signals_blocked(true);
+    hold_signals(true);
     handoff::exec_next_image(state, binary_, {config().file, allow_insecure_config_});
   });
 }
@@ -141,8 +132,8 @@ Result<void> Daemon::restore(const handoff::State& state) {
 }
 
 int Daemon::run_restored(const handoff::State& state, const std::string& reexec_error) {
-  begin_running();  // the reaper first reaps whatever exited while the image changed
-  set_daemon_signals_blocked(false);  // what came during the exec is delivered now
+  begin_running();  // the reaper first reaps whatever exited while the image changed, and
+                    // what signals came during the exec are delivered now
   supervisor_.set_on_ready([this] {
     notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) +
                      " process(es)");

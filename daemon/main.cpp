@@ -103,6 +103,9 @@ void ensure_std_fds() {
 
 int main(int argc, char** argv) {
   ensure_std_fds();
+  // Before any thread exists (the log's, the output pump's): they inherit the mask, so only the
+  // loop's thread, which lets them through once its handlers are set, ever takes these signals.
+  konnect::Daemon::hold_signals(true);
   std::string config_file = konnect::kDefaultConfigFile;
   bool check = false;
   bool allow_insecure = false;
