@@ -35,6 +35,29 @@ for f in /etc/konnect/conf.d/*.toml.example; do cp "$f" "$tmp/conf.d/$(basename 
 check "konnectd --check with the three examples enabled" /usr/sbin/konnectd --check -c "$tmp/konnectd.toml"
 rm -rf "$tmp"
 check "dpkg lists the main config as a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' konnect | grep -q /etc/konnect/konnectd.toml"
+# An upgrade to a newer package (this one, its version raised) with konnectd running: the
+# postinst's `konnectctl reexec` makes konnectd run the new binary with the same pid, and the
+# program keeps its pid (SPEC.md "Upgrade in place").
+up=$(mktemp -d)
+printf '[program.upgrade-check]\ncommand = ["/bin/sleep", "100000"]\nstartsecs = 0\n' > /etc/konnect/conf.d/upgrade-check.toml
+/usr/sbin/konnectd -c /etc/konnect/konnectd.toml >"$up/konnectd.out" 2>&1 &
+daemon=$!
+trap 'kill -9 $daemon 2>/dev/null; rm -f /etc/konnect/conf.d/upgrade-check.toml; dpkg --purge konnect >/dev/null 2>&1 || true' EXIT
+for _ in $(seq 100); do /usr/bin/konnectctl pid upgrade-check >/dev/null 2>&1 && break; sleep 0.1; done
+program=$(/usr/bin/konnectctl pid upgrade-check || echo none)
+exe_before=$(stat -L -c %i /proc/$daemon/exe)
+dpkg-deb -R "$deb" "$up/pkg"
+sed -i 's/^Version: .*/&+upgrade1/' "$up/pkg/DEBIAN/control"
+dpkg-deb -b "$up/pkg" "$up/konnect-newer.deb" >/dev/null
+apt-get install -y -qq --no-install-recommends "$up/konnect-newer.deb" >"$up/upgrade.log" 2>&1 || cat "$up/upgrade.log"
+check "the upgrade's postinst made konnectd run the new binary (konnectctl reexec)" \
+  bash -c "[ \"\$(stat -L -c %i /proc/$daemon/exe)\" != $exe_before ] && grep -q 'took over' $up/upgrade.log"
+check "konnectd kept its pid" kill -0 $daemon
+check "the program kept its pid" bash -c "[ \"\$(/usr/bin/konnectctl pid upgrade-check)\" = $program ]"
+/usr/bin/konnectctl shutdown >/dev/null 2>&1 || kill $daemon
+wait $daemon 2>/dev/null || true
+rm -f /etc/konnect/conf.d/upgrade-check.toml
+rm -rf "$up"
 dpkg --purge konnect >/dev/null
 check "purge removes the binaries" test ! -e /usr/sbin/konnectd
 trap - EXIT
