@@ -41,8 +41,9 @@ test-asan: deps
 	@echo "test-asan: no sanitizer reports"
 
 # libFuzzer on the request parser, the TOML loader, the supervisord INI loader, the sd_notify
-# parser and the reexec state reader, each for FUZZ_SECONDS (clang from Debian; build-fuzz/). Prints each target's run count; a crash
-# leaves its input in build-fuzz/ and fails. A fixed seed by default: the same run each time.
+# parser and the reexec state reader, each for FUZZ_SECONDS (clang from Debian; build-fuzz/).
+# Prints each target's run count; a crash leaves its input in build-fuzz/ and fails. A fixed
+# seed by default: the same run each time.
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 1  # 0: a new seed each run
@@ -67,6 +68,7 @@ bench: build
 	bench/bench.py --runs 1 --scaling
 	bench/bench.py --logs --runs $(BENCH_RUNS)
 	bench/restart_load.py --runs $(BENCH_RUNS)
+	bench/reexec.py --runs 5
 
 # A .deb for /usr (CPack, build-pkg/): binaries, unit, man pages, completion, logrotate
 # snippet, /etc/konnect with the Kano-Konnect examples. package-check installs it on this

@@ -46,6 +46,14 @@ int take_over(int state_fd, int previous_fd, const std::string& reexec_error,
   using namespace konnect;
   auto state = handoff::read_state(state_fd);
   if (!state) handoff::return_to_previous_image(previous_fd, state_fd, args, state.error().message);
+  // Fault injection for tests/integration/reexec_test.cpp: this image refuses the state, as
+  // one that cannot take it would. Read once and removed, so the image it goes back to
+  // takes the state.
+  if (const char* refuse = std::getenv("KONNECT_TEST_REFUSE_TAKEOVER"); refuse != nullptr) {
+    const std::string why = refuse;
+    ::unsetenv("KONNECT_TEST_REFUSE_TAKEOVER");
+    handoff::return_to_previous_image(previous_fd, state_fd, args, why);
+  }
   LoadOptions options;
   options.account_exists = nullptr;  // the running config was checked when it was loaded
   options.follow_includes = false;   // flattened: the text is the whole config

@@ -216,6 +216,32 @@ TEST(Reexec, OnlyABinaryThatReadsTheStateIsExecuted) {
   EXPECT_EQ(d.pid_of("idle"), idle);
 }
 
+// A new image that cannot take the state gives it back: the previous image (its binary held
+// open, even if the file was replaced) comes back with every program, and the client hears
+// why. The "new binary" here is konnectd told to refuse (a fault-injection switch).
+TEST(Reexec, AnImageThatCannotTakeTheStateGivesItBack) {
+  TempDir scratch;
+  const fs::path binary = copy_of_konnectd(scratch.path());
+  Konnectd d("[program.idle]\n" + testchild_command({}) + "startsecs = 0\n");
+  d.use_binary(binary);
+  ASSERT_TRUE(d.start());
+  const pid_t idle = d.pid_of("idle");
+  replace_file(binary,
+               "#!/bin/sh\nexport KONNECT_TEST_REFUSE_TAKEOVER='the state is not for me'\nexec " + kKonnectd + " \"$@\"\n",
+               fs::perms::owner_all);
+  const auto r = d.ctl({"reexec"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find(" goes on: the state is not for me"), std::string::npos)
+      << r.out << r.err << d.daemon_log();
+  EXPECT_EQ(d.pid_of("idle"), idle);
+  EXPECT_EQ(d.state_of("idle"), "RUNNING");
+  EXPECT_TRUE(pid_alive(d.pid()));
+  // And it can go on: a reexec to a binary that takes the state works afterwards.
+  fs::copy_file(kKonnectd, binary, fs::copy_options::overwrite_existing);
+  EXPECT_EQ(d.ctl({"reexec"}).exit_code, 0) << d.daemon_log();
+  EXPECT_EQ(d.pid_of("idle"), idle);
+}
+
 // Under systemd (Type=notify): RELOADING=1 before, READY=1 after, from the same pid.
 TEST(Reexec, SystemdHearsReloadingThenReady) {
   Konnectd d("[program.idle]\n" + testchild_command({}) + "startsecs = 0\n");
