@@ -57,6 +57,7 @@ int take_over(int state_fd, int previous_fd, const std::string& reexec_error,
   LoadOptions options;
   options.account_exists = nullptr;  // the running config was checked when it was loaded
   options.follow_includes = false;   // flattened: the text is the whole config
+  options.always_toml = true;        // also when the main file is a supervisord .conf
   Result<Config> config = make_error(ErrorCode::Config, "not read");
   try {
     config = load_config_text(state->config_toml, state->config_file, options);

@@ -139,7 +139,7 @@ class Loader {
       owned = std::move(*read);
       text = owned;
     }
-    if (config_detail::is_supervisord_file(path)) return read_ini(*text, file, is_main);
+    if (config_detail::is_supervisord_file(path) && !options_.always_toml) return read_ini(*text, file, is_main);
     toml::table root;
     try {
       root = toml::parse(*text, file.name);

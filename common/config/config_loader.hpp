@@ -29,6 +29,9 @@ struct LoadOptions {
   bool refuse_insecure_files = false;
   // Read the files that include names (false: the fuzzers read nothing but their input).
   bool follow_includes = true;
+  // The text is konnect TOML whatever the file is called (reexec hands a running config over
+  // as TOML, also one first read from a supervisord .conf file, which stays its name).
+  bool always_toml = false;
 };
 Result<Config> load_config_with(const std::filesystem::path& file, const LoadOptions& options);
 

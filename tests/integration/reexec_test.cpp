@@ -242,6 +242,27 @@ TEST(Reexec, AnImageThatCannotTakeTheStateGivesItBack) {
   EXPECT_EQ(d.pid_of("idle"), idle);
 }
 
+// A daemon running from a supervisord INI file hands it over too (as TOML, under the same
+// file name): the programs are kept, and the file on disk still reads as what runs.
+TEST(Reexec, ASupervisordConfigIsHandedOverToo) {
+  Konnectd d("");
+  const fs::path ini = d.dir() / "supervisord.conf";
+  std::ofstream(ini) << "[unix_http_server]\nfile=%(here)s/konnectd.sock\n\n"
+                        "[supervisord]\nlogfile=%(here)s/konnectd.log\npidfile=%(here)s/konnectd.pid\n"
+                        "childlogdir=%(here)s/logs\n\n"
+                        "[program:idle]\ncommand=" + kTestChild + "\nstartsecs=0\nstopsignal=INT\n";
+  d.use_config(ini);
+  ASSERT_TRUE(d.start()) << d.daemon_log();
+  const pid_t idle = d.pid_of("idle");
+  ASSERT_GT(idle, 0) << d.ctl({"status"}).out << d.daemon_log();
+  const auto r = d.ctl({"reexec"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << d.daemon_log();
+  EXPECT_EQ(d.pid_of("idle"), idle);
+  const auto reread = d.ctl({"reread"});
+  EXPECT_EQ(reread.exit_code, 0) << reread.out << reread.err;
+  EXPECT_NE(reread.out.find("No config updates to processes"), std::string::npos) << reread.out;
+}
+
 // Under systemd (Type=notify): RELOADING=1 before, READY=1 after, from the same pid.
 TEST(Reexec, SystemdHearsReloadingThenReady) {
   Konnectd d("[program.idle]\n" + testchild_command({}) + "startsecs = 0\n");
