@@ -71,7 +71,10 @@ class Daemon final : private DaemonControl {
   void begin_running();
   // konnectctl reexec, the old image: checks the binary, hands everything over, execs it.
   void reexec(const Json& id, const Responder& reply) override;
-  void hand_over(const Json& id, const Responder& reply, Clock::TimePoint requested_at);
+  void hand_over(const Json& id, const Responder& reply, Clock::TimePoint requested_at,
+                 std::function<void(const std::string&)> call_off);
+  // Everything but the pump's streams and the requester, as the next image would take it.
+  handoff::State handover_state();
   void answer_requester(const handoff::State& state, const std::string& reexec_error);
 
   enum class Phase { Running, Stopping, Draining, Done };

@@ -8,7 +8,7 @@
 
 #include "common/config/config_writer.hpp"
 #include "daemon/handoff/image.hpp"
-#include "daemon/handoff/version_check.hpp"
+#include "daemon/handoff/binary_checks.hpp"
 #include "daemon/system/daemon_log.hpp"
 #include "version.hpp"
 
@@ -25,7 +25,7 @@
 namespace konnect {
 namespace {
 
-constexpr auto kVersionCheckLimit = std::chrono::seconds(10);
+constexpr auto kBinaryCheckLimit = std::chrono::seconds(10);
 
 std::int64_t monotonic_ns(Clock::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -50,33 +50,56 @@ void Daemon::reexec(const Json& id, const Responder& reply) {
   if (auto busy = supervisor_.busy()) return refuse(ErrorCode::Failed, *busy + "; try again once it is done");
   if (binary_.empty()) return refuse(ErrorCode::Failed, "the path konnectd was started from is unknown");
   reexec_pending_ = true;
-  spdlog::info("Reexec requested: asking {} which state versions it reads", binary_.string());
-  check_state_version(io_.get_executor(), clock_, supervisor_.probe_children(), binary_, handoff::kStateVersion,
-                      kVersionCheckLimit, [this, id, reply, requested_at](Result<void> checked) {
-                        if (!checked) {
-                          reexec_pending_ = false;
-                          spdlog::warn("Reexec refused: {}", checked.error().message);
-                          return reply(encode_error(id, make_error(ErrorCode::Failed, "cannot reexec: " +
-                                                                                          checked.error().message)));
-                        }
-                        hand_over(id, reply, requested_at);
-                      });
-}
-
-void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint requested_at) {
+  spdlog::info("Reexec requested: asking {} whether it can take over", binary_.string());
+  const BinaryCheck check{io_.get_executor(), clock_, supervisor_.probe_children(), binary_, kBinaryCheckLimit};
   auto call_off = [this, id, reply](const std::string& why) {
     reexec_pending_ = false;
-    spdlog::warn("Reexec called off: {}", why);
+    spdlog::warn("Reexec refused: {}", why);
     reply(encode_error(id, make_error(ErrorCode::Failed, "cannot reexec: " + why)));
   };
+  check_state_version(check, handoff::kStateVersion, [this, check, id, reply, requested_at,
+                                                      call_off](Result<void> checked) {
+    if (!checked) return call_off(checked.error().message);
+    if (auto busy = supervisor_.busy(); busy || phase_ != Phase::Running) {
+      return call_off(busy ? *busy + "; try again once it is done" : "konnectd is shutting down");
+    }
+    // The binary tries the state itself (its programs and config; the fds are numbers to it).
+    auto fd = handoff::state_fd(handover_state());
+    if (!fd) return call_off(fd.error().message);
+    auto config = supervisor_.config();
+    check_state(check, *fd, [this, fd = *fd, config, id, reply, requested_at, call_off](Result<void> fits) {
+      ::close(fd);
+      if (!fits) return call_off(fits.error().message);
+      if (supervisor_.config() != config) return call_off("the config was reloaded meanwhile; try again");
+      hand_over(id, reply, requested_at, call_off);
+    });
+  });
+}
+
+handoff::State Daemon::handover_state() {
+  handoff::State state;
+  state.konnectd_version = kVersion;
+  state.config_file = config().file.string();
+  state.config_toml = write_toml_config(config(), "");
+  state.allow_insecure_config = allow_insecure_config_;
+  state.control_fd = server_.listener_fd();
+  state.next_stream_id = supervisor_.pump().next_stream_id();
+  state.next_source_id = supervisor_.pump().next_source_id();
+  state.event_seq = events_.last_seq();
+  supervisor_.snapshot(state);
+  return state;
+}
+
+void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint requested_at,
+                       std::function<void(const std::string&)> call_off) {
   // A command may have come while the binary answered.
   if (phase_ != Phase::Running) return call_off("konnectd is shutting down");
   if (auto busy = supervisor_.busy()) return call_off(*busy + "; try again once it is done");
   notifier_.notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec_now()) +
                    "\nSTATUS=Re-executing " + binary_.string());
   // New clients wait in the socket's backlog for the next image from now on.
-  const int control_fd = server_.pause_for_handover();
-  supervisor_.pump().export_state([this, id, reply, requested_at, control_fd,
+  server_.pause_for_handover();
+  supervisor_.pump().export_state([this, id, reply, requested_at,
                                    call_off](Result<std::vector<handoff::StreamState>> streams) {
     if (!streams) {
       server_.resume_accepting();
@@ -84,24 +107,17 @@ void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint 
       return call_off(streams.error().message);
     }
     if (auto busy = supervisor_.busy(); busy || phase_ != Phase::Running) {
-      // Started meanwhile (a signal, a program's own exit starts nothing but a reload might):
-      // the pump takes its streams back, nothing was lost.
+      // Started meanwhile (a signal, a client): the pump takes its streams back, nothing was
+      // lost.
       supervisor_.pump().adopt(*streams, supervisor_.pump().next_stream_id(), supervisor_.pump().next_source_id());
       server_.resume_accepting();
       notifier_.notify("READY=1");
       return call_off(busy ? *busy + "; try again once it is done" : "konnectd is shutting down");
     }
-    handoff::State state;
-    state.konnectd_version = kVersion;
-    state.config_file = config().file.string();
-    state.config_toml = write_toml_config(config(), "");
-    state.allow_insecure_config = allow_insecure_config_;
-    state.control_fd = control_fd;
-    if (const int fd = reply.handover(); fd >= 0) state.requester = handoff::Requester{fd, id.dump(), monotonic_ns(requested_at)};
-    state.next_stream_id = supervisor_.pump().next_stream_id();
-    state.next_source_id = supervisor_.pump().next_source_id();
-    state.event_seq = events_.last_seq();
-    supervisor_.snapshot(state);
+    handoff::State state = handover_state();
+    if (const int fd = reply.handover(); fd >= 0) {
+      state.requester = handoff::Requester{fd, id.dump(), monotonic_ns(requested_at)};
+    }
     state.streams = std::move(*streams);
     spdlog::info("Reexec: handing {} process(es), {} log stream(s) and {} held socket(s) over to {}",
                  supervisor_.processes().size(), state.streams.size(), state.sockets.size(), binary_.string());

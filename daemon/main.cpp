@@ -39,6 +39,43 @@ std::filesystem::path own_binary() {
   return path;
 }
 
+// The config a state carries, loaded as it was running: TOML whatever the main file is
+// called, whole (no includes), its accounts checked when it was first loaded.
+konnect::Result<konnect::Config> handed_config(const konnect::handoff::State& state) {
+  using namespace konnect;
+  LoadOptions options;
+  options.account_exists = nullptr;
+  options.follow_includes = false;
+  options.always_toml = true;
+  try {
+    return load_config_text(state.config_toml, state.config_file, options);
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::Config, e.what());
+  }
+}
+
+// konnectctl reexec, asked by the running konnectd before it execs this binary: can this
+// binary take the state behind fd? Prints why not; exit 0 or 1.
+int check_state(int fd) {
+  using namespace konnect;
+  auto state = handoff::read_state(fd);
+  if (!state) {
+    std::printf("%s\n", state.error().message.c_str());
+    return 1;
+  }
+  auto config = handed_config(*state);
+  if (!config) {
+    std::printf("the handed-over config does not load: %s\n", config.error().to_string().c_str());
+    return 1;
+  }
+  if (auto r = handoff::fits(*state, *config); !r) {
+    std::printf("%s\n", r.error().message.c_str());
+    return 1;
+  }
+  std::printf("ok: %zu program(s)\n", state->programs.size());
+  return 0;
+}
+
 // konnectctl reexec, the new image: the previous one handed its state over (fd `state_fd`);
 // take it, or give it back to the previous image with the reason.
 int take_over(int state_fd, int previous_fd, const std::string& reexec_error,
@@ -54,16 +91,7 @@ int take_over(int state_fd, int previous_fd, const std::string& reexec_error,
     ::unsetenv("KONNECT_TEST_REFUSE_TAKEOVER");
     handoff::return_to_previous_image(previous_fd, state_fd, args, why);
   }
-  LoadOptions options;
-  options.account_exists = nullptr;  // the running config was checked when it was loaded
-  options.follow_includes = false;   // flattened: the text is the whole config
-  options.always_toml = true;        // also when the main file is a supervisord .conf
-  Result<Config> config = make_error(ErrorCode::Config, "not read");
-  try {
-    config = load_config_text(state->config_toml, state->config_file, options);
-  } catch (const std::exception& e) {
-    config = make_error(ErrorCode::Config, e.what());
-  }
+  auto config = handed_config(*state);
   if (!config) {
     handoff::return_to_previous_image(previous_fd, state_fd, args,
                                       "the handed-over config does not load: " + config.error().to_string());
@@ -137,6 +165,8 @@ int main(int argc, char** argv) {
       previous_fd = std::atoi(argv[++i]);
     } else if (arg == "--reexec-error" && i + 1 < argc) {
       reexec_error = argv[++i];
+    } else if (arg == "--check-state" && i + 1 < argc) {
+      return check_state(std::atoi(argv[i + 1]));
     } else if (arg == "--state-versions") {
       // Asked by a running konnectd before it execs this binary (konnectctl reexec).
       std::printf("%s\n", konnect::handoff::readable_versions_text().c_str());

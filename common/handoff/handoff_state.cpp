@@ -383,6 +383,25 @@ Result<State> decode(std::string_view text) {
   }
 }
 
+Result<void> fits(const State& state, const Config& config) {
+  for (const auto& p : state.programs) {
+    const ProgramConfig* program = config.find_program(p.name);
+    if (program == nullptr) return make_error(ErrorCode::Failed, "program " + p.name + " is not in the config");
+    const auto names = process_names(*program);
+    if (names.size() != p.copies.size()) {
+      return make_error(ErrorCode::Failed, "program " + p.name + " has " + std::to_string(names.size()) +
+                                               " process(es) in the config, " + std::to_string(p.copies.size()) +
+                                               " in the state");
+    }
+    for (const auto& c : p.copies) {
+      if (std::find(names.begin(), names.end(), c.name) == names.end()) {
+        return make_error(ErrorCode::Failed, "program " + p.name + " has no process " + c.name);
+      }
+    }
+  }
+  return {};
+}
+
 std::string readable_versions_text() {
   std::string out;
   for (int v : kReadableVersions) out += (out.empty() ? "" : " ") + std::to_string(v);

@@ -13,6 +13,7 @@
 // back to the old one. Times are absolute CLOCK_MONOTONIC nanoseconds (monotonic time goes
 // on across execve), never durations left, so no deadline is stretched by the handover.
 
+#include "common/config/config.hpp"
 #include "common/error.hpp"
 
 #include <array>
@@ -153,6 +154,10 @@ struct State {
 std::string encode(const State& state);
 // Reads a state of any readable version; refuses anything else with the reason.
 Result<State> decode(std::string_view text);
+
+// Whether the state's programs are the config's: every program it names is there, with the
+// same process names (the config is the one the state carries, loaded). Else what is not.
+Result<void> fits(const State& state, const Config& config);
 
 // "1" (kReadableVersions, space-separated), as `konnectd --state-versions` prints it.
 std::string readable_versions_text();

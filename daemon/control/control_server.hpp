@@ -49,6 +49,7 @@ class ControlServer {
   // reexec is called off. The next image: adopt() serves on the socket a previous image
   // listened on (path and access as listen() would have set them).
   int pause_for_handover();
+  int listener_fd() { return acceptor_.native_handle(); }
   void resume_accepting();
   void adopt(int fd, const std::filesystem::path& path, AccessPolicy policy, ClientLimits limits);
   // Closes every connection and the acceptor, and removes the socket file.

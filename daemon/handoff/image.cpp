@@ -42,26 +42,34 @@ int execveat_fd(int fd, char* const* argv) {
   return static_cast<int>(::syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH));
 }
 
+// The state's text in a new memfd, read from its start; the reason when it cannot be.
+Result<int> write_memfd(const State& state, unsigned flags) {
+  const std::string text = encode(state);
+  const int fd = ::memfd_create("konnect-state", flags);
+  if (fd < 0) return make_error(ErrorCode::Io, std::string("cannot create the state's memfd: ") + std::strerror(errno));
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      return make_error(ErrorCode::Io, std::string("cannot write the state: ") + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  return fd;
+}
+
 }  // namespace
 
+Result<int> state_fd(const State& state) { return write_memfd(state, MFD_CLOEXEC); }
+
 void exec_next_image(const State& state, const std::filesystem::path& binary, const ImageArgs& args) {
-  const std::string text = encode(state);
-  const int state_fd = ::memfd_create("konnect-state", 0);  // not close-on-exec: the next image reads it
   std::string why;
-  if (state_fd < 0) {
-    why = std::string("cannot create the state's memfd: ") + std::strerror(errno);
-  } else {
-    for (std::size_t done = 0; done < text.size();) {
-      const ssize_t n = ::write(state_fd, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        why = std::string("cannot write the state: ") + std::strerror(errno);
-        break;
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    ::lseek(state_fd, 0, SEEK_SET);
-  }
+  auto written = write_memfd(state, 0);  // not close-on-exec: the next image reads it
+  const int state_fd = written ? *written : -1;
+  if (!written) why = written.error().message;
   if (why.empty()) {
     for (const int fd : state.fds()) set_cloexec(fd, false);
     // The old binary, open: the new image goes back to it if it cannot take the state.

@@ -23,6 +23,9 @@ struct ImageArgs {
   bool allow_insecure_config = false;
 };
 
+// The state in a memfd (close-on-exec), for the next binary's --check-state.
+Result<int> state_fd(const State& state);
+
 // The old image: does not return unless every exec failed (then konnectd cannot go on: its
 // state was handed over).
 [[noreturn]] void exec_next_image(const State& state, const std::filesystem::path& binary, const ImageArgs& args);
