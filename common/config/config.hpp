@@ -98,6 +98,16 @@ struct SocketConfig {
   bool operator==(const SocketConfig&) const = default;
 };
 
+// stop_prelude = { signal = "TSTP", wait = "200ms" }: sent to the process first when it is
+// stopped, the stopsignal `wait` later. uWSGI paused by TSTP finishes the requests it serves
+// and accepts no more, so its graceful stop (TERM) cannot drop a connection one of its
+// workers has just accepted (docs/rolling-restarts.md).
+struct StopPrelude {
+  int signal = SIGTSTP;
+  Duration wait{std::chrono::milliseconds(200)};
+  bool operator==(const StopPrelude&) const = default;
+};
+
 struct ProgramConfig {
   std::string name;
   std::vector<std::string> command;  // argv; a TOML string is split like a shell would
@@ -145,6 +155,7 @@ struct ProgramConfig {
   // Bound before the first start, passed as fds 3, 4, ... with LISTEN_FDS (sd_listen_fds).
   std::vector<SocketConfig> sockets;
   RestartMode restart = RestartMode::StopStart;
+  std::optional<StopPrelude> stop_prelude;
 
   // Where the [program.NAME] table (and its depends_on) was defined; not part of equality.
   std::string source_file;

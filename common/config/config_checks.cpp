@@ -209,4 +209,28 @@ Result<HealthCheck> read_health(const Field& f) {
   return check;
 }
 
+Result<StopPrelude> read_stop_prelude(const Field& f) {
+  const auto* table = f.node->as_table();
+  if (!table) return f.expected(R"(an inline table such as { signal = "TSTP", wait = "200ms" })");
+  StopPrelude prelude;
+  bool has_signal = false;
+  for (const auto& [k, v] : *table) {
+    const std::string key(k.str());
+    Field value = f.child(v, key);
+    if (key == "signal") {
+      auto s = read_signal(value);
+      if (!s) return s.error();
+      prelude.signal = *s;
+      has_signal = true;
+    } else if (key == "wait") {
+      if (auto r = read_positive(value, prelude.wait); !r) return r.error();
+      if (prelude.wait > std::chrono::seconds(60)) return value.error("must be at most 60s");
+    } else {
+      return value.error("unknown key; accepted keys: signal, wait");
+    }
+  }
+  if (!has_signal) return f.error("missing the signal, such as { signal = \"TSTP\" }");
+  return prelude;
+}
+
 }  // namespace konnect::config_detail

@@ -56,6 +56,8 @@ const ProgramKey kProgramKeys[] = {
     {"stopsignal", [](const Field& f, ProgramConfig& p) { return assign(read_signal(f), p.stopsignal); }},
     {"stopwaitsecs",
      [](const Field& f, ProgramConfig& p) { return assign(read_duration(f), p.stopwaitsecs); }},
+    {"stop_prelude",
+     [](const Field& f, ProgramConfig& p) { return assign(read_stop_prelude(f), p.stop_prelude); }},
     {"stopasgroup", [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.stopasgroup); }},
     {"killasgroup", [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.killasgroup); }},
     {"redirect_stderr",

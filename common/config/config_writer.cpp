@@ -156,6 +156,13 @@ toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
   }
   if (!p.sockets.empty()) t.insert("sockets", sockets_array(p));
   if (p.restart == RestartMode::Rolling) t.insert("restart", "rolling");
+  if (p.stop_prelude) {
+    toml::table prelude;
+    prelude.insert("signal", signal_name(p.stop_prelude->signal));
+    if (p.stop_prelude->wait != StopPrelude{}.wait) prelude.insert("wait", format_duration(p.stop_prelude->wait));
+    prelude.is_inline(true);
+    t.insert("stop_prelude", std::move(prelude));
+  }
   return t;
 }
 

@@ -105,6 +105,7 @@ json to_json(const ProcessState& p) {
   put("crash_streak", p.crash_streak, d.crash_streak);
   put("delay_ms", p.delay_ms, d.delay_ms);
   put("start_after_stop", p.start_after_stop, d.start_after_stop);
+  put("stop_prelude_pending", p.stop_prelude_pending, d.stop_prelude_pending);
   put("settled", p.settled, d.settled);
   put("started_at_ns", p.started_at_ns, d.started_at_ns);
   put("start_time", p.start_time, d.start_time);
@@ -148,6 +149,7 @@ ProcessState process_from(const json& j, const std::string& at) {
   p.crash_streak = static_cast<int>(int_or("crash_streak", 0, INT32_MAX, p.crash_streak));
   p.delay_ms = int_or("delay_ms", 0, INT64_MAX, p.delay_ms);
   p.start_after_stop = flag_or("start_after_stop", p.start_after_stop);
+  p.stop_prelude_pending = flag_or("stop_prelude_pending", p.stop_prelude_pending);
   p.settled = flag_or("settled", p.settled);
   p.started_at_ns = int_or("started_at_ns", INT64_MIN, INT64_MAX, p.started_at_ns);
   p.start_time = int_or("start_time", INT64_MIN, INT64_MAX, p.start_time);

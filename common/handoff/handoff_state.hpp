@@ -47,6 +47,7 @@ struct ProcessState {
   int crash_streak = 0;
   std::int64_t delay_ms = 0;
   bool start_after_stop = false;
+  bool stop_prelude_pending = false;  // STOPPING: the stopsignal is due at the timer
   bool settled = false;
   std::int64_t started_at_ns = 0;  // CLOCK_MONOTONIC
   std::int64_t start_time = 0;     // unix seconds

@@ -253,6 +253,7 @@ void Process::on_timer() {
       enter_starting();
       return;
     case State::Stopping:
+      if (prelude_pending_) return send_stop_signal();  // the stop_prelude's wait is over
       // stopwaitsecs is over: SIGKILL the group (or the main process). The exit comes
       // through the reaper as usual.
       spdlog::warn("{}: still running {} after stop signal, sending SIGKILL", namespec(),
@@ -360,13 +361,27 @@ void Process::enter_fatal(std::string reason) {
 
 void Process::enter_stopping() {
   cancel_timer();
-  const int signo = config_->stopsignal;
-  host_.send_signal(config_->stopasgroup ? -pid_ : pid_, signo);
-  arm_timer(config_->stopwaitsecs);
+  if (config_->stop_prelude) {
+    // The prelude first (uWSGI: TSTP, pause), the stop signal once its wait is over.
+    host_.send_signal(config_->stopasgroup ? -pid_ : pid_, config_->stop_prelude->signal);
+    prelude_pending_ = true;
+    arm_timer(config_->stop_prelude->wait);
+  } else {
+    send_stop_signal();
+  }
   set_state(State::Stopping);
 }
 
-void Process::enter_stopped() { set_state(State::Stopped); }
+void Process::send_stop_signal() {
+  prelude_pending_ = false;
+  host_.send_signal(config_->stopasgroup ? -pid_ : pid_, config_->stopsignal);
+  arm_timer(config_->stopwaitsecs);
+}
+
+void Process::enter_stopped() {
+  prelude_pending_ = false;
+  set_state(State::Stopped);
+}
 
 void Process::enter_exited(bool expected) {
   set_state(State::Exited);

@@ -14,6 +14,8 @@
 //   RUNNING   | -                | -> STOPPING       | -> EXITED (+ restart)   | -
 //   BACKOFF   | -> STARTING now  | -> STOPPED        | impossible              | delay: -> STARTING
 //   STOPPING  | start after stop | -                 | -> STOPPED              | stopwaitsecs: SIGKILL
+//             |                  |                   |                         | (stop_prelude: its wait,
+//             |                  |                   |                         |  then the stopsignal)
 //   EXITED    | -> STARTING      | -                 | impossible              | -
 //   FATAL     | -> STARTING      | -                 | impossible              | -
 
@@ -143,6 +145,7 @@ class Process {
   void enter_throttled();
   void enter_fatal(std::string reason);
   void enter_stopping();
+  void send_stop_signal();  // stopsignal, and stopwaitsecs armed
   void enter_stopped();
   void enter_exited(bool expected);
 
@@ -172,6 +175,7 @@ class Process {
   int crash_streak_ = 0;      // crashes after RUNNING in a row (throttling)
   Duration delay_{0};         // the armed BACKOFF delay
   bool start_after_stop_ = false;
+  bool prelude_pending_ = false;  // STOPPING: the stop_prelude went, the stopsignal is due at the timer
   bool settled_ = false;
   Clock::TimePoint started_at_{};
   std::int64_t start_time_ = 0;  // unix seconds

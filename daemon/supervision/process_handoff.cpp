@@ -40,6 +40,7 @@ handoff::ProcessState Process::snapshot() const {
   s.crash_streak = crash_streak_;
   s.delay_ms = delay_.count();
   s.start_after_stop = start_after_stop_;
+  s.stop_prelude_pending = prelude_pending_;
   s.settled = settled_;
   s.started_at_ns = to_ns(started_at_);
   s.start_time = start_time_;
@@ -80,6 +81,7 @@ Result<void> Process::restore(const handoff::ProcessState& s) {
   crash_streak_ = s.crash_streak;
   delay_ = Duration(s.delay_ms);
   start_after_stop_ = s.start_after_stop;
+  prelude_pending_ = s.stop_prelude_pending;
   settled_ = s.settled;
   started_at_ = from_ns(s.started_at_ns);
   start_time_ = s.start_time;

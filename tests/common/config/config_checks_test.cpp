@@ -1,4 +1,4 @@
-// ready = {...} and health = {...}: every probe kind and limit, the defaults, and the errors
+// ready = {...}, health = {...} and stop_prelude = {...}: every probe kind and limit, the defaults, and the errors
 // for what is not accepted (file, line, key and what would be).
 
 #include "tests/common/config/config_test_util.hpp"
@@ -92,6 +92,32 @@ TEST_F(ConfigChecks, BadValuesNameKeyAndWhatIsAccepted) {
   EXPECT_CONFIG_ERROR(e, file, 3, "program.web.health.failures", "expected an integer");
   e = program_error(std::string(kCommand) + "stdout_log = \"none\"\nstderr_log = \"none\"\nready = { log = \"up\" }");
   EXPECT_CONFIG_ERROR(e, file, 5, "program.web.ready.log", "stdout_log and stderr_log are both \"none\"");
+}
+
+// stop_prelude = { signal, wait }: the signal is required, wait defaults to 200ms.
+TEST_F(ConfigChecks, StopPrelude) {
+  ProgramConfig p = program(std::string(kCommand) + "stop_prelude = { signal = \"TSTP\" }");
+  ASSERT_TRUE(p.stop_prelude);
+  EXPECT_EQ(p.stop_prelude->signal, SIGTSTP);
+  EXPECT_EQ(p.stop_prelude->wait, 200ms);
+  p = program(std::string(kCommand) + "stop_prelude = { signal = \"USR1\", wait = \"2s\" }");
+  EXPECT_EQ(p.stop_prelude->signal, SIGUSR1);
+  EXPECT_EQ(p.stop_prelude->wait, 2s);
+  EXPECT_FALSE(program(kCommand).stop_prelude);
+
+  const std::string file = path("konnectd.toml");
+  auto e = program_error(std::string(kCommand) + "stop_prelude = { wait = \"1s\" }");
+  EXPECT_CONFIG_ERROR(e, file, 3, "program.web.stop_prelude", "missing the signal");
+  e = program_error(std::string(kCommand) + "stop_prelude = { signal = \"PAUSE\" }");
+  EXPECT_CONFIG_ERROR(e, file, 3, "program.web.stop_prelude.signal", "expected a signal name");
+  e = program_error(std::string(kCommand) + "stop_prelude = { signal = \"TSTP\", wait = \"2m\" }");
+  EXPECT_CONFIG_ERROR(e, file, 3, "program.web.stop_prelude.wait", "must be at most 60s");
+  e = program_error(std::string(kCommand) + "stop_prelude = { signal = \"TSTP\", wait = 0 }");
+  EXPECT_CONFIG_ERROR(e, file, 3, "program.web.stop_prelude.wait", "must be more than 0");
+  e = program_error(std::string(kCommand) + "stop_prelude = { signal = \"TSTP\", then = \"TERM\" }");
+  EXPECT_CONFIG_ERROR(e, file, 3, "program.web.stop_prelude.then", "unknown key; accepted keys: signal, wait");
+  e = program_error(std::string(kCommand) + "stop_prelude = \"TSTP\"");
+  EXPECT_CONFIG_ERROR(e, file, 3, "program.web.stop_prelude", "expected an inline table");
 }
 
 // A change of ready or health is a change of the program, applied in place.

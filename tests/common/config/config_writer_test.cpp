@@ -59,6 +59,7 @@ backoff_max = "30s"
 backoff_reset = "20s"
 stopsignal = "INT"
 stopwaitsecs = "20s"
+stop_prelude = { signal = "TSTP", wait = "300ms" }
 stopasgroup = true
 killasgroup = false
 stdout_log = "/tmp/k/web.out"
@@ -77,6 +78,7 @@ restart = "rolling"
 
 [program.checker]
 command = ["/bin/checker"]
+stop_prelude = { signal = "USR1" }
 ready = { exec = ["/bin/true", "x y"], interval = "100ms", probe_timeout = "1s" }
 health = { tcp = "127.0.0.1:1" }
 

@@ -189,6 +189,37 @@ TEST_F(ProcessTest, StopwaitsecsEscalatesToSigkill) {
   EXPECT_EQ(p->state(), State::Stopped);
 }
 
+// stop_prelude: its signal first, the stopsignal when its wait is over, and stopwaitsecs
+// counts from the stopsignal; a process that exits during the wait gets no stopsignal.
+TEST_F(ProcessTest, StopPreludeGoesFirstThenTheStopsignal) {
+  config.stopwaitsecs = 30ms;
+  config.stop_prelude = StopPrelude{SIGTSTP, 200ms};
+  auto p = make();
+  p->start();
+  p->stop();
+  EXPECT_EQ(p->state(), State::Stopping);
+  EXPECT_EQ(host.signals.back(), std::make_pair(100, SIGTSTP));
+  advance(199ms);
+  EXPECT_EQ(host.signals.back(), std::make_pair(100, SIGTSTP));
+  advance(1ms);
+  EXPECT_EQ(host.signals.back(), std::make_pair(100, SIGTERM));
+  advance(29ms);
+  EXPECT_EQ(host.signals.back(), std::make_pair(100, SIGTERM));
+  advance(1ms);
+  EXPECT_EQ(host.signals.back(), std::make_pair(-100, SIGKILL));
+  p->on_exit(killed(SIGKILL));
+  EXPECT_EQ(p->state(), State::Stopped);
+
+  p->start();
+  p->stop();
+  EXPECT_EQ(host.signals.back(), std::make_pair(101, SIGTSTP));
+  p->on_exit(exited(0));
+  EXPECT_EQ(p->state(), State::Stopped);
+  const auto sent = host.signals.size();  // (killasgroup's SIGKILL to what is left)
+  advance(1s);
+  EXPECT_EQ(host.signals.size(), sent);
+}
+
 // Stop during BACKOFF cancels the retry and goes to STOPPED.
 TEST_F(ProcessTest, StopDuringBackoffGoesToStopped) {
   config.startsecs = 10s;
