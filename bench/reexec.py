@@ -6,7 +6,10 @@ Each konnect setup runs N sleeping programs plus one writer that writes 64 KiB c
 stdout as fast as the pipe takes them and records the longest any write was held up. Rows:
   - reexec, request to answer: as konnectctl sees it (a process start included) and as the new
     image reports it (took_ms: from the old image's receipt of the request to the new image's
-    answer), median of --runs reexecs (min-max);
+    answer; the binary's two checks come first, while konnectd still serves), median of --runs
+    reexecs (min-max);
+  - reexec, without serving: paused_ms, from the old image's pause (after the checks) to the new
+    image serving again: the time konnectd answered nobody;
   - the longest a full-speed writer's write was held up, over all those reexecs;
   - supervisord: its restart (what an upgrade of its package does): SIGTERM, then a new
     supervisord until all N programs are RUNNING again.
@@ -72,21 +75,23 @@ def m_reexec(n, runs):
             time.sleep(1.0)  # the writer's own start-up hiccups are not the reexec's
             with open(os.path.join(d, "worst")) as f:
                 before = float(f.read())
-            seen, took = [], []
+            seen, took, paused = [], [], []
             for _ in range(runs):
                 t0 = time.perf_counter()
                 r = ctl(d, "--json", "reexec")
                 seen.append((time.perf_counter() - t0) * 1000)
                 if r.returncode != 0:
                     raise RuntimeError("reexec failed: " + r.stdout + r.stderr)
-                took.append(json.loads(r.stdout)["result"]["took_ms"])
+                result = json.loads(r.stdout)["result"]
+                took.append(result["took_ms"])
+                paused.append(result["paused_ms"])
                 time.sleep(0.2)
             time.sleep(0.5)
             with open(os.path.join(d, "worst")) as f:
                 worst = float(f.read()) * 1000
             if ctl(d, "status").stdout.count("RUNNING") != n + 1:
                 raise RuntimeError("a program is not RUNNING after the reexecs")
-            return seen, took, worst, before * 1000
+            return seen, took, paused, worst, before * 1000
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -123,14 +128,14 @@ def main():
     sizes = [int(x) for x in args.sizes.split(",")]
     print("# konnect reexec bench, %s, %s, %d cores, %d reexecs per size" % (
         time.strftime("%Y-%m-%d %H:%M"), os.uname().release, os.cpu_count(), args.runs))
-    print("| programs | reexec, konnectctl's view | reexec, took_ms (new image) | longest write held up "
-          "(before the reexecs) | supervisord restart, until all RUNNING again |")
-    print("|---|---|---|---|---|")
+    print("| programs | reexec, konnectctl's view | reexec, took_ms (new image) | without serving, paused_ms "
+          "| longest write held up (before the reexecs) | supervisord restart, until all RUNNING again |")
+    print("|---|---|---|---|---|---|")
     for n in sizes:
-        seen, took, worst, before = m_reexec(n, args.runs)
+        seen, took, paused, worst, before = m_reexec(n, args.runs)
         sup = m_supervisord_restart(n)
-        print("| %d (+ 1 writer) | %s ms | %s ms | %.1f ms (%.1f ms) | %.0f ms, every program restarted |" % (
-            n, rng(seen), rng(took, "%d"), worst, before, sup), flush=True)
+        print("| %d (+ 1 writer) | %s ms | %s ms | %s ms | %.1f ms (%.1f ms) | %.0f ms, every program restarted |" % (
+            n, rng(seen), rng(took, "%d"), rng(paused, "%d"), worst, before, sup), flush=True)
 
 
 if __name__ == "__main__":

@@ -146,11 +146,14 @@ Outcome render_pid(const Json& result) {
 
 Outcome render_shutdown(const Json&) { return {"Shut down\n", {}, kExitOk}; }
 
-// The new image answers: "konnectd 0.2.0 took over from 0.1.0 (pid 42, 5 processes kept, 23 ms)".
+// The new image answers: "konnectd 0.2.0 took over from 0.1.0 (pid 42, 5 process(es) kept,
+// 23 ms, 9 ms without serving)" (an image before 0.1.0's paused_ms leaves that out).
 Outcome render_reexec(const Json& result) {
   const auto text = [&](const char* key) { return result.contains(key) ? result[key].dump() : std::string("?"); };
   std::string message = result.value("message", std::string("konnectd took over"));
-  message += " (pid " + text("pid") + ", " + text("processes") + " process(es) kept, " + text("took_ms") + " ms)\n";
+  message += " (pid " + text("pid") + ", " + text("processes") + " process(es) kept, " + text("took_ms") + " ms";
+  if (result.contains("paused_ms")) message += ", " + text("paused_ms") + " ms without serving";
+  message += ")\n";
   return {message, {}, kExitOk};
 }
 

@@ -99,7 +99,8 @@ void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint 
                    "\nSTATUS=Re-executing " + binary_.string());
   // New clients wait in the socket's backlog for the next image from now on.
   server_.pause_for_handover();
-  supervisor_.pump().export_state([this, id, reply, requested_at,
+  const auto paused_at = clock_.now();
+  supervisor_.pump().export_state([this, id, reply, requested_at, paused_at,
                                    call_off](Result<std::vector<handoff::StreamState>> streams) {
     if (!streams) {
       server_.resume_accepting();
@@ -116,7 +117,7 @@ void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint 
     }
     handoff::State state = handover_state();
     if (const int fd = reply.handover(); fd >= 0) {
-      state.requester = handoff::Requester{fd, id.dump(), monotonic_ns(requested_at)};
+      state.requester = handoff::Requester{fd, id.dump(), monotonic_ns(requested_at), monotonic_ns(paused_at)};
     }
     state.streams = std::move(*streams);
     spdlog::info("Reexec: handing {} process(es), {} log stream(s) and {} held socket(s) over to {}",
@@ -162,13 +163,20 @@ int Daemon::run_restored(const handoff::State& state, const std::string& reexec_
 }
 
 void Daemon::answer_requester(const handoff::State& state, const std::string& reexec_error) {
-  const auto took = clock_.now() - Clock::TimePoint(std::chrono::duration_cast<Clock::TimePoint::duration>(
-                                           std::chrono::nanoseconds(state.requester ? state.requester->requested_at_ns : 0)));
-  const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  const auto now = clock_.now();
+  auto ms_since = [now](std::int64_t ns) {
+    const Clock::TimePoint then(std::chrono::duration_cast<Clock::TimePoint::duration>(std::chrono::nanoseconds(ns)));
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now - then).count();
+  };
+  // took: the whole reexec, the binary's checks included (konnectd served meanwhile);
+  // paused: from the old image's last answer to the new image's first.
+  const auto took_ms = ms_since(state.requester ? state.requester->requested_at_ns : 0);
+  const auto paused_ms = ms_since(state.requester ? state.requester->paused_at_ns : 0);
   const std::size_t processes = supervisor_.processes().size();
   if (reexec_error.empty()) {
-    spdlog::info("konnectd {} took over from konnectd {} with pid {}: {} process(es) kept, {} ms after the request",
-                 kVersion, state.konnectd_version, ::getpid(), processes, took_ms);
+    spdlog::info("konnectd {} took over from konnectd {} with pid {}: {} process(es) kept, {} ms after the request, "
+                 "{} ms without serving",
+                 kVersion, state.konnectd_version, ::getpid(), processes, took_ms, paused_ms);
   } else {
     spdlog::error("Reexec failed, konnectd {} goes on with {} process(es): {}", kVersion, processes, reexec_error);
   }
@@ -182,7 +190,8 @@ void Daemon::answer_requester(const handoff::State& state, const std::string& re
                            {"previous_version", state.konnectd_version},
                            {"pid", ::getpid()},
                            {"processes", processes},
-                           {"took_ms", took_ms}})
+                           {"took_ms", took_ms},
+                           {"paused_ms", paused_ms}})
           : encode_error(id, make_error(ErrorCode::Failed, "reexec failed, konnectd " + std::string(kVersion) +
                                                                 " goes on: " + reexec_error));
   // One short line to a socket whose client waits for it; then the connection ends.

@@ -240,7 +240,8 @@ json to_json(const State& s) {
           {"control_fd", s.control_fd},
           {"requester", s.requester ? json{{"fd", s.requester->fd},
                                            {"request_id", s.requester->request_id},
-                                           {"requested_at_ns", s.requester->requested_at_ns}}
+                                           {"requested_at_ns", s.requester->requested_at_ns},
+                                           {"paused_at_ns", s.requester->paused_at_ns}}
                                     : json(nullptr)},
           {"next_spawn_id", s.next_spawn_id},
           {"next_stream_id", s.next_stream_id},
@@ -294,6 +295,9 @@ State state_from(const json& j) {
     const json& r = j["requester"];
     s.requester = Requester{fd(r, "fd", at + ".requester"), text(r, "request_id", at + ".requester"),
                             integer(r, "requested_at_ns", at + ".requester", INT64_MIN, INT64_MAX)};
+    s.requester->paused_at_ns = r.is_object() && r.contains("paused_at_ns")
+                                    ? integer(r, "paused_at_ns", at + ".requester", INT64_MIN, INT64_MAX)
+                                    : s.requester->requested_at_ns;
     if (s.requester->fd < 0) throw Refused(at + ".requester.fd: missing");
   }
   s.next_spawn_id = count(j, "next_spawn_id", at);

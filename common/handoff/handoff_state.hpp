@@ -127,6 +127,9 @@ struct Requester {
   int fd = -1;
   std::string request_id;        // the request's "id", as JSON text
   std::int64_t requested_at_ns = 0;  // CLOCK_MONOTONIC, when the request came
+  // CLOCK_MONOTONIC, when the old image stopped serving (after the binary's checks); absent
+  // in an older state: requested_at_ns.
+  std::int64_t paused_at_ns = 0;
   bool operator==(const Requester&) const = default;
 };
 

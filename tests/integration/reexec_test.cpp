@@ -133,6 +133,7 @@ TEST(Reexec, TwentyWritersFiveReexecsNothingLostNothingChanged) {
     const auto r = d.ctl({"reexec"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err << d.daemon_log();
     EXPECT_NE(r.out.find("took over"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" ms without serving)"), std::string::npos) << r.out;
   }
   EXPECT_EQ(pids(d), before) << "every program kept its pid";
   EXPECT_TRUE(pid_alive(d.pid())) << "konnectd kept its pid (the harness's child)";

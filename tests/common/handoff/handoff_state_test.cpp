@@ -55,6 +55,7 @@ TEST(HandoffState, AVersion1StateIsReadAsWritten) {
   EXPECT_FALSE(s->streams[1].sources[0].at_line_start);
   ASSERT_TRUE(s->requester);
   EXPECT_EQ(s->requester->request_id, "7");
+  EXPECT_EQ(s->requester->paused_at_ns, 123000000000) << "a state without it: paused when requested";
   EXPECT_EQ(s->fds(), (std::vector<int>{5, 6, 10, 11, 12, 13, 14, 15, 16, 17}));
 }
 
@@ -63,8 +64,12 @@ TEST(HandoffState, WhatIsWrittenReadsBackTheSame) {
   ASSERT_TRUE(s);
   s->programs[0].copies[0].current.timer_at_ns = 987654321;
   s->programs[0].copies[0].current.ready_timeout_ms = 60000;
-  s->requester.reset();
+  s->requester->paused_at_ns = 124000000000;
   auto again = decode(encode(*s));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, *s);
+  s->requester.reset();
+  again = decode(encode(*s));
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(*again, *s);
 }
