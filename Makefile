@@ -50,7 +50,7 @@ FUZZ_SEED ?= 1  # 0: a new seed each run
 fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev
 	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DKONNECT_FUZZ=ON
-	cmake --build $(FUZZ_DIR) -j $(JOBS) --target request_fuzz toml_fuzz ini_fuzz notify_fuzz state_fuzz
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target request_fuzz toml_fuzz ini_fuzz notify_fuzz state_fuzz xmlrpc_fuzz
 	@scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_SEED)
 
 # 200 crash-looping programs and a status hammer for SOAK_SECONDS (600): konnectd's fds and

@@ -30,6 +30,7 @@ Daemon::Daemon(Config config, bool allow_insecure_config, std::filesystem::path 
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
               [this] { on_reaped(); }),
       handler_(supervisor_, *this),
+      http_service_(handler_, supervisor_, *this),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);
 }
@@ -74,7 +75,29 @@ Result<void> Daemon::setup() {
   if (auto r = server_.listen(config().daemon.socket, *policy,
                                 ClientLimits{config().daemon.client_idle_timeout,
                                              static_cast<std::size_t>(config().daemon.client_max_per_user)}); !r) return r.error();
+  if (auto r = serve_http(*policy); !r) return r.error();
   write_pid_file();
+  return {};
+}
+
+Result<void> Daemon::serve_http(const AccessPolicy& policy) {
+  const DaemonConfig& d = config().daemon;
+  server_.set_http(&http_service_);
+  if (!d.http_username.empty()) http_service_.set_credentials(Credentials{d.http_username, d.http_password});
+  const ClientLimits limits{d.client_idle_timeout, static_cast<std::size_t>(d.client_max_per_user)};
+  if (!d.supervisor_socket.empty()) {
+    supervisor_socket_ = std::make_unique<ControlServer>(io_.get_executor(), handler_);
+    supervisor_socket_->set_http(&http_service_);
+    if (auto r = supervisor_socket_->listen(d.supervisor_socket, policy, limits); !r) {
+      return make_error(r.error().code, "[konnectd] supervisor_socket: " + r.error().message);
+    }
+  }
+  if (!d.http.empty()) {
+    HttpLimits http_limits;
+    http_limits.idle_timeout = d.client_idle_timeout;
+    http_server_ = std::make_unique<HttpServer>(io_.get_executor(), http_service_, http_limits);
+    if (auto r = http_server_->listen(d.http); !r) return r.error();
+  }
   return {};
 }
 
@@ -279,6 +302,8 @@ void Daemon::enter_done() {
   watchdog_timer_.cancel();
   handler_.end_streams();
   server_.stop();
+  if (supervisor_socket_) supervisor_socket_->stop();
+  if (http_server_) http_server_->stop();
   reaper_.cancel();
   boost::system::error_code ec;
   signals_.cancel(ec);

@@ -18,6 +18,8 @@
 #include "daemon/system/notifier.hpp"
 #include "daemon/spawn/reaper.hpp"
 #include "daemon/control/request_handler.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/http/http_service.hpp"
 #include "daemon/supervision/supervisor.hpp"
 #include "daemon/events/event_bus.hpp"
 #include "daemon/system/clock.hpp"
@@ -67,6 +69,9 @@ class Daemon final : private DaemonControl {
   // What setup() and restore() both need of the host: SIGPIPE ignored, the fd limit raised,
   // the child subreaper, and the programs' cgroup tree (why_not: why there is none).
   Result<CgroupTree> prepare_host(std::string& why_not);
+  // [konnectd] http and supervisor_socket, and HTTP on the control socket (setup() and
+  // restore(): these listeners are bound anew by each image).
+  Result<void> serve_http(const AccessPolicy& policy);
   // What run() and run_restored() both start: signals, the reaper, systemd's watchdog.
   void begin_running();
   // konnectctl reexec, the old image: checks the binary, hands everything over, execs it.
@@ -104,7 +109,10 @@ class Daemon final : private DaemonControl {
   Supervisor supervisor_;
   Reaper reaper_;
   RequestHandler handler_;
+  HttpService http_service_;
   ControlServer server_;
+  std::unique_ptr<ControlServer> supervisor_socket_;  // [konnectd] supervisor_socket
+  std::unique_ptr<HttpServer> http_server_;           // [konnectd] http
   Notifier notifier_;
   boost::asio::steady_timer watchdog_timer_{io_};
   bool pid_file_written_ = false;

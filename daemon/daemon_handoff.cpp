@@ -144,6 +144,7 @@ Result<void> Daemon::restore(const handoff::State& state) {
                 ClientLimits{config().daemon.client_idle_timeout,
                              static_cast<std::size_t>(config().daemon.client_max_per_user)});
   events_.continue_from(state.event_seq);
+  if (auto r = serve_http(*policy); !r) spdlog::error("HTTP is not served after the reexec: {}", r.error().message);
   write_pid_file();
   return {};
 }

@@ -14,6 +14,8 @@ packages=(
   go-md2man           # man pages from docs/ (scripts/make-man.sh)
   # tests/e2e/: the seed host's stack, from Debian (RabbitMQ runs as a plain process there)
   uwsgi-core uwsgi-plugin-python3 python3-django celery python3-celery rabbitmq-server python3-venv
+  libexpat1-dev       # the XML-RPC parser (common/xmlrpc/)
+  supervisor          # tests/integration/xmlrpc: Debian's own supervisorctl against konnectd
   nginx               # in front of uWSGI, as on the seed host (tests/e2e starts it as a plain process)
 )
 packages+=("$@")

@@ -220,6 +220,13 @@ struct DaemonConfig {
   // Added to every program's environment (a program's own value wins); the loader merges it
   // into each ProgramConfig, so reload sees a change here as a change of those programs.
   std::map<std::string, std::string> environment;
+  // SPEC.md "HTTP": the HTTP interface on TCP ("127.0.0.1:9001"; empty: none), basic auth for
+  // it (password in clear or "{SHA}" and its hex SHA-1), and a second Unix socket serving
+  // what the control socket serves (supervisord's clients look in /var/run/supervisor.sock).
+  std::string http;
+  std::string http_username;
+  std::string http_password;
+  std::filesystem::path supervisor_socket;
   bool operator==(const DaemonConfig&) const = default;
 };
 

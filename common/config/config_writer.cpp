@@ -187,6 +187,10 @@ toml::table daemon_table(const DaemonConfig& c) {
   if (!c.socket_group.empty()) t.insert("socket_group", c.socket_group);
   if (!c.socket_readonly_group.empty()) t.insert("socket_readonly_group", c.socket_readonly_group);
   if (c.client_idle_timeout != d.client_idle_timeout) t.insert("client_idle_timeout", format_duration(c.client_idle_timeout));
+  if (!c.http.empty()) t.insert("http", c.http);
+  if (!c.http_username.empty()) t.insert("http_username", c.http_username);
+  if (!c.http_password.empty()) t.insert("http_password", c.http_password);
+  if (!c.supervisor_socket.empty()) t.insert("supervisor_socket", c.supervisor_socket.string());
   if (c.client_max_per_user != d.client_max_per_user) t.insert("client_max_per_user", c.client_max_per_user);
   if (c.cgroups != d.cgroups) t.insert("cgroups", c.cgroups == CgroupMode::On ? "on" : "off");
   return t;

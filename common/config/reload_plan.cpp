@@ -138,6 +138,9 @@ Result<ReloadPlan> plan_reload(const Config& running, const Config& next, const 
   keep("client_idle_timeout", now.client_idle_timeout == next.daemon.client_idle_timeout);
   keep("client_max_per_user", now.client_max_per_user == next.daemon.client_max_per_user);
   keep("cgroups", now.cgroups == next.daemon.cgroups);
+  keep("http", now.http == next.daemon.http && now.http_username == next.daemon.http_username &&
+                   now.http_password == next.daemon.http_password);
+  keep("supervisor_socket", now.supervisor_socket == next.daemon.supervisor_socket);
   result.daemon.socket = running.daemon.socket;
   result.daemon.pid_file = running.daemon.pid_file;
   result.daemon.log_file = running.daemon.log_file;
@@ -148,6 +151,10 @@ Result<ReloadPlan> plan_reload(const Config& running, const Config& next, const 
   result.daemon.client_idle_timeout = running.daemon.client_idle_timeout;
   result.daemon.client_max_per_user = running.daemon.client_max_per_user;
   result.daemon.cgroups = running.daemon.cgroups;
+  result.daemon.http = running.daemon.http;
+  result.daemon.http_username = running.daemon.http_username;
+  result.daemon.http_password = running.daemon.http_password;
+  result.daemon.supervisor_socket = running.daemon.supervisor_socket;
   ReloadPlan plan = make_plan(std::move(result), a);
   plan.warnings = std::move(warnings);
   return plan;

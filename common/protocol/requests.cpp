@@ -101,6 +101,7 @@ Json encode_args(const TailArgs& args) {
   if (args.stderr_stream) out["stream"] = "stderr";
   if (args.follow) out["follow"] = true;
   out["lines"] = args.lines;
+  if (args.bytes > 0) out["bytes"] = args.bytes;
   return out;
 }
 
@@ -121,6 +122,12 @@ Result<TailArgs> decode_tail_args(const Json& args) {
   auto lines = read_lines(args);
   if (!lines) return lines.error();
   out.lines = *lines;
+  if (const Json* bytes = member(args, "bytes")) {
+    if (!bytes->is_number_integer() || bytes->get<std::int64_t>() < 1 || bytes->get<std::int64_t>() > (1 << 20)) {
+      return bad_arguments("\"bytes\" must be a number of bytes from 1 to 1048576");
+    }
+    out.bytes = static_cast<std::size_t>(bytes->get<std::int64_t>());
+  }
   return out;
 }
 

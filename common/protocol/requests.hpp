@@ -41,6 +41,7 @@ struct TailArgs {
   bool stderr_stream = false;
   bool follow = false;
   std::size_t lines = 10;
+  std::size_t bytes = 0;  // "bytes": the last N bytes (1 to 1 MiB) instead of lines (XML-RPC's reads)
 };
 Json encode_args(const TailArgs& args);
 Result<TailArgs> decode_tail_args(const Json& args);

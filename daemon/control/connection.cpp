@@ -8,16 +8,18 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace konnect {
 
 Connection::Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close,
-                       std::chrono::milliseconds idle_timeout)
+                       std::chrono::milliseconds idle_timeout, HttpService* http)
     : socket_(std::move(socket)),
       idle_(socket_.get_executor()),
       idle_timeout_(idle_timeout),
       handler_(handler),
-      on_close_(std::move(on_close)) {}
+      on_close_(std::move(on_close)),
+      http_service_(http) {}
 
 void Connection::start(ClientPool::Slot slot, Access access) {
   slot_ = std::move(slot);
@@ -44,6 +46,7 @@ void Connection::arm_idle() {
 
 bool Connection::stop_after_flush() {
   slot_.release();  // shutting down: nobody is admitted any more
+  if (http_) return false;  // its answer may be on its way (supervisorctl shutdown's)
   if (write_queue_.empty()) {
     stop();
     return true;
@@ -58,6 +61,7 @@ void Connection::stop() {
   idle_.cancel();
   boost::system::error_code ec;
   socket_.close(ec);
+  if (http_) http_->stop();
   if (on_gone_) {
     auto gone = std::move(on_gone_);
     on_gone_ = nullptr;
@@ -105,6 +109,14 @@ void Connection::do_read() {
                               peer_closed_ = true;
                               if (streaming_ || (!awaiting_answer_ && write_queue_.empty())) close();
                               return;
+                            }
+                            if (first_read_) {
+                              first_read_ = false;
+                              // An HTTP request begins with its method (GET, POST...); a
+                              // JSON request with '{' (docs/protocol.md "HTTP").
+                              if (http_service_ && n > 0 && read_buffer_[0] >= 'A' && read_buffer_[0] <= 'Z') {
+                                return become_http(std::string_view(read_buffer_.data(), n));
+                              }
                             }
                             if (streaming_) {
                               do_read();  // only to see the client go; it has nothing more to ask
@@ -221,6 +233,31 @@ void Connection::do_write() {
                                process_lines();
                              }
                            });
+}
+
+void Connection::become_http(std::string_view first_bytes) {
+  ++idle_generation_;  // the session keeps its own time from now on
+  idle_.cancel();
+  boost::system::error_code ec;
+  const int fd = socket_.release(ec);
+  if (ec) return close();
+  HttpSession::Socket socket(socket_.get_executor());
+  socket.assign(boost::asio::generic::stream_protocol(AF_UNIX, 0), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return close();
+  }
+  std::weak_ptr<Connection> weak = weak_from_this();
+  HttpLimits limits;
+  limits.idle_timeout = idle_timeout_;
+  http_ = std::make_shared<HttpSession>(std::move(socket), *http_service_, HttpPeer{access_}, limits,
+                                        HttpSession::Hooks{[weak](bool busy) {
+                                                             if (auto self = weak.lock()) self->slot_.set_busy(busy);
+                                                           },
+                                                           [weak] {
+                                                             if (auto self = weak.lock()) self->close();
+                                                           }});
+  http_->start(first_bytes);
 }
 
 void Connection::close() {

@@ -6,11 +6,15 @@
 // its answers is not read either.
 // Lifetime: shared_ptr; every async op holds `self`. The ControlServer owns the set. Each
 // holds a ClientPool slot, busy while a request is being handled or its answer written.
+// A client whose first byte is an uppercase letter (an HTTP method) speaks HTTP (SPEC.md:
+// Debian's supervisorctl on the control socket): the socket goes to an HttpSession this
+// Connection owns from then on.
 
 #include "common/protocol/protocol.hpp"
 #include "daemon/control/access_policy.hpp"
 #include "daemon/control/client_pool.hpp"
 #include "daemon/control/request_handler.hpp"
+#include "daemon/http/http_session.hpp"
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -33,8 +37,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // idle_timeout: how long it may stay without sending a complete request while nothing is
   // being answered.
+  // http: where a client that speaks HTTP goes (none: every client speaks JSON lines).
   Connection(Socket socket, RequestHandler& handler, std::function<void(Connection*)> on_close,
-             std::chrono::milliseconds idle_timeout);
+             std::chrono::milliseconds idle_timeout, HttpService* http = nullptr);
 
   // access: what the peer may do (AccessPolicy).
   void start(ClientPool::Slot slot, Access access);
@@ -58,6 +63,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm_idle();
   void update_slot();
   void notify_and_stop(const Error& why);
+  void become_http(std::string_view first_bytes);
 
   Socket socket_;
   ClientPool::Slot slot_;
@@ -68,6 +74,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHandler& handler_;
   std::function<void(Connection*)> on_close_;
   std::function<void()> on_gone_;  // the streamed answer's (Responder::on_gone)
+  HttpService* http_service_ = nullptr;
+  std::shared_ptr<HttpSession> http_;  // once the client turned out to speak HTTP
+  bool first_read_ = true;
   std::array<char, 16384> read_buffer_{};
   LineBuffer lines_;
   std::deque<std::string> write_queue_;

@@ -124,7 +124,7 @@ void ControlServer::admit(boost::asio::local::stream_protocol::socket socket) {
   const bool known = ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
   if (known) peer = PeerCredentials{cred.pid, cred.uid, cred.gid};
   auto conn = std::make_shared<Connection>(
-      std::move(socket), handler_, [this](Connection* c) { connections_.erase(c); }, idle_timeout_);
+      std::move(socket), handler_, [this](Connection* c) { connections_.erase(c); }, idle_timeout_, http_);
   std::weak_ptr<Connection> weak = conn;
   auto admission = pool_.admit(PeerKey{peer.uid, known && policy_.is_privileged(peer)}, [this, weak] {
     if (auto c = weak.lock()) {

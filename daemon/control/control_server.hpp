@@ -56,6 +56,8 @@ class ControlServer {
   void stop();
 
   const ClientPool& pool() const { return pool_; }
+  // Where clients that speak HTTP go (SPEC.md "HTTP"): from then on, for every new client.
+  void set_http(HttpService* http) { http_ = http; }
 
  private:
   // A log line a peer can cause, at most one per 10 s; the rest summed up in one line.
@@ -78,6 +80,7 @@ class ControlServer {
   bool accepting_ = false;
   bool paused_ = false;  // a reexec is handing the socket over
   RequestHandler& handler_;
+  HttpService* http_ = nullptr;
   std::filesystem::path path_;
   AccessPolicy policy_;
   std::chrono::milliseconds idle_timeout_{60000};

@@ -218,14 +218,24 @@ void RequestHandler::do_tail(const Request& request, const Targets&, Reply reply
   const bool follow = args->follow;
   const std::string path = supervisor_.pump().path_of(*sid).string();
   Supervisor& supervisor = supervisor_;
+  // "bytes": the last N bytes, whatever the lines (supervisord's readProcessStdoutLog).
+  const std::size_t lines = args->bytes > 0 ? SIZE_MAX : args->lines;
+  const std::size_t max_bytes = args->bytes > 0 ? std::min(args->bytes, kMaxTailBytes) : kMaxTailBytes;
   supervisor_.pump().tail_file(
-      path, args->lines, kMaxTailBytes,
-      [id, reply, path, follow, sid = *sid, &supervisor, namespec = p.namespec()](Result<std::string> data) {
+      path, lines, max_bytes,
+      [id, reply, path, follow, sid = *sid, &supervisor, namespec = p.namespec(),
+       size_wanted = args->bytes > 0](Result<std::string> data) {
         if (!data) {
           reply(encode_error(id, data.error()));
           return;
         }
         Json first = {{"name", namespec}, {"path", path}, {"data", *data}};
+        if (size_wanted) {
+          // Where a reader that has all of it would go on from (XML-RPC's tailProcessLog).
+          std::error_code ec;
+          const auto size = std::filesystem::file_size(path, ec);
+          first["size"] = ec ? 0 : size;
+        }
         if (!follow) {
           reply(encode_ok(id, first));
           return;

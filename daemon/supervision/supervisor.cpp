@@ -229,6 +229,11 @@ Result<OutputPump::StreamId> Supervisor::log_stream(const Process& process, bool
                                            " log" + (discarded ? " (it is discarded)" : " yet (never started)"));
 }
 
+std::filesystem::path Supervisor::log_path(const Process& process, bool stderr_stream) const {
+  const OutputSink& output = output_of(process);
+  return stderr_stream ? output.stderr_path() : output.stdout_path();
+}
+
 Process* Supervisor::process_of_stream(OutputPump::StreamId id) const {
   auto it = by_stream_.find(id);
   return it == by_stream_.end() ? nullptr : it->second;

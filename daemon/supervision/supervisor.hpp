@@ -82,6 +82,8 @@ class Supervisor final : public ProcessHost {
   void reopen_logs(std::function<void(std::vector<Error>)> done);
   // The output stream of a process (stdout or stderr), or an error naming why there is none.
   Result<OutputPump::StreamId> log_stream(const Process& process, bool stderr_stream) const;
+  // The log file the process's stdout (stderr) goes to; empty when it is discarded.
+  std::filesystem::path log_path(const Process& process, bool stderr_stream) const;
   OutputPump& pump() { return pump_; }
   // The children konnectd runs for itself beside the programs (exec probes, reexec's check),
   // their exits from the one reaper.

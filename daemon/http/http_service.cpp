@@ -1,0 +1,169 @@
+#include "daemon/http/http_service.hpp"
+
+#include "daemon/control/request_handler.hpp"
+#include "version.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <cctype>
+
+namespace konnect {
+
+namespace http = boost::beast::http;
+
+HttpService::HttpService(RequestHandler& handler, Supervisor& supervisor, DaemonControl& daemon)
+    : handler_(handler), rpc_(handler, supervisor, daemon) {}
+
+HttpResponse HttpService::text_response(HttpStatus status, unsigned version, std::string body) {
+  HttpResponse res{status, version};
+  res.set(http::field::server, std::string("konnectd/") + kVersion);
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = std::move(body);
+  return res;
+}
+
+void HttpService::handle(const HttpRequest& req, const HttpPeer& peer, HttpReply reply) {
+  const unsigned version = req.version();
+  auto done = reply.respond;
+  // Who: the Unix socket's peer as the control socket judges it; on TCP, basic auth.
+  Access access = Access::Full;
+  if (peer.unix_access) {
+    access = *peer.unix_access;
+  } else if (credentials_) {
+    const auto it = req.find(http::field::authorization);
+    if (it == req.end() || !credentials_->accepts(it->value())) {
+      HttpResponse res = text_response(HttpStatus::unauthorized, version, "401 Unauthorized\n");
+      res.set(http::field::www_authenticate, "Basic realm=\"konnectd\"");
+      return done(std::move(res));
+    }
+  }
+  if (access == Access::None) {
+    return done(text_response(HttpStatus::forbidden, version, "403 Forbidden: this user may not use konnectd\n"));
+  }
+
+  const std::string_view target(req.target().data(), req.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/RPC2" || path == "/api") {
+    if (req.method() != http::verb::post) {
+      HttpResponse res = text_response(HttpStatus::method_not_allowed, version, "405 Method Not Allowed: POST only\n");
+      res.set(http::field::allow, "POST");
+      return done(std::move(res));
+    }
+    if (path == "/api") return serve_api(req, access, done);
+    return rpc_.call(req.body(), access, [done, version](std::string xml) {
+      HttpResponse res{HttpStatus::ok, version};
+      res.set(http::field::server, std::string("konnectd/") + kVersion);
+      res.set(http::field::content_type, "text/xml");
+      res.body() = std::move(xml);
+      done(std::move(res));
+    });
+  }
+  if (path.rfind("/logtail/", 0) == 0 || path == "/mainlogtail") {
+    if (req.method() != http::verb::get) {
+      return done(text_response(HttpStatus::method_not_allowed, version, "405 Method Not Allowed: GET only\n"));
+    }
+    return serve_logtail(req, path, access, std::move(reply));
+  }
+  done(text_response(HttpStatus::not_found, version, "404 Not Found\n"));
+}
+
+namespace {
+
+// %XX in a path segment (supervisorctl quotes "group:name").
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void HttpService::serve_logtail(const HttpRequest& req, std::string_view path, Access access, HttpReply reply) {
+  const unsigned version = req.version();
+  Json line;
+  if (path == "/mainlogtail") {
+    line = {{"id", 0}, {"cmd", "maintail"}, {"args", {{"lines", 1000}, {"follow", true}}}};
+  } else {
+    std::string rest = url_decode(path.substr(std::string_view("/logtail/").size()));
+    std::string stream = "stdout";
+    if (const auto slash = rest.rfind('/'); slash != std::string::npos) {
+      stream = rest.substr(slash + 1);
+      rest = rest.substr(0, slash);
+    }
+    if (stream != "stdout" && stream != "stderr") {
+      return reply.respond(text_response(HttpStatus::not_found, version, "404 Not Found: stdout or stderr\n"));
+    }
+    line = {{"id", 0}, {"cmd", "tail"}, {"args", {{"name", rest}, {"stream", stream}, {"bytes", 1024}, {"follow", true}}}};
+  }
+  struct State {
+    HttpReply reply;
+    bool begun = false;
+  };
+  auto state = std::make_shared<State>();
+  state->reply = std::move(reply);
+  handler_.handle_line(
+      line.dump(), access,
+      Responder(
+          [state, version](std::string answer_line, bool more) {
+            const Json answer = Json::parse(answer_line, nullptr, false);
+            if (!state->begun) {
+              if (!answer.is_object() || !answer.value("ok", false)) {
+                const std::string why = answer.is_object() && answer.contains("error")
+                                            ? answer["error"].value("message", std::string("failed"))
+                                            : std::string("failed");
+                state->reply.respond(text_response(HttpStatus::not_found, version, "404 Not Found: " + why + "\n"));
+                return false;
+              }
+              state->begun = true;
+              HttpResponse head = text_response(HttpStatus::ok, version, "");
+              state->reply.begin_stream(std::move(head));
+              std::string data = answer["result"].value("data", std::string());
+              if (data.size() > 1024) data = data.substr(data.size() - 1024);
+              if (!data.empty() && !state->reply.chunk(std::move(data))) return false;
+              return more;
+            }
+            if (!more) {  // the stream ended (its program was removed): the last, empty chunk
+              state->reply.chunk(std::string());
+              return false;
+            }
+            const std::string data = answer.is_object() && answer.contains("result") ? answer["result"].value("data", std::string()) : std::string();
+            return data.empty() || state->reply.chunk(data);
+          },
+          [state](std::function<void()> gone) {
+            if (state->reply.on_gone) state->reply.on_gone(std::move(gone));
+          }));
+}
+
+// /api: the body is one request line of the control protocol; the answer is its answer line.
+// A streamed answer (tail -f, events, wait) is not for this endpoint: its first piece ends it.
+void HttpService::serve_api(const HttpRequest& req, Access access, std::function<void(HttpResponse)> done) {
+  const unsigned version = req.version();
+  auto once = std::make_shared<std::function<void(HttpResponse)>>(std::move(done));
+  std::string line = req.body();
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (line.find('\n') != std::string::npos) {
+    return (*once)(text_response(HttpStatus::bad_request, version, "one request per POST /api\n"));
+  }
+  handler_.handle_line(line, access, Responder([once, version](std::string answer, bool) {
+                         if (!*once) return false;
+                         HttpResponse res{HttpStatus::ok, version};
+                         res.set(http::field::server, std::string("konnectd/") + kVersion);
+                         res.set(http::field::content_type, "application/json");
+                         res.body() = std::move(answer);
+                         auto done = std::move(*once);
+                         *once = nullptr;
+                         done(std::move(res));
+                         return false;  // nothing more: a stream ends here
+                       }));
+}
+
+}  // namespace konnect
