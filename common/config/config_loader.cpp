@@ -242,7 +242,7 @@ class Loader {
       } else if (key == "include") {
         r = read_include(value, includes);
       } else if (key == "http") {
-        r = read_http_address(value, d.http);
+        r = assign_value(config_detail::read_http_address(value), d.http);
         http_field = value;
       } else if (key == "http_username") {
         r = assign_value(config_detail::read_string(value), d.http_username);
@@ -256,7 +256,7 @@ class Loader {
       if (!r) return r.error();
     }
     if (table->contains("log_dir") && !log_file_set) d.log_file = d.log_dir / "konnectd.log";
-    if (http_field && !is_loopback_address(d.http) && (d.http_username.empty() || d.http_password.empty())) {
+    if (http_field && !config_detail::is_loopback_http(d.http) && (d.http_username.empty() || d.http_password.empty())) {
       return http_field->error("'" + d.http + "' is not a loopback address: anyone who reaches it could run "
                                "every command, so http_username and http_password are required (or use "
                                "127.0.0.1:PORT)");
@@ -267,25 +267,6 @@ class Loader {
     return {};
   }
 
-  // [konnectd] http: "HOST:PORT", HOST an IP address, [IPv6], localhost, or * (or nothing)
-  // for every address.
-  static Result<void> read_http_address(const Field& f, std::string& out) {
-    auto s = config_detail::read_string(f);
-    if (!s) return s.error();
-    const auto colon = s->rfind(':');
-    const std::string port = colon == std::string::npos ? std::string() : s->substr(colon + 1);
-    const bool port_ok = !port.empty() && port.size() <= 5 &&
-                         port.find_first_not_of("0123456789") == std::string::npos && std::stoi(port) <= 65535;
-    if (!port_ok) return f.expected("an address such as \"127.0.0.1:9001\" (HOST:PORT)");
-    out = *s;
-    return {};
-  }
-
-  static bool is_loopback_address(const std::string& address) {
-    std::string host = address.substr(0, address.rfind(':'));
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-  }
 
   template <class T, class U>
   static Result<void> assign_value(Result<T> value, U& out) {

@@ -303,4 +303,21 @@ Result<LogTarget> read_log_target(const Field& f) {
   return target;
 }
 
+Result<std::string> read_http_address(const Field& f) {
+  auto s = read_string(f);
+  if (!s) return s.error();
+  const auto colon = s->rfind(':');
+  const std::string port = colon == std::string::npos ? std::string() : s->substr(colon + 1);
+  const bool port_ok = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
+                       std::stoi(port) <= 65535;
+  if (!port_ok) return f.expected("an address such as \"127.0.0.1:9001\" (HOST:PORT)");
+  return s;
+}
+
+bool is_loopback_http(const std::string& address) {
+  std::string host = address.substr(0, address.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 }  // namespace konnect::config_detail

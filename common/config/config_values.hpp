@@ -77,4 +77,9 @@ Result<LogTarget> read_log_target(const Field& f);
 Result<std::string> read_user(const Field& f);   // must exist, when the file's account_exists says
 Result<std::string> read_group(const Field& f);  // the same for groups
 
+// [konnectd] http: "HOST:PORT", HOST an IP address, [IPv6], localhost, or * (or nothing) for
+// every address; and whether it is reachable from this host only.
+Result<std::string> read_http_address(const Field& f);
+bool is_loopback_http(const std::string& address);
+
 }  // namespace konnect::config_detail

@@ -77,6 +77,13 @@ class FileReader {
       }
       return s.name == "supervisord" ? read_supervisord(s) : read_unix_http_server(s);
     }
+    if (s.name == "inet_http_server") {
+      if (!is_main_) {
+        warn(s.line, "[" + s.name + "]", "only read in the main config file; this section is ignored");
+        return {};
+      }
+      return read_inet_http_server(s);
+    }
     if (s.name == "rpcinterface:supervisor") return {};  // supervisorctl's plumbing; konnectd has its own socket
     if (s.name == "supervisorctl") {
       warn(s.line, "[supervisorctl]", "supervisorctl's settings are not read; konnectctl finds the socket in [unix_http_server] file");
@@ -84,8 +91,7 @@ class FileReader {
     }
     const std::string why = kind == "eventlistener"   ? "event listeners are not supported"
                             : kind == "fcgi-program"  ? "FastCGI programs are not supported"
-                            : s.name == "inet_http_server" ? "konnectd has no TCP control server (its socket is a Unix socket)"
-                                                           : "not a section konnect knows";
+                                                      : "not a section konnect knows";
     warn(s.line, "[" + s.name + "]", why + "; this section is ignored");
     return {};
   }
@@ -333,6 +339,38 @@ class FileReader {
       } else {
         warn(o.line, key_of(s, o), "not implemented by konnect; ignored (the socket is mode 0660)");
       }
+    }
+    return {};
+  }
+
+  // [inet_http_server] port, username, password: [konnectd] http and its credentials (SPEC.md
+  // "HTTP"). A port others can reach needs both credentials, as in TOML.
+  Result<void> read_inet_http_server(const IniSection& s) {
+    int port_line = s.line;
+    for (const auto& o : s.options) {
+      auto v = expanded(s, o, base_);
+      if (!v) return v.error();
+      if (o.key == "port") {
+        // supervisord takes "9001" and ":9001" for every address too.
+        std::string address = v->find(':') == std::string::npos ? "*:" + *v : *v;
+        toml::value<std::string> port_node(address);
+        auto a = config_detail::read_http_address(make_field(port_node, file_, key_of(s, o), o.line));
+        if (!a) return a.error();
+        daemon_.http = *a;
+        port_line = o.line;
+      } else if (o.key == "username") {
+        daemon_.http_username = *v;
+      } else if (o.key == "password") {
+        daemon_.http_password = *v;
+      } else {
+        warn(o.line, key_of(s, o), "not implemented by konnect; ignored");
+      }
+    }
+    if (daemon_.http.empty()) return config_error(file_, s.line, "[inet_http_server] port", "missing required option; expected HOST:PORT");
+    if (!config_detail::is_loopback_http(daemon_.http) && (daemon_.http_username.empty() || daemon_.http_password.empty())) {
+      return config_error(file_, port_line, "[inet_http_server] port",
+                          "'" + daemon_.http + "' is not a loopback address: anyone who reaches it could run every "
+                          "command, so username and password are required (or use 127.0.0.1:PORT)");
     }
     return {};
   }

@@ -248,7 +248,7 @@ void RpcInterface::signal_process(const Call& call) {
   request(call, "signal", {{"signal", sig}, {"targets", targets_for(*name)}}, [call, name = *name, sig](const Json& done) {
     if (!done.value("ok", false)) {
       const Json& error = done.contains("error") ? done["error"] : Json::object();
-      if (text(error, "code") == "BAD_ARGUMENTS") return call.fault(fault::kBadSignal, sig.dump());
+      if (text(error, "code") == "BAD_ARGUMENTS") return call.fault(fault::kBadSignal, sig.is_string() ? sig.get<std::string>() : sig.dump());
       return fault_from(call, done, name);
     }
     for (const Json& r : processes_of(done)) {
@@ -276,7 +276,7 @@ void RpcInterface::signal_many(const Call& call, Json targets, const Json& sig) 
     request(call, "signal", {{"signal", sig}, {"targets", names}}, [call, chosen, sig](const Json& done) {
       if (!done.value("ok", false)) {
         const Json& error = done.contains("error") ? done["error"] : Json::object();
-        if (text(error, "code") == "BAD_ARGUMENTS") return call.fault(fault::kBadSignal, sig.dump());
+        if (text(error, "code") == "BAD_ARGUMENTS") return call.fault(fault::kBadSignal, sig.is_string() ? sig.get<std::string>() : sig.dump());
         return fault_from(call, done);
       }
       Array results;

@@ -215,3 +215,22 @@ TEST_F(SupervisordConfig, SupervisordDetails) {
   EXPECT_NE(bad_group.error().message.find("invalid group name"), std::string::npos);
   EXPECT_FALSE(load_ini("[program:web]\ncommand=/bin/web\n[include]\n"));
 }
+
+// [inet_http_server] is [konnectd] http with its credentials; others' reach needs them.
+TEST_F(SupervisordConfig, InetHttpServerIsHttp) {
+  Config c = load_ini_ok("[inet_http_server]\nport=127.0.0.1:9001\nusername=admin\npassword={SHA}abc\n");
+  EXPECT_EQ(c.daemon.http, "127.0.0.1:9001");
+  EXPECT_EQ(c.daemon.http_username, "admin");
+  EXPECT_EQ(c.daemon.http_password, "{SHA}abc");
+  EXPECT_EQ(warning_for(c, "[inet_http_server]"), nullptr);
+  c = load_ini_ok("[inet_http_server]\nport=9001\nusername=u\npassword=p\n");
+  EXPECT_EQ(c.daemon.http, "*:9001");
+  auto r = load_ini("[inet_http_server]\nport=*:9001\n");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().line, 2);
+  EXPECT_EQ(r.error().key, "[inet_http_server] port");
+  EXPECT_NE(r.error().message.find("not a loopback address"), std::string::npos);
+  r = load_ini("[inet_http_server]\nport=localhost:nine\n");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("HOST:PORT"), std::string::npos);
+}
