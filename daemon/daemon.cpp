@@ -80,7 +80,7 @@ Result<void> Daemon::setup() {
   return {};
 }
 
-Result<void> Daemon::serve_http(const AccessPolicy& policy) {
+Result<void> Daemon::serve_http(const AccessPolicy& policy, const handoff::State* state) {
   const DaemonConfig& d = config().daemon;
   server_.set_http(&http_service_);
   if (!d.http_username.empty()) http_service_.set_credentials(Credentials{d.http_username, d.http_password});
@@ -88,7 +88,9 @@ Result<void> Daemon::serve_http(const AccessPolicy& policy) {
   if (!d.supervisor_socket.empty()) {
     supervisor_socket_ = std::make_unique<ControlServer>(io_.get_executor(), handler_);
     supervisor_socket_->set_http(&http_service_);
-    if (auto r = supervisor_socket_->listen(d.supervisor_socket, policy, limits); !r) {
+    if (state && state->supervisor_socket_fd >= 0) {
+      supervisor_socket_->adopt(state->supervisor_socket_fd, d.supervisor_socket, policy, limits);
+    } else if (auto r = supervisor_socket_->listen(d.supervisor_socket, policy, limits); !r) {
       return make_error(r.error().code, "[konnectd] supervisor_socket: " + r.error().message);
     }
   }
@@ -96,7 +98,11 @@ Result<void> Daemon::serve_http(const AccessPolicy& policy) {
     HttpLimits http_limits;
     http_limits.idle_timeout = d.client_idle_timeout;
     http_server_ = std::make_unique<HttpServer>(io_.get_executor(), http_service_, http_limits);
-    if (auto r = http_server_->listen(d.http); !r) return r.error();
+    if (state && state->http_fd >= 0) {
+      if (auto r = http_server_->adopt(state->http_fd); !r) return r.error();
+    } else if (auto r = http_server_->listen(d.http); !r) {
+      return r.error();
+    }
   }
   return {};
 }

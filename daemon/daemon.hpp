@@ -71,7 +71,8 @@ class Daemon final : private DaemonControl {
   Result<CgroupTree> prepare_host(std::string& why_not);
   // [konnectd] http and supervisor_socket, and HTTP on the control socket (setup() and
   // restore(): these listeners are bound anew by each image).
-  Result<void> serve_http(const AccessPolicy& policy);
+  // A reexec's next image takes the listeners the previous one handed over (state).
+  Result<void> serve_http(const AccessPolicy& policy, const handoff::State* state = nullptr);
   // What run() and run_restored() both start: signals, the reaper, systemd's watchdog.
   void begin_running();
   // konnectctl reexec, the old image: checks the binary, hands everything over, execs it.
@@ -81,6 +82,8 @@ class Daemon final : private DaemonControl {
   // Everything but the pump's streams and the requester, as the next image would take it.
   handoff::State handover_state();
   void answer_requester(const handoff::State& state, const std::string& reexec_error);
+  // A reexec called off after the pause: every listener accepts again.
+  void resume_serving();
 
   enum class Phase { Running, Stopping, Draining, Done };
   void enter_stopping(const char* why);

@@ -76,6 +76,12 @@ void Daemon::reexec(const Json& id, const Responder& reply) {
   });
 }
 
+void Daemon::resume_serving() {
+  server_.resume_accepting();
+  if (supervisor_socket_) supervisor_socket_->resume_accepting();
+  if (http_server_) http_server_->resume();
+}
+
 handoff::State Daemon::handover_state() {
   handoff::State state;
   state.konnectd_version = kVersion;
@@ -83,6 +89,8 @@ handoff::State Daemon::handover_state() {
   state.config_toml = write_toml_config(config(), "");
   state.allow_insecure_config = allow_insecure_config_;
   state.control_fd = server_.listener_fd();
+  state.supervisor_socket_fd = supervisor_socket_ ? supervisor_socket_->listener_fd() : -1;
+  state.http_fd = http_server_ ? http_server_->listener_fd() : -1;
   state.next_stream_id = supervisor_.pump().next_stream_id();
   state.next_source_id = supervisor_.pump().next_source_id();
   state.event_seq = events_.last_seq();
@@ -99,11 +107,13 @@ void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint 
                    "\nSTATUS=Re-executing " + binary_.string());
   // New clients wait in the socket's backlog for the next image from now on.
   server_.pause_for_handover();
+  if (supervisor_socket_) supervisor_socket_->pause_for_handover();
+  if (http_server_) http_server_->pause();
   const auto paused_at = clock_.now();
   supervisor_.pump().export_state([this, id, reply, requested_at, paused_at,
                                    call_off](Result<std::vector<handoff::StreamState>> streams) {
     if (!streams) {
-      server_.resume_accepting();
+      resume_serving();
       notifier_.notify("READY=1");
       return call_off(streams.error().message);
     }
@@ -111,7 +121,7 @@ void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint 
       // Started meanwhile (a signal, a client): the pump takes its streams back, nothing was
       // lost.
       supervisor_.pump().adopt(*streams, supervisor_.pump().next_stream_id(), supervisor_.pump().next_source_id());
-      server_.resume_accepting();
+      resume_serving();
       notifier_.notify("READY=1");
       return call_off(busy ? *busy + "; try again once it is done" : "konnectd is shutting down");
     }
@@ -144,7 +154,7 @@ Result<void> Daemon::restore(const handoff::State& state) {
                 ClientLimits{config().daemon.client_idle_timeout,
                              static_cast<std::size_t>(config().daemon.client_max_per_user)});
   events_.continue_from(state.event_seq);
-  if (auto r = serve_http(*policy); !r) spdlog::error("HTTP is not served after the reexec: {}", r.error().message);
+  if (auto r = serve_http(*policy, &state); !r) spdlog::error("HTTP is not served after the reexec: {}", r.error().message);
   write_pid_file();
   return {};
 }

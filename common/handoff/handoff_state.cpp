@@ -238,6 +238,8 @@ json to_json(const State& s) {
           {"config_toml", s.config_toml},
           {"allow_insecure_config", s.allow_insecure_config},
           {"control_fd", s.control_fd},
+          {"supervisor_socket_fd", s.supervisor_socket_fd},
+          {"http_fd", s.http_fd},
           {"requester", s.requester ? json{{"fd", s.requester->fd},
                                            {"request_id", s.requester->request_id},
                                            {"requested_at_ns", s.requester->requested_at_ns},
@@ -260,6 +262,8 @@ std::vector<int> named_fds(const State& s) {
     if (f >= 0) out.push_back(f);
   };
   add(s.control_fd);
+  add(s.supervisor_socket_fd);
+  add(s.http_fd);
   if (s.requester) add(s.requester->fd);
   for (const auto& p : s.programs) {
     for (const auto& c : p.copies) {
@@ -291,6 +295,8 @@ State state_from(const json& j) {
   s.allow_insecure_config = flag(j, "allow_insecure_config", at);
   s.control_fd = fd(j, "control_fd", at);
   if (s.control_fd < 0) throw Refused(at + ".control_fd: the control socket is missing");
+  if (j.contains("supervisor_socket_fd")) s.supervisor_socket_fd = fd(j, "supervisor_socket_fd", at);
+  if (j.contains("http_fd")) s.http_fd = fd(j, "http_fd", at);
   if (!field(j, "requester", at).is_null()) {
     const json& r = j["requester"];
     s.requester = Requester{fd(r, "fd", at + ".requester"), text(r, "request_id", at + ".requester"),

@@ -140,6 +140,10 @@ struct State {
   std::string config_toml;       // the running config, flattened (common/config/config_writer)
   bool allow_insecure_config = false;
   int control_fd = -1;
+  // [konnectd] supervisor_socket's and http's listening sockets (-1: none; absent in an
+  // older state).
+  int supervisor_socket_fd = -1;
+  int http_fd = -1;
   std::optional<Requester> requester;
   std::uint64_t next_spawn_id = 1;
   std::uint64_t next_stream_id = 1;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
 #include <charconv>
 #include <functional>
 
@@ -44,6 +46,22 @@ Result<void> HttpServer::listen(const std::string& address) {
   if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
   if (ec) return make_error(ErrorCode::Io, "cannot listen on " + address + " ([konnectd] http): " + ec.message());
   spdlog::info("Serving HTTP on {}", address);
+  do_accept();
+  return {};
+}
+
+void HttpServer::pause() {
+  boost::system::error_code ec;
+  acceptor_.cancel(ec);
+}
+
+Result<void> HttpServer::adopt(int fd) {
+  boost::system::error_code ec;
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  acceptor_.assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+  if (ec) return make_error(ErrorCode::Io, "cannot take over the HTTP socket: " + ec.message());
   do_accept();
   return {};
 }

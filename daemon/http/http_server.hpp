@@ -27,6 +27,12 @@ class HttpServer {
 
   // address: "127.0.0.1:9001", "[::1]:9001", "*:9001" or ":9001" (every address).
   Result<void> listen(const std::string& address);
+  // konnectctl reexec: the old image stops accepting (new clients wait in the backlog) and
+  // hands listener_fd() over; the next image adopts it.
+  int listener_fd() { return acceptor_.native_handle(); }
+  void pause();
+  void resume() { do_accept(); }
+  Result<void> adopt(int fd);
   // The port it listens on (the one chosen when listen() was given port 0).
   unsigned short port() const;
   void stop();

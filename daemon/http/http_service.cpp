@@ -6,8 +6,6 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
-#include <cctype>
-
 namespace konnect {
 
 namespace http = boost::beast::http;
@@ -42,68 +40,46 @@ void HttpService::handle(const HttpRequest& req, const HttpPeer& peer, HttpReply
     return done(text_response(HttpStatus::forbidden, version, "403 Forbidden: this user may not use konnectd\n"));
   }
 
-  const std::string_view target(req.target().data(), req.target().size());
-  const std::string_view path = target.substr(0, target.find('?'));
-  if (path == "/RPC2" || path == "/api") {
-    if (req.method() != http::verb::post) {
-      HttpResponse res = text_response(HttpStatus::method_not_allowed, version, "405 Method Not Allowed: POST only\n");
-      res.set(http::field::allow, "POST");
-      return done(std::move(res));
+  const HttpRoute route = route_of(std::string_view(req.target().data(), req.target().size()));
+  switch (route.kind) {
+    case HttpRoute::Kind::Rpc:
+    case HttpRoute::Kind::Api: {
+      if (req.method() != http::verb::post) {
+        HttpResponse res = text_response(HttpStatus::method_not_allowed, version, "405 Method Not Allowed: POST only\n");
+        res.set(http::field::allow, "POST");
+        return done(std::move(res));
+      }
+      if (route.kind == HttpRoute::Kind::Api) return serve_api(req, access, done);
+      return rpc_.call(req.body(), access, [done, version](std::string xml) {
+        HttpResponse res{HttpStatus::ok, version};
+        res.set(http::field::server, std::string("konnectd/") + kVersion);
+        res.set(http::field::content_type, "text/xml");
+        res.body() = std::move(xml);
+        done(std::move(res));
+      });
     }
-    if (path == "/api") return serve_api(req, access, done);
-    return rpc_.call(req.body(), access, [done, version](std::string xml) {
-      HttpResponse res{HttpStatus::ok, version};
-      res.set(http::field::server, std::string("konnectd/") + kVersion);
-      res.set(http::field::content_type, "text/xml");
-      res.body() = std::move(xml);
-      done(std::move(res));
-    });
-  }
-  if (path.rfind("/logtail/", 0) == 0 || path == "/mainlogtail") {
-    if (req.method() != http::verb::get) {
-      return done(text_response(HttpStatus::method_not_allowed, version, "405 Method Not Allowed: GET only\n"));
-    }
-    return serve_logtail(req, path, access, std::move(reply));
+    case HttpRoute::Kind::LogTail:
+    case HttpRoute::Kind::MainLogTail:
+      if (req.method() != http::verb::get) {
+        HttpResponse res = text_response(HttpStatus::method_not_allowed, version, "405 Method Not Allowed: GET only\n");
+        res.set(http::field::allow, "GET");
+        return done(std::move(res));
+      }
+      return serve_logtail(req, route, access, std::move(reply));
+    case HttpRoute::Kind::NotFound:
+      break;
   }
   done(text_response(HttpStatus::not_found, version, "404 Not Found\n"));
 }
 
-namespace {
-
-// %XX in a path segment (supervisorctl quotes "group:name").
-std::string url_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-void HttpService::serve_logtail(const HttpRequest& req, std::string_view path, Access access, HttpReply reply) {
+void HttpService::serve_logtail(const HttpRequest& req, const HttpRoute& route, Access access, HttpReply reply) {
   const unsigned version = req.version();
-  Json line;
-  if (path == "/mainlogtail") {
-    line = {{"id", 0}, {"cmd", "maintail"}, {"args", {{"lines", 1000}, {"follow", true}}}};
-  } else {
-    std::string rest = url_decode(path.substr(std::string_view("/logtail/").size()));
-    std::string stream = "stdout";
-    if (const auto slash = rest.rfind('/'); slash != std::string::npos) {
-      stream = rest.substr(slash + 1);
-      rest = rest.substr(0, slash);
-    }
-    if (stream != "stdout" && stream != "stderr") {
-      return reply.respond(text_response(HttpStatus::not_found, version, "404 Not Found: stdout or stderr\n"));
-    }
-    line = {{"id", 0}, {"cmd", "tail"}, {"args", {{"name", rest}, {"stream", stream}, {"bytes", 1024}, {"follow", true}}}};
-  }
+  const Json line =
+      route.kind == HttpRoute::Kind::MainLogTail
+          ? Json{{"id", 0}, {"cmd", "maintail"}, {"args", {{"lines", 1000}, {"follow", true}}}}
+          : Json{{"id", 0},
+                 {"cmd", "tail"},
+                 {"args", {{"name", route.name}, {"stream", route.stream}, {"bytes", 1024}, {"follow", true}}}};
   struct State {
     HttpReply reply;
     bool begun = false;

@@ -7,6 +7,7 @@
 
 #include "daemon/control/access_policy.hpp"
 #include "daemon/http/basic_auth.hpp"
+#include "daemon/http/http_request.hpp"
 #include "daemon/http/rpc_interface.hpp"
 
 #include <boost/beast/http/message.hpp>
@@ -60,7 +61,7 @@ class HttpService {
   // GET /logtail/NAME[/stdout|/stderr] and /mainlogtail: supervisorctl's tail -f and
   // maintail -f, the last 1024 bytes and then everything written, chunked, until the client
   // goes.
-  void serve_logtail(const HttpRequest& req, std::string_view path, Access access, HttpReply reply);
+  void serve_logtail(const HttpRequest& req, const HttpRoute& route, Access access, HttpReply reply);
 
   RequestHandler& handler_;
   RpcInterface rpc_;

@@ -45,8 +45,7 @@ void HttpSession::do_read() {
   if (closed_) return;
   if (hooks_.set_busy) hooks_.set_busy(false);
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
-  parser_->body_limit(limits_.body_bytes);
+  apply_limits(*parser_, limits_);
   arm_deadline();
   http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {

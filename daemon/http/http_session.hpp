@@ -7,6 +7,7 @@
 // Only moves bytes, as the control protocol's Connection does; lifetime by shared_ptr, each
 // async operation holds `self`.
 
+#include "daemon/http/http_request.hpp"
 #include "daemon/http/http_service.hpp"
 
 #include <boost/asio/generic/stream_protocol.hpp>
@@ -24,12 +25,6 @@
 #include <string_view>
 
 namespace konnect {
-
-struct HttpLimits {
-  std::size_t header_bytes = 8 * 1024;
-  std::size_t body_bytes = 4 * 1024 * 1024;
-  std::chrono::milliseconds idle_timeout{60000};
-};
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -72,7 +67,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Hooks hooks_;
   boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<HttpRequestParser> parser_;
   bool closed_ = false;
   bool streaming_ = false;
   bool stream_chunked_ = true;

@@ -179,3 +179,25 @@ TEST(Http, RefusesANonLoopbackAddressWithoutCredentials) {
   EXPECT_NE((r.out + r.err).find("konnectd.http"), std::string::npos) << r.out << r.err;
   EXPECT_NE((r.out + r.err).find("not a loopback address"), std::string::npos) << r.out << r.err;
 }
+
+// konnectctl reexec hands the HTTP listener and the supervisor_socket over: both answer
+// supervisorctl afterwards, bound by nobody new (the same sockets).
+TEST(Http, ListenersLiveThroughAReexec) {
+  const int port = free_port();
+  Konnectd d(programs(), http_daemon(port) + "supervisor_socket = \"supervisor.sock\"\n");
+  ASSERT_TRUE(d.start()) << d.daemon_log();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  const std::vector<std::string> over_http = {"/usr/bin/supervisorctl", "-s", url, "-u", "admin", "-p", "s3cret", "status", "web"};
+  const std::vector<std::string> over_unix = {"/usr/bin/supervisorctl", "-s", "unix://" + (d.dir() / "supervisor.sock").string(),
+                                              "status", "web"};
+  for (int i = 0; i < 2; ++i) {
+    const auto h = run_command(over_http);
+    EXPECT_EQ(h.exit_code, 0) << h.out << h.err;
+    EXPECT_NE(h.out.find("RUNNING"), std::string::npos) << h.out;
+    const auto u = run_command(over_unix);
+    EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+    EXPECT_NE(u.out.find("RUNNING"), std::string::npos) << u.out;
+    if (i == 0) ASSERT_EQ(d.ctl({"reexec"}).exit_code, 0) << d.daemon_log();
+  }
+  EXPECT_EQ(d.daemon_log().find("Serving HTTP on"), d.daemon_log().rfind("Serving HTTP on")) << "bound once, then adopted";
+}

@@ -1,0 +1,59 @@
+#include "daemon/http/http_request.hpp"
+
+namespace konnect {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void apply_limits(HttpRequestParser& parser, const HttpLimits& limits) {
+  parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
+  parser.body_limit(limits.body_bytes);
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+HttpRoute route_of(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  HttpRoute route;
+  if (path == "/RPC2") {
+    route.kind = HttpRoute::Kind::Rpc;
+  } else if (path == "/api") {
+    route.kind = HttpRoute::Kind::Api;
+  } else if (path == "/mainlogtail") {
+    route.kind = HttpRoute::Kind::MainLogTail;
+  } else if (constexpr std::string_view prefix = "/logtail/"; path.substr(0, prefix.size()) == prefix) {
+    std::string rest = url_decode(path.substr(prefix.size()));
+    std::string stream = "stdout";
+    if (const auto slash = rest.rfind('/'); slash != std::string::npos) {
+      stream = rest.substr(slash + 1);
+      rest.resize(slash);
+    }
+    if (!rest.empty() && (stream == "stdout" || stream == "stderr")) {
+      route.kind = HttpRoute::Kind::LogTail;
+      route.name = std::move(rest);
+      route.stream = std::move(stream);
+    }
+  }
+  return route;
+}
+
+}  // namespace konnect
