@@ -69,6 +69,7 @@ bench: build
 	bench/bench.py --logs --runs $(BENCH_RUNS)
 	bench/restart_load.py --runs $(BENCH_RUNS)
 	bench/reexec.py --runs 5
+	bench/supervisor_rpc.py --runs 5
 
 # A .deb for /usr (CPack, build-pkg/): binaries, unit, man pages, completion, logrotate
 # snippet, /etc/konnect with the Kano-Konnect examples. package-check installs it on this

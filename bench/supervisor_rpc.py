@@ -9,7 +9,7 @@ Rows, each the median (min-max) of --runs, the supervisors taking turns:
     the median of 50 calls per run;
   - konnectctl status for scale (konnectd's own protocol).
 
-  bench/xmlrpc.py [--runs N] [--sizes 100,1000]
+  bench/supervisor_rpc.py [--runs N] [--sizes 100,1000]
 """
 import argparse
 import http.client
