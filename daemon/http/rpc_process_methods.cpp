@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 namespace konnect {
 
@@ -125,10 +126,16 @@ void RpcInterface::get_all_process_info(const Call& call) {
     std::sort(sorted.begin(), sorted.end(), [](const Json* a, const Json* b) {
       return std::make_pair(text(*a, "group"), text(*a, "process")) < std::make_pair(text(*b, "group"), text(*b, "process"));
     });
+    // Each process's log files, by namespec (one resolve per name would be O(n^2)).
+    std::unordered_map<std::string, const Process*> by_name;
+    for (const Process* p : supervisor_.processes()) by_name.emplace(p->namespec(), p);
     Array infos;
+    infos.reserve(sorted.size());
     for (const Json* p : sorted) {
-      const auto logs = log_paths(text(*p, "name"));
-      infos.push_back(process_info(*p, logs.first, logs.second));
+      const auto it = by_name.find(text(*p, "name"));
+      const std::string out = it == by_name.end() ? "" : supervisor_.log_path(*it->second, false).string();
+      const std::string err = it == by_name.end() ? "" : supervisor_.log_path(*it->second, true).string();
+      infos.push_back(process_info(*p, out, err));
     }
     call.reply(Value(std::move(infos)));
   });
