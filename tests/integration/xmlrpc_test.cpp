@@ -3,6 +3,7 @@
 // command a user types gets the same output (pids, uptimes and dates aside) and the same
 // exit code from both. Python's xmlrpc.client checks the methods supervisorctl does not use.
 
+#include "accounts.hpp"
 #include "harness.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <fstream>
 #include <regex>
@@ -157,4 +160,35 @@ TEST(XmlRpc, DebiansSupervisorctlAnswersAsWithSupervisord) {
   same("shutdown");
   EXPECT_TRUE(s.wait_gone());
   EXPECT_EQ(k.wait_exit(30s), 0);
+}
+
+// supervisorctl on the control socket is judged by the peer's credentials, as konnectctl is:
+// an outsider gets nothing, socket_readonly_group may look, socket_group may act.
+TEST(XmlRpc, PeerCredentialsDecideAsForKonnectctl) {
+  TestUser user("konnect-test-user");
+  TestGroup rw("konnect-test-rw");
+  TestGroup ro("konnect-test-ro");
+  ASSERT_TRUE(user.ok() && rw.ok() && ro.ok()) << "could not create the test user and groups";
+  Konnectd d("[program.web]\n" + testchild_command({}) + "\nstartsecs = 0\n",
+             "socket_group = \"" + rw.name() + "\"\nsocket_readonly_group = \"" + ro.name() + "\"\n");
+  ASSERT_EQ(::chmod(d.dir().c_str(), 0755), 0);
+  ASSERT_TRUE(d.start()) << d.daemon_log();
+  auto as = [&](std::vector<gid_t> groups, const std::string& command) {
+    std::vector<std::string> argv = {kSupervisorctl, "-s", "unix://" + d.socket().string()};
+    std::istringstream words(command);
+    for (std::string w; words >> w;) argv.push_back(w);
+    return run_command(user.as(groups, argv));
+  };
+  auto r = as({}, "status");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("RUNNING"), std::string::npos) << r.out;
+  r = as({ro.gid()}, "status");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("RUNNING"), std::string::npos) << r.out;
+  r = as({ro.gid()}, "stop web");
+  EXPECT_NE((r.out + r.err).find("PERMISSION_DENIED"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(d.state_of("web"), "RUNNING");
+  r = as({rw.gid()}, "stop web");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(d.state_of("web"), "STOPPED");
 }
