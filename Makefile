@@ -41,7 +41,7 @@ test-asan: deps
 	@echo "test-asan: no sanitizer reports"
 
 # libFuzzer on the request parser, the TOML loader, the supervisord INI loader, the sd_notify
-# parser, the reexec state reader, the XML-RPC parser and the HTTP request parser, each for FUZZ_SECONDS (clang from Debian; build-fuzz/).
+# parser, the reexec state reader, the XML-RPC parser, the HTTP request parser and the event listener reader, each for FUZZ_SECONDS (clang from Debian; build-fuzz/).
 # Prints each target's run count; a crash leaves its input in build-fuzz/ and fails. A fixed
 # seed by default: the same run each time.
 FUZZ_DIR ?= build-fuzz
@@ -50,7 +50,7 @@ FUZZ_SEED ?= 1  # 0: a new seed each run
 fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev
 	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DKONNECT_FUZZ=ON
-	cmake --build $(FUZZ_DIR) -j $(JOBS) --target request_fuzz toml_fuzz ini_fuzz notify_fuzz state_fuzz xmlrpc_fuzz http_fuzz
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target request_fuzz toml_fuzz ini_fuzz notify_fuzz state_fuzz xmlrpc_fuzz http_fuzz listener_fuzz
 	@scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_SEED)
 
 # 200 crash-looping programs and a status hammer for SOAK_SECONDS (600): konnectd's fds and

@@ -5,7 +5,7 @@
 set -euo pipefail
 dir=${1:-build-fuzz} seconds=${2:-60} seed=${3:-1}
 cd "$(dirname "$0")/.."
-for t in request toml ini notify state xmlrpc http; do
+for t in request toml ini notify state xmlrpc http listener; do
   mkdir -p "$dir/corpus/$t"
   cp tests/fuzz/corpus/$t/* "$dir/corpus/$t/"
   log="$dir/$t.log"
