@@ -33,6 +33,7 @@ Daemon::Daemon(Config config, bool allow_insecure_config, std::filesystem::path 
       http_service_(handler_, supervisor_, *this),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);
+  supervisor_.set_spawn_hook(&listeners_);
 }
 
 Daemon::~Daemon() {
@@ -150,6 +151,9 @@ int Daemon::run() {
   });
   spdlog::info("konnectd {} started with pid {}, {} process(es), control socket {}", kVersion,
                ::getpid(), supervisor_.processes().size(), config().daemon.socket.string());
+  // supervisord's first events: every group added, then RUNNING.
+  listeners_.configure(config());
+  listeners_.supervisor_state(true);
   supervisor_.start_autostart();
   io_.run();
   spdlog::info("konnectd exits");
@@ -211,6 +215,7 @@ void Daemon::apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> 
     }
   });
   if (!accepted) return done(accepted.error());  // shutting down, or another reload runs
+  listeners_.configure(config());  // before the new listeners start (the plan's steps are posted)
   for (const auto& warning : warnings) spdlog::warn("Reload: {}", warning);
   // What runs from now on (reread compares against it) is the Supervisor's: plan.result.
   const Config& next = config();
@@ -288,6 +293,7 @@ void Daemon::enter_stopping(const char* why) {
   phase_ = Phase::Stopping;
   spdlog::info("{}: shutting down", why);
   notifier_.notify("STOPPING=1\nSTATUS=Stopping " + std::to_string(supervisor_.processes().size()) + " process(es)");
+  listeners_.supervisor_state(false);
   supervisor_.shutdown([this] { enter_draining(); });
 }
 
@@ -307,6 +313,7 @@ void Daemon::enter_done() {
   supervisor_.cgroups().remove_empty();
   watchdog_timer_.cancel();
   handler_.end_streams();
+  listeners_.stop();
   server_.stop();
   if (supervisor_socket_) supervisor_socket_->stop();
   if (http_server_) http_server_->stop();

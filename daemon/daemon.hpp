@@ -18,6 +18,7 @@
 #include "daemon/system/notifier.hpp"
 #include "daemon/spawn/reaper.hpp"
 #include "daemon/control/request_handler.hpp"
+#include "daemon/events/listener_pools.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/http_service.hpp"
 #include "daemon/supervision/supervisor.hpp"
@@ -110,6 +111,7 @@ class Daemon final : private DaemonControl {
   AsioClock clock_{io_.get_executor()};
   EventBus events_{clock_};  // before everything that publishes or subscribes
   Supervisor supervisor_;
+  ListenerPools listeners_{io_.get_executor(), events_, clock_};  // [eventlistener.NAME]s
   Reaper reaper_;
   RequestHandler handler_;
   HttpService http_service_;

@@ -49,6 +49,11 @@ void Daemon::reexec(const Json& id, const Responder& reply) {
   if (reexec_pending_) return refuse(ErrorCode::Failed, "a reexec is under way");
   if (auto busy = supervisor_.busy()) return refuse(ErrorCode::Failed, *busy + "; try again once it is done");
   if (binary_.empty()) return refuse(ErrorCode::Failed, "the path konnectd was started from is unknown");
+  if (listeners_.any()) {
+    return refuse(ErrorCode::Failed,
+                  "event listeners run ([eventlistener.*]) and their pipes are not handed over yet; "
+                  "restart konnectd to upgrade it");
+  }
   reexec_pending_ = true;
   spdlog::info("Reexec requested: asking {} whether it can take over", binary_.string());
   const BinaryCheck check{io_.get_executor(), clock_, supervisor_.probe_children(), binary_, kBinaryCheckLimit};
@@ -167,6 +172,7 @@ int Daemon::run_restored(const handoff::State& state, const std::string& reexec_
                      " process(es)");
   });
   notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
+  listeners_.configure(config());
   answer_requester(state, reexec_error);
   io_.run();
   spdlog::info("konnectd exits");

@@ -19,14 +19,15 @@ auto behaviour_fields(const ProgramConfig& p) {
                   p.stopasgroup, p.killasgroup, p.redirect_stderr, p.stdout_log, p.stderr_log,
                   p.stdout_log_maxbytes, p.stderr_log_maxbytes, p.stdout_log_backups,
                   p.stderr_log_backups, p.log_timestamps, p.ready, p.health, p.watchdog, p.depends_on,
-                  p.sockets, p.restart, p.stop_prelude);
+                  p.sockets, p.restart, p.stop_prelude, p.listener);
 }
 
 // What a running process was made from (its held sockets are its fds 3...): a change here
 // needs a new process (reload restarts it); every other field applies to the running one in place.
 auto spawn_fields(const ProgramConfig& p) {
   return std::tie(p.name, p.command, p.directory, p.user, p.group, p.umask, p.environment,
-                  p.numprocs, p.numprocs_start, p.redirect_stderr, p.stdout_log, p.stderr_log, p.sockets);
+                  p.numprocs, p.numprocs_start, p.redirect_stderr, p.stdout_log, p.stderr_log, p.sockets,
+                  p.listener);
 }
 
 }  // namespace

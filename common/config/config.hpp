@@ -108,6 +108,14 @@ struct StopPrelude {
   bool operator==(const StopPrelude&) const = default;
 };
 
+// [eventlistener.NAME] (INI [eventlistener:NAME]): the program is a supervisord event
+// listener: its stdin gets the events named, its stdout answers (SPEC.md "Event listeners").
+struct ListenerConfig {
+  std::vector<std::string> events;  // supervisord's event type names, checked at load
+  int buffer_size = 10;             // events kept for the pool while no listener is ready
+  bool operator==(const ListenerConfig&) const = default;
+};
+
 struct ProgramConfig {
   std::string name;
   std::vector<std::string> command;  // argv; a TOML string is split like a shell would
@@ -156,6 +164,7 @@ struct ProgramConfig {
   std::vector<SocketConfig> sockets;
   RestartMode restart = RestartMode::StopStart;
   std::optional<StopPrelude> stop_prelude;
+  std::optional<ListenerConfig> listener;  // an [eventlistener.NAME]
 
   // Where the [program.NAME] table (and its depends_on) was defined; not part of equality.
   std::string source_file;

@@ -34,8 +34,8 @@ using config_detail::Field;
 using config_detail::FileInfo;
 using config_detail::make_field;
 
-const std::vector<std::string_view> kMainKeys{"konnectd", "program", "group", "include"};
-const std::vector<std::string_view> kIncludedKeys{"program", "group", "include"};
+const std::vector<std::string_view> kMainKeys{"konnectd", "program", "eventlistener", "group", "include"};
+const std::vector<std::string_view> kIncludedKeys{"program", "eventlistener", "group", "include"};
 const std::vector<std::string_view> kDaemonKeys{"socket",         "log_dir",           "log_file",
                                                 "pid_file",       "log_level",         "log_file_maxbytes",
                                                 "log_file_backups", "log_timestamps", "environment", "socket_group",
@@ -153,6 +153,7 @@ class Loader {
 
   Result<void> read_root(const toml::table& root, const FileInfo& file, bool is_main) {
     std::vector<std::pair<Field, std::string>> programs;  // field, name
+    std::vector<std::pair<Field, std::string>> listeners;
     std::vector<std::pair<Field, std::string>> groups;
     std::vector<IncludePattern> includes;
     std::optional<Field> top_include;
@@ -162,10 +163,10 @@ class Loader {
       if (key == "konnectd") {
         if (!is_main) return f.error("[konnectd] is only allowed in the main config file");
         if (auto r = read_daemon(f, includes); !r) return r.error();
-      } else if (key == "program" || key == "group") {
+      } else if (key == "program" || key == "group" || key == "eventlistener") {
         const auto* t = v.as_table();
         if (!t) return f.expected("[" + key + ".NAME] tables");
-        auto& into = key == "program" ? programs : groups;
+        auto& into = key == "program" ? programs : key == "group" ? groups : listeners;
         for (const auto& [name, table] : *t) {
           into.emplace_back(f.child(table, name.str()), std::string(name.str()));
         }
@@ -182,6 +183,8 @@ class Loader {
     }
     // toml++ keeps keys sorted; read tables in the order they are written.
     auto by_line = [](const auto& a, const auto& b) { return a.first.line < b.first.line; };
+    // Listeners are programs (one name space), read in the order written with them.
+    for (auto& l : listeners) programs.push_back(std::move(l));
     std::stable_sort(programs.begin(), programs.end(), by_line);
     std::stable_sort(groups.begin(), groups.end(), by_line);
     for (const auto& [f, name] : programs) {
@@ -436,7 +439,7 @@ class Loader {
   }
 
   Result<void> add_program(const Field& f, const std::string& name) {
-    auto program = config_detail::read_program(f, name);
+    auto program = config_detail::read_program(f, name, f.key.rfind("eventlistener.", 0) == 0);
     if (!program) return program.error();
     return insert_program(f, std::move(*program));
   }

@@ -104,7 +104,7 @@ const ProgramKey* find_program_key(std::string_view name) {
 
 }  // namespace
 
-Result<ProgramConfig> read_program(const Field& f, const std::string& name) {
+Result<ProgramConfig> read_program(const Field& f, const std::string& name, bool listener) {
   if (!is_valid_name(name)) {
     return f.error("invalid program name '" + name + "'; names may contain only " + std::string(kNameChars));
   }
@@ -114,8 +114,18 @@ Result<ProgramConfig> read_program(const Field& f, const std::string& name) {
   p.name = name;
   p.source_file = f.file->name;
   p.source_line = f.line;
+  if (listener) {
+    p.listener = ListenerConfig{};
+    p.priority = -1;  // supervisord's default for listeners: up first, down last
+  }
   for (const auto& [k, v] : *table) {
     Field value = f.child(v, k.str());
+    if (listener) {
+      if (auto r = set_listener_key(k.str(), value, *p.listener)) {
+        if (!*r) return r->error();
+        continue;
+      }
+    }
     const ProgramKey* key = find_program_key(k.str());
     if (!key) return value.error("unknown key; accepted keys: " + accepted_program_keys());
     if (auto r = key->set(value, p); !r) return r.error();
@@ -123,6 +133,10 @@ Result<ProgramConfig> read_program(const Field& f, const std::string& name) {
   if (!table->contains("command")) {
     return config_error(*f.file, f.line, f.key + ".command",
                         "missing required key; expected a command string or a non-empty array of strings");
+  }
+  if (listener) {
+    if (auto r = check_listener(f, p, table->contains("stdout_log")); !r) return r.error();
+    p.stdout_log = LogTarget{LogTarget::Kind::None, {}};  // its stdout is the protocol
   }
   if (p.redirect_stderr) {
     if (const auto* stderr_log = table->get("stderr_log")) {

@@ -92,7 +92,8 @@ toml::array sockets_array(const ProgramConfig& p) {
 }
 
 toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
-  const ProgramConfig d;  // the loader's defaults
+  ProgramConfig d;  // the loader's defaults
+  if (p.listener) d.priority = -1;  // an event listener's
   toml::table t;
   toml::array command;
   for (const auto& word : p.command) command.push_back(word);
@@ -226,7 +227,19 @@ std::string write_toml_config(const Config& config, std::string_view header) {
   }
   if (!out.empty()) out += "\n";
   out += section("[konnectd]", daemon_table(config.daemon));
-  for (const auto& p : config.programs) out += section("[program." + key(p.name) + "]", program_table(p, config.daemon));
+  for (const auto& p : config.programs) {
+    if (!p.listener) {
+      out += section("[program." + key(p.name) + "]", program_table(p, config.daemon));
+      continue;
+    }
+    toml::table t = program_table(p, config.daemon);
+    t.erase("stdout_log");  // an event listener's stdout is the protocol
+    toml::array events;
+    for (const auto& e : p.listener->events) events.push_back(e);
+    t.insert("events", std::move(events));
+    if (p.listener->buffer_size != ListenerConfig{}.buffer_size) t.insert("buffer_size", p.listener->buffer_size);
+    out += section("[eventlistener." + key(p.name) + "]", t);
+  }
   for (const auto& g : config.groups) {
     toml::table t;
     toml::array members;

@@ -67,7 +67,8 @@ class FileReader {
     const auto colon = s.name.find(':');
     const std::string kind = colon == std::string::npos ? s.name : s.name.substr(0, colon);
     const std::string name = colon == std::string::npos ? "" : ini_trim(s.name.substr(colon + 1));
-    if (kind == "program" && !name.empty()) return read_program(s, name);
+    if (kind == "program" && !name.empty()) return read_program(s, name, false);
+    if (kind == "eventlistener" && !name.empty()) return read_program(s, name, true);
     if (kind == "group" && !name.empty()) return read_group(s, name);
     if (s.name == "include") return read_include(s);
     if (s.name == "supervisord" || s.name == "unix_http_server") {
@@ -89,8 +90,7 @@ class FileReader {
       warn(s.line, "[supervisorctl]", "supervisorctl's settings are not read; konnectctl finds the socket in [unix_http_server] file");
       return {};
     }
-    const std::string why = kind == "eventlistener"   ? "event listeners are not supported"
-                            : kind == "fcgi-program"  ? "FastCGI programs are not supported"
+    const std::string why = kind == "fcgi-program"  ? "FastCGI programs are not supported"
                                                       : "not a section konnect knows";
     warn(s.line, "[" + s.name + "]", why + "; this section is ignored");
     return {};
@@ -156,7 +156,7 @@ class FileReader {
     return r ? *r : Result<void>{};
   }
 
-  Result<void> read_program(const IniSection& s, const std::string& name) {
+  Result<void> read_program(const IniSection& s, const std::string& name, bool listener) {
     if (!is_valid_name(name)) {
       return config_error(file_, s.line, "[" + s.name + "]",
                           "invalid program name '" + name + "'; names may contain only " + std::string(kNameChars));
@@ -230,6 +230,10 @@ class FileReader {
       }
       p.source_file = file_.name;
       p.source_line = s.line;
+      if (listener) {
+        p.listener = ListenerConfig{};
+        p.priority = -1;  // supervisord's default for listeners: up first, down last
+      }
       if (same) {
         p.numprocs = static_cast<int>(*numprocs);
         p.numprocs_start = static_cast<int>(*start);
@@ -239,6 +243,17 @@ class FileReader {
         const IniOption& o = s.options[k];
         const std::string& value = instances[i].values[k];
         if (o.key == "numprocs" || o.key == "numprocs_start" || o.key == "process_name") continue;
+        if (listener) {
+          auto node = to_node(o.key == "buffer_size" ? Kind::Int : Kind::String, value);
+          if (auto r = set_listener_key(o.key, make_field(*node, file_, key_of(s, o), o.line), *p.listener)) {
+            if (!*r) return r->error();
+            continue;
+          }
+          if (o.key == "stdout_logfile") {
+            if (i == 0) warn(o.line, key_of(s, o), "an event listener's stdout is its answers to konnectd, not logged; ignored");
+            continue;
+          }
+        }
         if (find_option(o.key) == nullptr) {
           if (i == 0) {
             const bool known = is_unsupported_program_option(o.key);
@@ -260,6 +275,17 @@ class FileReader {
         p.stderr_log = LogTarget{};
       }
       if (!has_command) return config_error(file_, s.line, "[" + s.name + "] command", "missing required option");
+      if (listener) {
+        if (p.listener->events.empty()) {
+          return config_error(file_, s.line, "[" + s.name + "] events",
+                              "missing required option; expected event types such as PROCESS_STATE,TICK_60");
+        }
+        if (p.redirect_stderr) {
+          return config_error(file_, s.find("redirect_stderr")->line, "[" + s.name + "] redirect_stderr",
+                              "an event listener's stdout is its answers to konnectd; its stderr cannot go there");
+        }
+        p.stdout_log = LogTarget{LogTarget::Kind::None, {}};
+      }
       out_.programs.push_back(std::move(p));
     }
     if (!same) {

@@ -338,9 +338,16 @@ Result<Started> Supervisor::spawn(Process& process) {
   if (!cgroup) return cgroup.error();
   spec->cgroup_procs_fd = *cgroup;
   if (*cgroup >= 0) spec->cgroup = cgroups_.path_of(process.namespec(), instance).string();
+  if (spawn_hook_) {
+    if (auto r = spawn_hook_->before_spawn(process.config(), process.namespec(), *spec); !r) {
+      if (*cgroup >= 0) ::close(*cgroup);
+      return r.error();
+    }
+  }
   checks_.before_spawn(process, who.spawn_id);
   auto spawned = spawn_child(*spec);
   if (*cgroup >= 0) ::close(*cgroup);
+  if (spawn_hook_) spawn_hook_->after_spawn(process.namespec(), spawned.has_value());
   if (!spawned) return spawned.error();
   const pid_t pid = spawned->pid;
   watch_spawn_report(process, who.spawn_id, spawned->report_fd);

@@ -18,6 +18,7 @@
 #include "daemon/sockets/socket_holder.hpp"
 #include "daemon/output/output_sink.hpp"
 #include "daemon/spawn/pidfd.hpp"
+#include "daemon/spawn/spawn_hook.hpp"
 #include "daemon/output/stream_followers.hpp"
 #include "daemon/supervision/process.hpp"
 #include "daemon/supervision/process_host.hpp"
@@ -115,6 +116,8 @@ class Supervisor final : public ProcessHost {
 
   // Called once, when every autostart process has reached RUNNING or FATAL (readiness).
   void set_on_ready(std::function<void()> on_ready);
+  // Takes part in every spawn (the event listener pools); must outlive the Supervisor's use.
+  void set_spawn_hook(SpawnHook* hook) { spawn_hook_ = hook; }
 
   // Reload, update, add, remove: applies the plan (daemon/supervision/reload.hpp) and calls done with
   // the start results of the programs it made, or an error. One at a time: an error return
@@ -210,6 +213,7 @@ class Supervisor final : public ProcessHost {
   StreamFollowers followers_{pump_};
   ProbeChildren probe_children_;
   InstanceChecks checks_;  // before programs_: it refers to their processes
+  SpawnHook* spawn_hook_ = nullptr;
   std::vector<std::unique_ptr<Program>> programs_;
   ProcessTable table_;
   TargetIndex targets_;

@@ -5,6 +5,7 @@
 
 #include "accounts.hpp"
 #include "harness.hpp"
+#include "supervisord.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,8 +25,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kSupervisord = "/usr/bin/supervisord";
-constexpr const char* kSupervisorctl = "/usr/bin/supervisorctl";
 
 void write(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -48,48 +47,6 @@ std::string programs() {
          "startsecs=0\n\n"
          "[program:manual]\ncommand=" + kTestChild + "\nautostart=false\nstartsecs=0\npriority=5\n\n";
 }
-
-// supervisord under the test: its own session, tagged so that whatever it leaves is found.
-class Supervisord {
- public:
-  Supervisord(const fs::path& dir, const std::string& tag) : dir_(dir), tag_(tag) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setsid();
-      const int null = ::open("/dev/null", O_RDWR);
-      ::dup2(null, 0);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-      const std::string env = "KONNECT_TEST_TAG=" + tag;
-      ::putenv(const_cast<char*>(env.c_str()));
-      const std::string file = (dir / "supervisord.conf").string();
-      ::execl(kSupervisord, kSupervisord, "-n", "-c", file.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~Supervisord() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      if (!wait_until([&] { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; }, 15s)) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-    }
-    for (pid_t p : processes_tagged(tag_)) ::kill(p, SIGKILL);
-  }
-  // After `supervisorctl shutdown`: reaped.
-  bool wait_gone() {
-    if (pid_ <= 0) return true;
-    if (!wait_until([&] { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; }, 15s)) return false;
-    pid_ = -1;
-    return true;
-  }
-
- private:
-  fs::path dir_;
-  std::string tag_;
-  pid_t pid_ = -1;
-};
 
 CommandResult ctl(const fs::path& dir, const std::string& args) {
   std::vector<std::string> argv = {kSupervisorctl, "-c", (dir / "supervisord.conf").string()};

@@ -132,7 +132,7 @@ TEST_F(ConfigInclude, IncludedFileAcceptsOnlyProgramGroupInclude) {
   auto r = load("include = \"x.toml\"\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), path("x.toml"), 1, "supervisorctl",
-                      "unknown top-level key; accepted keys: program, group, include");
+                      "unknown top-level key; accepted keys: program, eventlistener, group, include");
 }
 
 TEST_F(ConfigInclude, ErrorsInIncludedFilesNameThatFile) {

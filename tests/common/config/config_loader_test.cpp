@@ -442,7 +442,7 @@ TEST_F(ConfigLoader, UnknownTopLevelKey) {
   auto r = load("[program.web]\ncommand = \"x\"\n\n[supervisord]\nlogfile = \"x\"\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), path("konnectd.toml"), 4, "supervisord",
-                      "unknown top-level key; accepted keys: konnectd, program, group, include");
+                      "unknown top-level key; accepted keys: konnectd, program, eventlistener, group, include");
 }
 
 TEST_F(ConfigLoader, TomlSyntaxErrorNamesFileAndLine) {

@@ -5,6 +5,9 @@
 
 #include "common/config/config_writer.hpp"
 #include "tests/common/config/config_test_util.hpp"
+#include "tests/temp_dir.hpp"
+
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -110,3 +113,29 @@ TEST_F(ConfigWriter, EverySettingComesBack) {
   // And the text is stable: written again, the same.
   EXPECT_EQ(write_toml_config(again, ""), text);
 }
+
+namespace konnect {
+namespace {
+
+// An [eventlistener.NAME] is written as one, with its events, and reads back the same.
+TEST(ConfigWriterListener, ListenersRoundTrip) {
+  test::TempDir dir;
+  const auto file = dir.path() / "k.toml";
+  std::ofstream(file) << "[eventlistener.memmon]\ncommand = \"memmon -a 200MB\"\nevents = [\"TICK_60\", \"PROCESS_STATE_EXITED\"]\n"
+                         "buffer_size = 50\n\n[eventlistener.late]\ncommand = \"x\"\nevents = \"PROCESS_STATE\"\npriority = 999\n";
+  auto first = load_config(file);
+  ASSERT_TRUE(first) << first.error().to_string();
+  ASSERT_TRUE(first->programs.at(0).listener);
+  EXPECT_EQ(first->programs[0].listener->buffer_size, 50);
+  EXPECT_EQ(first->programs[0].priority, -1);
+  EXPECT_EQ(first->programs[1].priority, 999);
+  const std::string text = write_toml_config(*first, "");
+  EXPECT_NE(text.find("[eventlistener.memmon]"), std::string::npos) << text;
+  std::ofstream(file) << text;
+  auto again = load_config(file);
+  ASSERT_TRUE(again) << again.error().to_string() << "\n" << text;
+  EXPECT_EQ(again->programs, first->programs);
+}
+
+}  // namespace
+}  // namespace konnect

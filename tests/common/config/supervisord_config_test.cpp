@@ -93,7 +93,8 @@ TEST_F(SupervisordConfig, MainFileSettingsAndWarnings) {
       "environment=A=\"1\",B=\"two, three\"\n\n"
       "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
       "[program:web]\ncommand=/bin/web\nstdout_capture_maxbytes=1MB\nfrobnicate=1\nenvironment=B=\"mine\"\n"
-      "[eventlistener:memmon]\ncommand=memmon -a 200MB\n");
+      "[eventlistener:memmon]\ncommand=memmon -a 200MB\nevents=TICK_60, PROCESS_STATE_EXITED\nbuffer_size=20\n"
+      "stdout_logfile=/tmp/memmon.log\n");
   EXPECT_EQ(c.daemon.socket, path("supervisor.sock"));
   EXPECT_EQ(c.daemon.log_file, path("supervisord.log"));
   EXPECT_EQ(c.daemon.log_dir, "/tmp/logs");
@@ -105,7 +106,7 @@ TEST_F(SupervisordConfig, MainFileSettingsAndWarnings) {
   EXPECT_EQ(env.at("B"), "mine");  // the program's own wins
   for (const std::string key : {"[unix_http_server] chmod", "[supervisord] nodaemon", "[supervisord] minfds",
                                 "[program:web] stdout_capture_maxbytes", "[program:web] frobnicate",
-                                "[eventlistener:memmon]"}) {
+                                "[eventlistener:memmon] stdout_logfile"}) {
     const Error* w = warning_for(c, key);
     ASSERT_NE(w, nullptr) << key;
     EXPECT_EQ(w->file, path("supervisord.conf"));
@@ -113,6 +114,22 @@ TEST_F(SupervisordConfig, MainFileSettingsAndWarnings) {
   }
   EXPECT_EQ(warning_for(c, "[program:web] frobnicate")->line, 22);
   EXPECT_EQ(warning_for(c, "[rpcinterface:supervisor]"), nullptr);
+  // [eventlistener:x] is a listener program, up first as in supervisord.
+  const ProgramConfig& memmon = c.programs.at(1);
+  ASSERT_TRUE(memmon.listener);
+  EXPECT_EQ(memmon.listener->events, (std::vector<std::string>{"TICK_60", "PROCESS_STATE_EXITED"}));
+  EXPECT_EQ(memmon.listener->buffer_size, 20);
+  EXPECT_EQ(memmon.priority, -1);
+  EXPECT_EQ(memmon.stdout_log.kind, LogTarget::Kind::None);
+  auto e = load_ini("[eventlistener:x]\ncommand=x\n");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().key, "[eventlistener:x] events");
+  e = load_ini("[eventlistener:x]\ncommand=x\nevents=PROCESS_STAT\n");
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("unknown event type 'PROCESS_STAT'"), std::string::npos);
+  e = load_ini("[eventlistener:x]\ncommand=x\nevents=TICK_5\nredirect_stderr=true\n");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().key, "[eventlistener:x] redirect_stderr");
 }
 
 // numprocs with supervisord's usual process_name keeps numprocs (NAME_00, NAME_01); a

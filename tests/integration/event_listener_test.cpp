@@ -1,0 +1,161 @@
+// supervisord's event listeners (issue 18) on the real binaries: a listener written with
+// Debian's supervisor.childutils, the same supervisord.conf under supervisord 4.2.5 and
+// konnectd, the same supervisorctl commands: the same events reach it, in the same order,
+// with the same payloads (pids aside). A listener that rejects an event gets it again.
+
+#include "harness.hpp"
+#include "supervisord.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+
+using namespace konnect::test;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Writes each event's name and payload as one line; answers FAIL to the first event whose
+// payload names `reject` (then OK to it and everything else).
+constexpr const char* kListener = R"(import sys
+from supervisor import childutils
+out, reject = open(sys.argv[1], "a"), sys.argv[2] if len(sys.argv) > 2 else None
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    line = headers["eventname"] + " " + payload.replace("\n", "|")
+    if reject and reject in payload:
+        reject = None
+        out.write("REJECTED " + line + "\n"); out.flush()
+        childutils.listener.fail(sys.stdout)
+        continue
+    out.write(line + "\n"); out.flush()
+    childutils.listener.ok(sys.stdout)
+)";
+
+void write(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+std::string conf(const std::string& listener_args) {
+  return "[unix_http_server]\nfile=%(here)s/konnectd.sock\n\n"
+         "[supervisord]\nlogfile=%(here)s/konnectd.log\npidfile=%(here)s/konnectd.pid\nchildlogdir=%(here)s/logs\n"
+         "nodaemon=true\n\n"
+         "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
+         "[supervisorctl]\nserverurl=unix://%(here)s/konnectd.sock\n\n"
+         "[program:web]\ncommand=" + kTestChild + "\nstartsecs=0\n\n"
+         "[program:batch]\ncommand=" + kTestChild + " --exit 3\nstartsecs=0\nautorestart=false\nautostart=false\n\n"
+         "[eventlistener:watch]\ncommand=/usr/bin/python3 %(here)s/listener.py %(here)s/events.txt" + listener_args + "\n"
+         "events=PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP\n\n";
+}
+
+void setup(const fs::path& dir, const std::string& listener_args = "") {
+  write(dir / "supervisord.conf", conf(listener_args));
+  write(dir / "listener.py", kListener);
+  fs::create_directories(dir / "logs");
+}
+
+CommandResult ctl(const fs::path& dir, const std::string& args) {
+  std::vector<std::string> argv = {kSupervisorctl, "-c", (dir / "supervisord.conf").string()};
+  std::istringstream words(args);
+  for (std::string w; words >> w;) argv.push_back(w);
+  return run_command(argv, 60s);
+}
+
+std::vector<std::string> events(const fs::path& dir) {
+  std::vector<std::string> out;
+  std::istringstream in(read_file(dir / "events.txt"));
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(std::regex_replace(line, std::regex(R"(pid:\d+)"), "pid:N"));
+  }
+  return out;
+}
+
+bool has(const fs::path& dir, const std::string& line) {
+  const auto e = events(dir);
+  return std::find(e.begin(), e.end(), line) != e.end();
+}
+
+}  // namespace
+
+TEST(EventListener, SameEventsAsUnderSupervisord) {
+  ASSERT_TRUE(fs::exists(kSupervisord)) << "apt-get install supervisor";
+  Konnectd k("");
+  setup(k.dir());
+  k.use_config(k.dir() / "supervisord.conf");
+  ASSERT_TRUE(k.start()) << k.daemon_log();
+  TempDir sdir;
+  setup(sdir.path());
+  Supervisord s(sdir.path(), k.tag() + "-s");
+
+  const std::string web_running = "PROCESS_STATE_RUNNING processname:web groupname:web from_state:STARTING pid:N";
+  for (const fs::path& dir : {k.dir(), sdir.path()}) {
+    ASSERT_TRUE(wait_until([&] { return has(dir, web_running); }, 20s)) << dir << ":\n" << read_file(dir / "events.txt");
+  }
+  // What each command causes, in turn (each waits for its last event on both sides).
+  const std::vector<std::pair<std::string, std::string>> steps = {
+      {"stop web", "PROCESS_STATE_STOPPED processname:web groupname:web from_state:STOPPING pid:N"},
+      {"start web", web_running},
+      {"start batch", "PROCESS_STATE_EXITED processname:batch groupname:batch from_state:RUNNING expected:0 pid:N"},
+  };
+  for (const auto& [command, last] : steps) {
+    for (const fs::path& dir : {k.dir(), sdir.path()}) {
+      const std::size_t before = events(dir).size();
+      ctl(dir, command);
+      ASSERT_TRUE(wait_until(
+          [&] {
+            const auto e = events(dir);
+            return e.size() > before && std::find(e.begin() + static_cast<long>(before), e.end(), last) != e.end();
+          },
+          20s))
+          << command << " in " << dir << ":\n"
+          << read_file(dir / "events.txt");
+    }
+  }
+  EXPECT_EQ(events(k.dir()), events(sdir.path())) << "konnectd:\n"
+                                                  << read_file(k.dir() / "events.txt") << "supervisord:\n"
+                                                  << read_file(sdir.path() / "events.txt");
+}
+
+// A result other than OK rejects the event: it comes again, and nothing is lost or doubled.
+TEST(EventListener, ARejectedEventComesAgain) {
+  Konnectd k("");
+  setup(k.dir(), " processname:web");
+  k.use_config(k.dir() / "supervisord.conf");
+  ASSERT_TRUE(k.start()) << k.daemon_log();
+  const std::string starting = "PROCESS_STATE_STARTING processname:web groupname:web from_state:STOPPED tries:0";
+  ASSERT_TRUE(wait_until([&] { return has(k.dir(), "PROCESS_STATE_RUNNING processname:web groupname:web from_state:STARTING pid:N"); }, 20s))
+      << read_file(k.dir() / "events.txt");
+  const auto e = events(k.dir());
+  const auto rejected = std::find(e.begin(), e.end(), "REJECTED " + starting);
+  ASSERT_NE(rejected, e.end()) << read_file(k.dir() / "events.txt");
+  EXPECT_EQ(std::count(e.begin(), e.end(), starting), 1) << read_file(k.dir() / "events.txt");
+  EXPECT_EQ(*(rejected + 1), starting) << "the rejected event first, before the next";
+  EXPECT_NE(k.daemon_log().find("was rejected"), std::string::npos);
+}
+
+// TICK_5 comes every 5 s (at multiples of 5 s of the clock, as supervisord's); a pool whose
+// listener is slower than the events keeps buffer_size of them and says what it dropped.
+TEST(EventListener, TicksAndABufferThatOverflows) {
+  Konnectd k("[program.web]\n" + testchild_command({}) + "\nstartsecs = 0\nautostart = false\n\n"
+             "[eventlistener.ticks]\ncommand = [\"/usr/bin/python3\", \"listener.py\", \"events.txt\"]\n"
+             "directory = " + toml_str(".") + "\nevents = [\"TICK_5\"]\n\n"
+             "[eventlistener.slow]\ncommand = [\"/usr/bin/python3\", \"-c\", \"import sys, time\\n"
+             "from supervisor import childutils\\nwhile True:\\n    childutils.listener.wait(sys.stdin, sys.stdout)\\n"
+             "    time.sleep(5)\\n    childutils.listener.ok(sys.stdout)\\n\"]\n"
+             "events = [\"PROCESS_STATE\"]\nbuffer_size = 2\n");
+  write(k.dir() / "listener.py", kListener);
+  ASSERT_TRUE(k.start()) << k.daemon_log();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(k.ctl({"start", "web"}).exit_code, 0);
+    ASSERT_EQ(k.ctl({"stop", "web"}).exit_code, 0);
+  }
+  EXPECT_TRUE(wait_until([&] { return k.daemon_log().find("slow: event buffer overflowed, discarding event") != std::string::npos; }, 10s))
+      << k.daemon_log();
+  ASSERT_TRUE(wait_until([&] { return !events(k.dir()).empty(); }, 8s)) << k.daemon_log();
+  const std::string tick = events(k.dir()).front();
+  EXPECT_TRUE(std::regex_match(tick, std::regex(R"(TICK_5 when:\d+)"))) << tick;
+  EXPECT_EQ(std::stoll(tick.substr(tick.find(':') + 1)) % 5, 0) << tick;
+}
