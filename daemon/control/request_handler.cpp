@@ -221,21 +221,17 @@ void RequestHandler::do_tail(const Request& request, const Targets&, Reply reply
   // "bytes": the last N bytes, whatever the lines (supervisord's readProcessStdoutLog).
   const std::size_t lines = args->bytes > 0 ? SIZE_MAX : args->lines;
   const std::size_t max_bytes = args->bytes > 0 ? std::min(args->bytes, kMaxTailBytes) : kMaxTailBytes;
+  auto size = args->bytes > 0 ? std::make_shared<std::uint64_t>(0) : nullptr;
   supervisor_.pump().tail_file(
       path, lines, max_bytes,
-      [id, reply, path, follow, sid = *sid, &supervisor, namespec = p.namespec(),
-       size_wanted = args->bytes > 0](Result<std::string> data) {
+      [id, reply, path, follow, sid = *sid, &supervisor, namespec = p.namespec(), size](Result<std::string> data) {
         if (!data) {
           reply(encode_error(id, data.error()));
           return;
         }
         Json first = {{"name", namespec}, {"path", path}, {"data", *data}};
-        if (size_wanted) {
-          // Where a reader that has all of it would go on from (XML-RPC's tailProcessLog).
-          std::error_code ec;
-          const auto size = std::filesystem::file_size(path, ec);
-          first["size"] = ec ? 0 : size;
-        }
+        // Where a reader that has all of it would go on from (XML-RPC's tailProcessLog).
+        if (size) first["size"] = *size;
         if (!follow) {
           reply(encode_ok(id, first));
           return;
@@ -253,7 +249,7 @@ void RequestHandler::do_tail(const Request& request, const Targets&, Reply reply
               reply(encode_error(id, make_error(ErrorCode::Failed, namespec + " was removed from the config; its log is no longer followed")));
             });
       },
-      follow ? std::optional<OutputPump::StreamId>(*sid) : std::nullopt);
+      follow ? std::optional<OutputPump::StreamId>(*sid) : std::nullopt, size);
 }
 
 void RequestHandler::do_clear(const Request& request, const Targets& targets, Reply reply) {

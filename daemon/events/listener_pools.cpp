@@ -154,8 +154,8 @@ void ListenerPools::emit(listener::EventType type, const std::string& payload) {
 }
 
 void ListenerPools::accept(Pool& pool, Pending event, bool at_head) {
-  if (pool.buffer.size() >= static_cast<std::size_t>(pool.config.buffer_size)) {
-    if (pool.buffer.empty()) return;  // buffer_size = 0 keeps nothing
+  // As supervisord: a full buffer drops its oldest (buffer_size = 0 still keeps the newest).
+  if (pool.buffer.size() >= static_cast<std::size_t>(pool.config.buffer_size) && !pool.buffer.empty()) {
     spdlog::error("{}: event buffer overflowed, discarding event {} ({})", pool.name, pool.buffer.front().serial,
                   listener::event_name(pool.buffer.front().type));
     pool.buffer.pop_front();
@@ -225,6 +225,9 @@ Result<void> ListenerPools::before_spawn(const ProgramConfig& program, const std
   if (auto old = pool->second.listeners.find(namespec); old != pool->second.listeners.end()) {
     rebuffer(old->second);
     old->second->closed = true;
+    boost::system::error_code ec;
+    old->second->in.close(ec);
+    old->second->out.close(ec);
   }
   pool->second.listeners[namespec] = l;
   pool_of_[namespec] = program.name;
@@ -323,10 +326,15 @@ void ListenerPools::arm_ticks() {
 }
 
 void ListenerPools::arm_tick(Tick& tick) {
-  // At the next multiple of the period, as supervisord's ticks come.
+  // At the next multiple of the period, as supervisord's ticks come; `when` is that multiple
+  // (supervisord's timeslice), once per slice even if the timer fires a little early or late.
   const std::int64_t period_ms = std::int64_t{tick.period_s} * 1000;
   tick.deadline->arm(std::chrono::milliseconds(period_ms - clock_.unix_ms() % period_ms), [this, &tick] {
-    emit(tick.type, listener::tick_payload(clock_.unix_now()));
+    const std::int64_t slice = clock_.unix_now() / tick.period_s * tick.period_s;
+    if (slice != tick.last_slice) {
+      tick.last_slice = slice;
+      emit(tick.type, listener::tick_payload(slice));
+    }
     arm_tick(tick);
   });
 }

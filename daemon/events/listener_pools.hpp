@@ -88,6 +88,7 @@ class ListenerPools final : public SpawnHook {
     listener::EventType type;
     std::unique_ptr<Deadline> deadline;
     bool armed = false;
+    std::int64_t last_slice = -1;  // the `when` of the last tick sent
   };
   std::vector<Tick> ticks_;
   EventBus::Subscription subscription_;

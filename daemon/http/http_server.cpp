@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <functional>
@@ -95,8 +96,13 @@ void HttpServer::admit(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   const auto protocol = socket.local_endpoint(ec).protocol();
   HttpSession::Socket generic(acceptor_.get_executor());
-  generic.assign(boost::asio::generic::stream_protocol(protocol.family(), IPPROTO_TCP), socket.release(ec), ec);
+  const int fd = socket.release(ec);
   if (ec) return;
+  generic.assign(boost::asio::generic::stream_protocol(protocol.family(), IPPROTO_TCP), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return;
+  }
   auto entry = std::make_shared<Entry>();
   std::weak_ptr<Entry> weak = entry;
   entry->session = std::make_shared<HttpSession>(

@@ -129,6 +129,21 @@ void HttpService::serve_api(const HttpRequest& req, Access access, std::function
   if (line.find('\n') != std::string::npos) {
     return (*once)(text_response(HttpStatus::bad_request, version, "one request per POST /api\n"));
   }
+  // One request, one answer: what streams (tail -f, maintail -f, events, wait) or answers from
+  // the next image (reexec) is for the control socket.
+  const Json request = Json::parse(line, nullptr, false);
+  if (request.is_object() && request.contains("cmd") && request["cmd"].is_string()) {
+    const std::string cmd = request["cmd"];
+    const Json& args = request.contains("args") && request["args"].is_object() ? request["args"] : Json::object();
+    const bool follows = (cmd == "tail" || cmd == "maintail") && args.contains("follow") &&
+                         args["follow"].is_boolean() && args["follow"].get<bool>();
+    if (follows || cmd == "events" || cmd == "wait" || cmd == "reexec") {
+      return (*once)(text_response(HttpStatus::bad_request, version,
+                                   "'" + cmd + (follows ? " -f" : "") +
+                                       "' is not served over POST /api (it streams, or the next image answers it); "
+                                       "use the control socket\n"));
+    }
+  }
   handler_.handle_line(line, access, Responder([once, version](std::string answer, bool) {
                          if (!*once) return false;
                          HttpResponse res{HttpStatus::ok, version};

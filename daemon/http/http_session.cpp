@@ -35,9 +35,12 @@ void HttpSession::start(std::string_view already_read) {
 void HttpSession::arm_deadline() {
   // The whole request, headers and body, must come within the idle timeout: a client that
   // trickles bytes is not kept for ever.
+  // A generation, not cancel(): a firing already queued when the request completed must not
+  // close the session that is answering it.
+  const std::uint64_t generation = ++deadline_generation_;
   deadline_.expires_after(limits_.idle_timeout);
-  deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->close();
+  deadline_.async_wait([self = shared_from_this(), generation](const boost::system::error_code& ec) {
+    if (!ec && generation == self->deadline_generation_) self->close();
   });
 }
 
@@ -50,7 +53,7 @@ void HttpSession::do_read() {
   http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                      if (self->closed_) return;
-                     self->deadline_.cancel();
+                     self->disarm_deadline();
                      if (!ec) return self->on_request();
                      if (ec == http::error::header_limit) {
                        return self->refuse(HttpStatus::request_header_fields_too_large,
@@ -71,11 +74,21 @@ void HttpSession::do_read() {
 void HttpSession::on_request() {
   if (hooks_.set_busy) hooks_.set_busy(true);
   HttpRequest req = parser_->release();
-  const bool keep_alive = req.keep_alive();
+  // HEAD gets the head alone, and then the connection closes (nothing here is for HEAD).
+  const bool head = req.method() == boost::beast::http::verb::head;
+  const bool keep_alive = req.keep_alive() && !head;
   const unsigned version = req.version();
   std::weak_ptr<HttpSession> weak = shared_from_this();
   HttpReply reply;
-  reply.respond = [weak, keep_alive](HttpResponse response) {
+  reply.respond = [weak, keep_alive, head](HttpResponse response) {
+    if (head) {
+      response.prepare_payload();
+      const auto length = response.body().size();
+      response.body().clear();
+      response.content_length(length);
+      if (auto self = weak.lock()) self->respond(std::move(response), true, false);
+      return;
+    }
     if (auto self = weak.lock()) self->respond(std::move(response), !keep_alive);
   };
   reply.begin_stream = [weak, version](HttpResponse head) {
@@ -96,7 +109,7 @@ void HttpSession::on_request() {
 void HttpSession::begin_stream(HttpResponse head, unsigned version) {
   if (closed_) return;
   streaming_ = true;
-  deadline_.cancel();  // a tail -f is not idle
+  disarm_deadline();  // a tail -f is not idle (only a write it does not take is)
   stream_chunked_ = version >= 11;
   head.keep_alive(false);
   if (stream_chunked_) head.chunked(true);
@@ -132,9 +145,11 @@ void HttpSession::do_write_stream() {
     return;
   }
   stream_writing_ = true;
+  arm_deadline();  // a client that stops reading is closed, not kept with its slot busy
   boost::asio::async_write(socket_, boost::asio::buffer(stream_queue_.front()),
                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                              self->stream_writing_ = false;
+                             self->disarm_deadline();
                              if (ec) return self->close();
                              self->stream_queued_ -= self->stream_queue_.front().size();
                              self->stream_queue_.pop_front();
@@ -156,19 +171,24 @@ void HttpSession::refuse(HttpStatus status, std::string why) {
   respond(HttpService::text_response(status, 11, std::move(why)), true);
 }
 
-void HttpSession::respond(HttpResponse response, bool close_after) {
+void HttpSession::respond(HttpResponse response, bool close_after, bool prepare) {
   if (closed_) return;
   response.keep_alive(!close_after);
-  response.prepare_payload();
+  if (prepare) response.prepare_payload();
   auto message = std::make_shared<HttpResponse>(std::move(response));
   // The answer must go out within the idle timeout too: a client that does not read is closed.
   arm_deadline();
   http::async_write(socket_, *message,
                     [self = shared_from_this(), message, close_after](const boost::system::error_code& ec, std::size_t) {
-                      self->deadline_.cancel();
+                      self->disarm_deadline();
                       if (ec || close_after) return self->close();
                       self->do_read();
                     });
+}
+
+void HttpSession::disarm_deadline() {
+  ++deadline_generation_;
+  deadline_.cancel();
 }
 
 void HttpSession::refuse_now(HttpResponse response) { respond(std::move(response), true); }

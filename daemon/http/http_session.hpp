@@ -48,9 +48,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void do_read();
   void on_request();
-  void respond(HttpResponse response, bool close_after);
+  // prepare: set Content-Length from the body (not for HEAD's empty one).
+  void respond(HttpResponse response, bool close_after, bool prepare = true);
   void refuse(HttpStatus status, std::string why);
   void arm_deadline();
+  void disarm_deadline();
   void close();
   // A streamed answer (HttpReply::begin_stream, chunk): chunked transfer encoding (raw for
   // an HTTP/1.0 client), at most kMaxStreamQueue bytes queued for a client that reads
@@ -69,6 +71,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_;
   std::optional<HttpRequestParser> parser_;
   bool closed_ = false;
+  std::uint64_t deadline_generation_ = 0;
   bool streaming_ = false;
   bool stream_chunked_ = true;
   bool stream_ending_ = false;

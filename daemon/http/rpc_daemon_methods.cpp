@@ -189,7 +189,7 @@ void RpcInterface::read_log(const Call& call) {
   if (*offset >= 0 || *length != 0) {
     return call.fault(fault::kBadArguments, "konnectd reads its log from its end: offset -N, length 0");
   }
-  const auto bytes = static_cast<std::size_t>(std::min<std::int64_t>(-*offset, 1 << 20));
+  const auto bytes = static_cast<std::size_t>(*offset < -(1 << 20) ? (1 << 20) : -*offset);
   request(call, "maintail", {{"lines", 1000000}}, [call, bytes](const Json& answer) {
     if (!answer.value("ok", false)) {
       const std::string message = answer.contains("error") ? text(answer["error"], "message") : std::string();

@@ -189,46 +189,71 @@ void RpcInterface::method_signature(const Call& call) {
 }
 
 // Each call in turn (a start waits before the next begins, as in supervisord); each result
-// is [value] or the fault struct.
+// is [value] or the fault struct. A loop, not a recursion: most calls answer at once, and a
+// 4 MiB body holds hundreds of thousands of them.
 void RpcInterface::multicall(const Call& call) {
+  constexpr std::size_t kMaxCalls = 1000;
   const auto* calls = param<Array>(call, 0, "an array of {methodName, params}");
   if (!calls) return;
+  if (calls->size() > kMaxCalls) {
+    return call.fault(fault::kIncorrectParameters, "at most " + std::to_string(kMaxCalls) + " calls in one multicall");
+  }
   struct State {
     Array calls;
     Array results;
     std::size_t next = 0;
-    std::function<void()> step;
+    bool dispatching = false;     // a call is being dispatched by the loop below
+    bool answered_during = false;  // ... and it answered before dispatch returned
+    std::function<void()> run;
   };
   auto state = std::make_shared<State>();
   state->calls = *calls;
   auto answer = call.answer;
   const Access access = call.access;
-  state->step = [this, state, answer, access] {
-    if (state->next == state->calls.size()) {
-      auto step = std::move(state->step);  // breaks the cycle state -> step -> state
-      return (*answer)(Value(std::move(state->results)));
+  // Each answer: kept; then the loop goes on (or, for an answer that came later, is resumed).
+  auto answered = [state]() {
+    if (state->dispatching) {
+      state->answered_during = true;
+    } else {
+      state->run();
     }
-    const Value& c = state->calls[state->next++];
-    const auto* method = c.member("methodName") ? c.member("methodName")->get<std::string>() : nullptr;
-    const auto* params = c.member("params") ? c.member("params")->get<Array>() : nullptr;
-    Call sub;
-    sub.access = access;
-    sub.answer = std::make_shared<std::function<void(Value)>>([state](Value v) {
-      state->results.emplace_back(Array{std::move(v)});
-      state->step();
-    });
-    sub.fail = std::make_shared<std::function<void(int, std::string)>>([state](int code, std::string extra) {
-      std::string text(fault::name(code));
-      if (!extra.empty()) text += ": " + extra;
-      state->results.emplace_back(Struct{{"faultCode", Value(code)}, {"faultString", Value(std::move(text))}});
-      state->step();
-    });
-    if (!method) return sub.fault(fault::kIncorrectParameters, "each call is a struct with a string methodName");
-    if (*method == "system.multicall") return sub.fault(fault::kIncorrectParameters, "recursive system.multicall forbidden");
-    if (params) sub.params = *params;
-    dispatch(*method, std::move(sub));
   };
-  state->step();
+  state->run = [this, state, answer, access, answered] {
+    while (state->next < state->calls.size()) {
+      const Value& c = state->calls[state->next++];
+      const Value* name = c.member("methodName");
+      const Value* args = c.member("params");
+      const auto* method = name ? name->get<std::string>() : nullptr;
+      const auto* params = args ? args->get<Array>() : nullptr;
+      Call sub;
+      sub.access = access;
+      sub.answer = std::make_shared<std::function<void(Value)>>([state, answered](Value v) {
+        state->results.emplace_back(Array{std::move(v)});
+        answered();
+      });
+      sub.fail = std::make_shared<std::function<void(int, std::string)>>([state, answered](int code, std::string extra) {
+        std::string text(fault::name(code));
+        if (!extra.empty()) text += ": " + extra;
+        state->results.emplace_back(Struct{{"faultCode", Value(code)}, {"faultString", Value(std::move(text))}});
+        answered();
+      });
+      state->dispatching = true;
+      state->answered_during = false;
+      if (!method) {
+        sub.fault(fault::kIncorrectParameters, "each call is a struct with a string methodName");
+      } else if (*method == "system.multicall") {
+        sub.fault(fault::kIncorrectParameters, "recursive system.multicall forbidden");
+      } else {
+        if (params) sub.params = *params;
+        dispatch(*method, std::move(sub));
+      }
+      state->dispatching = false;
+      if (!state->answered_during) return;  // it answers later, and resumes the loop then
+    }
+    auto keep = std::move(state->run);  // breaks the cycle state -> run -> state
+    (*answer)(Value(std::move(state->results)));
+  };
+  state->run();
 }
 
 }  // namespace konnect

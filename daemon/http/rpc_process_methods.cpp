@@ -313,7 +313,7 @@ void RpcInterface::read_process_log(const Call& call, bool stderr_stream) {
   if (*offset >= 0 || *length != 0) {
     return call.fault(fault::kBadArguments, "konnectd reads a log from its end: offset -N, length 0");
   }
-  const std::int64_t bytes = std::min<std::int64_t>(-*offset, 1 << 20);
+  const std::int64_t bytes = *offset < -(1 << 20) ? (1 << 20) : -*offset;  // (and no -INT64_MIN)
   Json args = {{"name", *name}, {"stream", stderr_stream ? "stderr" : "stdout"}, {"bytes", bytes}};
   request(call, "tail", std::move(args), [call, name = *name](const Json& done) {
     if (!done.value("ok", false)) {

@@ -331,9 +331,15 @@ void OutputPump::clear(StreamId id, std::function<void(Result<void>)> done) {
 }
 
 void OutputPump::tail_file(std::filesystem::path path, std::size_t lines, std::size_t max_bytes,
-                           std::function<void(Result<std::string>)> done, std::optional<StreamId> follow) {
-  boost::asio::post(io_, [this, path = std::move(path), lines, max_bytes, done = std::move(done), follow]() mutable {
+                           std::function<void(Result<std::string>)> done, std::optional<StreamId> follow,
+                           std::shared_ptr<std::uint64_t> size) {
+  boost::asio::post(io_, [this, path = std::move(path), lines, max_bytes, done = std::move(done), follow, size]() mutable {
     auto result = read_tail(path, lines, max_bytes);
+    if (size) {
+      std::error_code ec;
+      const auto n = std::filesystem::file_size(path, ec);
+      *size = ec ? 0 : n;
+    }
     if (follow && result) {
       if (auto it = streams_.find(*follow); it != streams_.end()) it->second->following_ = true;
     }

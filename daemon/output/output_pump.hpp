@@ -86,8 +86,11 @@ class OutputPump {
   // With `follow`, that stream is followed from the same instant on (tail -f): no byte is
   // both in the tail and in on_data, none is in neither, and done runs before the first
   // on_data of it.
+  // size, when given, gets the file's size as it was read (the pump is its one writer, so
+  // no byte comes between the read and the size: XML-RPC's tailProcessLog offsets).
   void tail_file(std::filesystem::path path, std::size_t lines, std::size_t max_bytes,
-                 std::function<void(Result<std::string>)> done, std::optional<StreamId> follow = std::nullopt);
+                 std::function<void(Result<std::string>)> done, std::optional<StreamId> follow = std::nullopt,
+                 std::shared_ptr<std::uint64_t> size = nullptr);
   // While a stream is followed (tail -f), its bytes pass through user space and on_data gets
   // a copy of each chunk (as written, timestamps included); otherwise they are spliced.
   void set_following(StreamId id, bool following);

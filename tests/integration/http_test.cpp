@@ -151,6 +151,37 @@ TEST(Http, HostileClientsGetErrorsAndTheDaemonKeepsAnswering) {
   }
   laughs += "]><methodCall><methodName>&j;</methodName></methodCall>";
   EXPECT_NE(rpc_post(port, laughs).find("faultCode"), std::string::npos);
+  // A multicall of 1000 calls that answer at once: one answer (a loop, not a recursion that
+  // a bigger one would overflow); 1001 are refused.
+  auto multicall = [&](int n) {
+    std::string calls;
+    for (int i = 0; i < n; ++i) {
+      calls += "<value><struct><member><name>methodName</name><value>supervisor.getAPIVersion</value></member>"
+               "</struct></value>";
+    }
+    return rpc_post(port, "<methodCall><methodName>system.multicall</methodName><params><param><value><array><data>" +
+                              calls + "</data></array></value></param></params></methodCall>");
+  };
+  const std::string many = multicall(1000);
+  std::size_t answers = 0;
+  for (auto p = many.find("<string>3.0</string>"); p != std::string::npos; p = many.find("<string>3.0</string>", p + 1)) ++answers;
+  EXPECT_EQ(answers, 1000u);
+  EXPECT_NE(multicall(1001).find("at most 1000 calls"), std::string::npos);
+  // HEAD: the head alone; /api does not stream.
+  const std::string head = ask_tcp(port, "HEAD /RPC2 HTTP/1.1\r\nAuthorization: Basic YWRtaW46czNjcmV0\r\n\r\n");
+  EXPECT_NE(head.find("405"), std::string::npos) << head;
+  EXPECT_EQ(head.find("POST only"), std::string::npos) << "no body: " << head;
+  const std::string body = R"({"id":1,"cmd":"tail","args":{"name":"web","follow":true}})";
+  const std::string api = ask_tcp(port, "POST /api HTTP/1.1\r\nConnection: close\r\nAuthorization: Basic YWRtaW46czNjcmV0\r\n"
+                                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_NE(api.find("400"), std::string::npos) << api;
+  EXPECT_NE(api.find("not served over POST /api"), std::string::npos) << api;
+  const std::string status = R"({"id":7,"cmd":"status","args":{"targets":["web"]}})";
+  const std::string answer = ask_tcp(port, "POST /api HTTP/1.1\r\nConnection: close\r\nAuthorization: Basic YWRtaW46czNjcmV0\r\n"
+                                           "Content-Length: " + std::to_string(status.size()) + "\r\n\r\n" + status);
+  EXPECT_NE(answer.find("application/json"), std::string::npos) << answer;
+  EXPECT_NE(answer.find(R"({"id":7,"ok":true,"result":{"processes":[{)"), std::string::npos) << answer;
+  EXPECT_NE(answer.find(R"("name":"web")"), std::string::npos) << answer;
   // A slow client: closed at the idle timeout, never answered in part.
   const auto t0 = std::chrono::steady_clock::now();
   const std::string slow = ask_tcp(port, "POST /RPC2 HTTP/1.1\r\nContent-Length: 100\r\n\r\n<methodCall>", 10s);
