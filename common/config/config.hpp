@@ -165,6 +165,10 @@ struct ProgramConfig {
   RestartMode restart = RestartMode::StopStart;
   std::optional<StopPrelude> stop_prelude;
   std::optional<ListenerConfig> listener;  // an [eventlistener.NAME]
+  // supervisord's PROCESS_LOG_STDOUT / _STDERR events for event listeners: each chunk of
+  // output, as written to the log.
+  bool stdout_events_enabled = false;
+  bool stderr_events_enabled = false;
 
   // Where the [program.NAME] table (and its depends_on) was defined; not part of equality.
   std::string source_file;

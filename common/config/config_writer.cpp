@@ -157,6 +157,8 @@ toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
   }
   if (!p.sockets.empty()) t.insert("sockets", sockets_array(p));
   if (p.restart == RestartMode::Rolling) t.insert("restart", "rolling");
+  if (p.stdout_events_enabled) t.insert("stdout_events_enabled", true);
+  if (p.stderr_events_enabled) t.insert("stderr_events_enabled", true);
   if (p.stop_prelude) {
     toml::table prelude;
     prelude.insert("signal", signal_name(p.stop_prelude->signal));

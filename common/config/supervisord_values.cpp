@@ -30,12 +30,13 @@ constexpr ProgramOption kProgramOptions[] = {
     {"stderr_logfile_maxbytes", "stderr_log_maxbytes", Kind::Int},
     {"stdout_logfile_backups", "stdout_log_backups", Kind::Int},
     {"stderr_logfile_backups", "stderr_log_backups", Kind::Int},
+    {"stdout_events_enabled", "stdout_events_enabled", Kind::Bool},
+    {"stderr_events_enabled", "stderr_events_enabled", Kind::Bool},
 };
 
 // Read by supervisord, not implemented by konnect: a warning each.
 constexpr std::string_view kUnsupportedProgramOptions[] = {
-    "stdout_capture_maxbytes", "stderr_capture_maxbytes", "stdout_events_enabled", "stderr_events_enabled",
-    "stdout_syslog",           "stderr_syslog",           "serverurl",
+    "stdout_capture_maxbytes", "stderr_capture_maxbytes", "stdout_syslog", "stderr_syslog", "serverurl",
 };
 
 }  // namespace

@@ -119,6 +119,14 @@ std::string process_state_payload(std::string_view process, std::string_view gro
   return out;
 }
 
+std::string log_payload(std::string_view process, std::string_view group, pid_t pid, bool stderr_channel,
+                        std::string_view data) {
+  std::string out = "processname:" + std::string(process) + " groupname:" + std::string(group) +
+                    " pid:" + std::to_string(pid) + " channel:" + (stderr_channel ? "stderr" : "stdout") + "\n";
+  out += data;
+  return out;
+}
+
 std::string tick_payload(std::int64_t unix_seconds) { return "when:" + std::to_string(unix_seconds); }
 
 std::string group_payload(std::string_view group) { return "groupname:" + std::string(group) + "\n"; }

@@ -69,6 +69,9 @@ std::string envelope(std::uint64_t serial, std::string_view pool, std::uint64_t 
 std::string process_state_payload(std::string_view process, std::string_view group, State from, State to, pid_t pid,
                                   int tries, bool expected);
 std::string tick_payload(std::int64_t unix_seconds);        // "when:1201063880"
+// PROCESS_LOG_*: "processname:web groupname:web pid:42 channel:stdout\n" and the output.
+std::string log_payload(std::string_view process, std::string_view group, pid_t pid, bool stderr_channel,
+                        std::string_view data);
 std::string group_payload(std::string_view group);          // "groupname:cat\n"
 
 // What a listener writes on its stdout, read as supervisord reads it. A listener starts

@@ -250,6 +250,12 @@ void ListenerPools::after_spawn(const std::string& namespec, bool started) {
   start_reading(l);
 }
 
+void ListenerPools::log_output(const std::string& process, const std::string& group, pid_t pid, bool stderr_channel,
+                               const std::string& data) {
+  emit(stderr_channel ? listener::EventType::ProcessLogStderr : listener::EventType::ProcessLogStdout,
+       listener::log_payload(process, group, pid, stderr_channel, data));
+}
+
 void ListenerPools::start_reading(const std::shared_ptr<Listener>& l) {
   l->out.async_read_some(boost::asio::buffer(l->buffer), [this, l](const boost::system::error_code& ec, std::size_t n) {
     if (l->closed) return;

@@ -44,6 +44,8 @@ class ListenerPools final : public SpawnHook {
 
   Result<void> before_spawn(const ProgramConfig& program, const std::string& namespec, SpawnSpec& spec) override;
   void after_spawn(const std::string& namespec, bool started) override;
+  void log_output(const std::string& process, const std::string& group, pid_t pid, bool stderr_channel,
+                  const std::string& data) override;
 
  private:
   struct Pending {

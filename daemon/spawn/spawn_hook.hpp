@@ -1,6 +1,8 @@
 #pragma once
-// What may take part in a spawn besides the Supervisor: today the event listener pools,
-// which give a listener's process its stdin and stdout pipes (daemon/events/listener_pools).
+// What may take part in a spawn besides the Supervisor, and hear a process's output: today
+// the event listener pools, which give a listener's process its stdin and stdout pipes and
+// turn output of programs with *_events_enabled into PROCESS_LOG_* events
+// (daemon/events/listener_pools).
 
 #include "common/config/config.hpp"
 #include "common/error.hpp"
@@ -18,6 +20,10 @@ class SpawnHook {
   virtual Result<void> before_spawn(const ProgramConfig& program, const std::string& namespec, SpawnSpec& spec) = 0;
   // After it, whether it started or not.
   virtual void after_spawn(const std::string& namespec, bool started) = 0;
+  // A chunk of output of a process whose program has stdout_events_enabled
+  // (stderr_events_enabled), as written to its log.
+  virtual void log_output(const std::string& process, const std::string& group, pid_t pid, bool stderr_channel,
+                          const std::string& data) = 0;
 };
 
 }  // namespace konnect

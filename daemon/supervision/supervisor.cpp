@@ -256,6 +256,7 @@ Result<Started> Supervisor::spawn(Process& process) {
   for (const auto id : {output.stdout_stream(), output.stderr_stream()}) {
     if (id) by_stream_[*id] = &process;
   }
+  tap_log_events(process);
   const SpawnIdentity who{process.group(), process.name(), table_.next_spawn_id()};
   const unsigned instance = table_.place_of(process).instance;
   auto spec = plan_spawn(process.config(), who, environ);

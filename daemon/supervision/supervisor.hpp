@@ -32,6 +32,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -193,6 +194,9 @@ class Supervisor final : public ProcessHost {
   // Closes the held sockets of programs that are stopped, FATAL or gone.
   void release_sockets();
   OutputSink& output_of(const Process& process) const;
+  // *_events_enabled: the process's streams go through the spawn hook's log_output (once
+  // per stream, for as long as it lives).
+  void tap_log_events(const Process& process);
   // The pipes the instance writes into (its copy's, or its own beside the running one during
   // a rolling restart).
   std::vector<std::pair<OutputPump::StreamId, OutputPump::SourceId>> output_sources(const Process& process) const;
@@ -214,6 +218,7 @@ class Supervisor final : public ProcessHost {
   ProbeChildren probe_children_;
   InstanceChecks checks_;  // before programs_: it refers to their processes
   SpawnHook* spawn_hook_ = nullptr;
+  std::set<OutputPump::StreamId> log_taps_;  // streams whose output goes to spawn_hook_
   std::vector<std::unique_ptr<Program>> programs_;
   ProcessTable table_;
   TargetIndex targets_;

@@ -45,6 +45,29 @@ void Supervisor::follow(OutputPump::StreamId id, std::function<bool(const std::s
   followers_.add(id, std::move(on_data), std::move(on_end));
 }
 
+void Supervisor::tap_log_events(const Process& process) {
+  if (!spawn_hook_) return;
+  const ProgramConfig& c = process.config();
+  const OutputSink& output = output_of(process);
+  for (const bool err : {false, true}) {
+    if (!(err ? c.stderr_events_enabled : c.stdout_events_enabled)) continue;
+    const auto id = err ? output.stderr_stream() : output.stdout_stream();
+    if (!id || !log_taps_.insert(*id).second) continue;
+    // With redirect_stderr the stream is stdout's: its chunks are stdout's (supervisord's too).
+    const bool channel_stderr = err && output.stdout_stream() != id;
+    pump_.set_following(*id, true);
+    followers_.add(
+        *id,
+        [this, id = *id, channel_stderr](const std::string& chunk) {
+          if (const Process* p = process_of_stream(id); p && spawn_hook_) {
+            spawn_hook_->log_output(p->name(), p->group(), p->pid(), channel_stderr, chunk);
+          }
+          return true;
+        },
+        [this, id = *id] { log_taps_.erase(id); });
+  }
+}
+
 void Supervisor::on_log_rotated(OutputPump::StreamId id, std::uint64_t count) {
   const Process* p = process_of_stream(id);
   if (p == nullptr) return;  // removed by a reload meanwhile

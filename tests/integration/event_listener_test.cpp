@@ -1,7 +1,7 @@
 // supervisord's event listeners (issue 18) on the real binaries: a listener written with
 // Debian's supervisor.childutils, the same supervisord.conf under supervisord 4.2.5 and
 // konnectd, the same supervisorctl commands: the same events reach it, in the same order,
-// with the same payloads (pids aside). A listener that rejects an event gets it again.
+// with the same payloads (pids aside), PROCESS_LOG_* of a program's output too. A listener that rejects an event gets it again.
 
 #include "harness.hpp"
 #include "supervisord.hpp"
@@ -47,8 +47,10 @@ std::string conf(const std::string& listener_args) {
          "[supervisorctl]\nserverurl=unix://%(here)s/konnectd.sock\n\n"
          "[program:web]\ncommand=" + kTestChild + "\nstartsecs=0\n\n"
          "[program:batch]\ncommand=" + kTestChild + " --exit 3\nstartsecs=0\nautorestart=false\nautostart=false\n\n"
+         "[program:talker]\ncommand=" + kTestChild + " --print hi-there --stderr oops\nstartsecs=1\nautostart=false\n"
+         "stdout_events_enabled=true\nstderr_events_enabled=true\n\n"
          "[eventlistener:watch]\ncommand=/usr/bin/python3 %(here)s/listener.py %(here)s/events.txt" + listener_args + "\n"
-         "events=PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP\n\n";
+         "events=PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP,PROCESS_LOG\n\n";
 }
 
 void setup(const fs::path& dir, const std::string& listener_args = "") {
@@ -99,6 +101,8 @@ TEST(EventListener, SameEventsAsUnderSupervisord) {
       {"stop web", "PROCESS_STATE_STOPPED processname:web groupname:web from_state:STOPPING pid:N"},
       {"start web", web_running},
       {"start batch", "PROCESS_STATE_EXITED processname:batch groupname:batch from_state:RUNNING expected:0 pid:N"},
+      // Its output comes before RUNNING (startsecs = 1), stdout's and stderr's in their order.
+      {"start talker", "PROCESS_STATE_RUNNING processname:talker groupname:talker from_state:STARTING pid:N"},
   };
   for (const auto& [command, last] : steps) {
     for (const fs::path& dir : {k.dir(), sdir.path()}) {

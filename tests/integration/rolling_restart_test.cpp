@@ -275,7 +275,8 @@ TEST(RollingRestart, TheOldInstancesReadyLineDoesNotMakeTheNewOneReady) {
     for (auto at = text.find(line); at != std::string::npos; at = text.find(line, at + 1)) ++n;
     return n;
   };
-  ASSERT_EQ(lines(), 1);
+  // Ready when the line is read; in the file just after (the pump writes it on its thread).
+  ASSERT_TRUE(wait_until([&] { return lines() == 1; })) << read_file(log);
 
   RunningCtl restart(d, {"restart", "web"});
   nlohmann::json during;
@@ -290,6 +291,6 @@ TEST(RollingRestart, TheOldInstancesReadyLineDoesNotMakeTheNewOneReady) {
 
   const auto r = restart.wait();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(lines(), 3) << "the new instance's own line made it ready";
+  EXPECT_TRUE(wait_until([&] { return lines() == 3; })) << "the new instance's own line made it ready: " << read_file(log);
   EXPECT_FALSE(pid_alive(old_pid));
 }

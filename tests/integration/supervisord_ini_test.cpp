@@ -56,7 +56,7 @@ std::string docs_program(const std::filesystem::path& dir) {
 }  // namespace
 
 // supervisord's reference example of a program (every option) runs, and each option konnect
-// does not implement is a warning in the daemon log.
+// does not implement is a warning in the daemon log (its *_events_enabled are implemented).
 TEST(SupervisordIni, DocumentationExampleRuns) {
   Konnectd d("");
   write(d.dir() / "supervisord.conf", main_conf());
@@ -66,8 +66,7 @@ TEST(SupervisordIni, DocumentationExampleRuns) {
   EXPECT_EQ(d.state_of("foo:cat"), "RUNNING");
   EXPECT_TRUE(wait_until([&] { return read_file(d.dir() / "cat.out") == "A=1\n"; })) << read_file(d.dir() / "cat.out");
   const std::string log = d.daemon_log();
-  for (const char* option : {"stdout_capture_maxbytes", "stdout_events_enabled", "stderr_capture_maxbytes",
-                             "stderr_events_enabled", "serverurl"}) {
+  for (const char* option : {"stdout_capture_maxbytes", "stderr_capture_maxbytes", "serverurl"}) {
     EXPECT_NE(log.find("cat.conf"), std::string::npos);
     EXPECT_NE(log.find(std::string("[program:cat] ") + option + "': not implemented"), std::string::npos) << option << "\n" << log;
   }

@@ -63,6 +63,8 @@ backoff_reset = "20s"
 stopsignal = "INT"
 stopwaitsecs = "20s"
 stop_prelude = { signal = "TSTP", wait = "300ms" }
+stdout_events_enabled = true
+stderr_events_enabled = true
 stopasgroup = true
 killasgroup = false
 stdout_log = "/tmp/k/web.out"

@@ -113,3 +113,12 @@ TEST(ListenerReader, ProtocolErrorsAreUnknownForGood) {
 
 }  // namespace
 }  // namespace konnect::listener
+
+namespace konnect::listener {
+namespace {
+TEST(ListenerEvents, LogPayload) {
+  EXPECT_EQ(log_payload("web_00", "web", 42, false, "hello\n"), "processname:web_00 groupname:web pid:42 channel:stdout\nhello\n");
+  EXPECT_EQ(log_payload("web", "web", 7, true, ""), "processname:web groupname:web pid:7 channel:stderr\n");
+}
+}  // namespace
+}  // namespace konnect::listener
