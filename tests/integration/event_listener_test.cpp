@@ -66,11 +66,23 @@ CommandResult ctl(const fs::path& dir, const std::string& args) {
   return run_command(argv, 60s);
 }
 
+// Each event a line, pids as N. Output that came in more than one PROCESS_LOG event of the
+// same process and channel is one line: how output is cut into reads is the kernel's and
+// the machine's (a slow, sanitized build reads "hi-there\n" in two), in either supervisor.
 std::vector<std::string> events(const fs::path& dir) {
   std::vector<std::string> out;
   std::istringstream in(read_file(dir / "events.txt"));
+  std::string last_log_head;
   for (std::string line; std::getline(in, line);) {
-    out.push_back(std::regex_replace(line, std::regex(R"(pid:\d+)"), "pid:N"));
+    line = std::regex_replace(line, std::regex(R"(pid:\d+)"), "pid:N");
+    const bool log = line.rfind("PROCESS_LOG_", 0) == 0;
+    const std::string head = log ? line.substr(0, line.find('|') + 1) : "";
+    if (log && head == last_log_head && !out.empty()) {
+      out.back() += line.substr(head.size());
+      continue;
+    }
+    last_log_head = head;
+    out.push_back(line);
   }
   return out;
 }
