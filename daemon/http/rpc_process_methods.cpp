@@ -103,6 +103,17 @@ Value group_result(const Json& p, const Json& result) {
   return Value(std::move(r));
 }
 
+// The result structs of a group action's answer, for the processes it was asked for (by
+// namespec, with their status).
+Value group_results(const Json& done, const std::map<std::string, Json>& asked) {
+  Array results;
+  for (const Json& r : processes_of(done)) {
+    const auto it = asked.find(text(r, "name"));
+    if (it != asked.end()) results.push_back(group_result(it->second, r));
+  }
+  return Value(std::move(results));
+}
+
 }  // namespace
 
 void RpcInterface::get_process_info(const Call& call) {
@@ -204,12 +215,7 @@ void RpcInterface::act_on_many(const Call& call, std::string cmd, Json targets, 
     request(call, cmd, {{"targets", names}}, [call, wait, chosen](const Json& done) {
       if (!wait) return;
       if (!done.value("ok", false)) return fault_from(call, done);
-      Array results;
-      for (const Json& r : processes_of(done)) {
-        const auto it = chosen->find(text(r, "name"));
-        if (it != chosen->end()) results.push_back(group_result(it->second, r));
-      }
-      call.reply(Value(std::move(results)));
+      call.reply(group_results(done, *chosen));
     });
   });
 }
@@ -286,12 +292,7 @@ void RpcInterface::signal_many(const Call& call, Json targets, const Json& sig) 
         if (text(error, "code") == "BAD_ARGUMENTS") return call.fault(fault::kBadSignal, sig.is_string() ? sig.get<std::string>() : sig.dump());
         return fault_from(call, done);
       }
-      Array results;
-      for (const Json& r : processes_of(done)) {
-        const auto it = chosen->find(text(r, "name"));
-        if (it != chosen->end()) results.push_back(group_result(it->second, r));
-      }
-      call.reply(Value(std::move(results)));
+      call.reply(group_results(done, *chosen));
     });
   });
 }
@@ -374,12 +375,7 @@ void RpcInterface::clear_all_process_logs(const Call& call) {
     for (const Json& p : processes_of(answer)) (*by_name)[text(p, "name")] = p;
     request(call, "clear", {{"targets", {"all"}}}, [call, by_name](const Json& done) {
       if (!done.value("ok", false)) return fault_from(call, done);
-      Array results;
-      for (const Json& r : processes_of(done)) {
-        const auto it = by_name->find(text(r, "name"));
-        if (it != by_name->end()) results.push_back(group_result(it->second, r));
-      }
-      call.reply(Value(std::move(results)));
+      call.reply(group_results(done, *by_name));
     });
   });
 }
