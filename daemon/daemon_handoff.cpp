@@ -49,11 +49,6 @@ void Daemon::reexec(const Json& id, const Responder& reply) {
   if (reexec_pending_) return refuse(ErrorCode::Failed, "a reexec is under way");
   if (auto busy = supervisor_.busy()) return refuse(ErrorCode::Failed, *busy + "; try again once it is done");
   if (binary_.empty()) return refuse(ErrorCode::Failed, "the path konnectd was started from is unknown");
-  if (listeners_.any()) {
-    return refuse(ErrorCode::Failed,
-                  "event listeners run ([eventlistener.*]) and their pipes are not handed over yet; "
-                  "restart konnectd to upgrade it");
-  }
   reexec_pending_ = true;
   spdlog::info("Reexec requested: asking {} whether it can take over", binary_.string());
   const BinaryCheck check{io_.get_executor(), clock_, supervisor_.probe_children(), binary_, kBinaryCheckLimit};
@@ -62,7 +57,10 @@ void Daemon::reexec(const Json& id, const Responder& reply) {
     spdlog::warn("Reexec refused: {}", why);
     reply(encode_error(id, make_error(ErrorCode::Failed, "cannot reexec: " + why)));
   };
-  check_state_version(check, handoff::kStateVersion, [this, check, id, reply, requested_at,
+  // The binary must read the state version this one writes (2 with event listeners).
+  handoff::State needs;
+  if (listeners_.any()) needs.listeners.emplace();
+  check_state_version(check, needs.lowest_version(), [this, check, id, reply, requested_at,
                                                       call_off](Result<void> checked) {
     if (!checked) return call_off(checked.error().message);
     if (auto busy = supervisor_.busy(); busy || phase_ != Phase::Running) {
@@ -100,6 +98,7 @@ handoff::State Daemon::handover_state() {
   state.next_source_id = supervisor_.pump().next_source_id();
   state.event_seq = events_.last_seq();
   supervisor_.snapshot(state);
+  if (listeners_.any()) state.listeners = listeners_.snapshot();
   return state;
 }
 
@@ -135,8 +134,10 @@ void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint 
       state.requester = handoff::Requester{fd, id.dump(), monotonic_ns(requested_at), monotonic_ns(paused_at)};
     }
     state.streams = std::move(*streams);
-    spdlog::info("Reexec: handing {} process(es), {} log stream(s) and {} held socket(s) over to {}",
-                 supervisor_.processes().size(), state.streams.size(), state.sockets.size(), binary_.string());
+    spdlog::info("Reexec: handing {} process(es), {} log stream(s), {} held socket(s) and {} event listener pool(s) "
+                 "over to {}",
+                 supervisor_.processes().size(), state.streams.size(), state.sockets.size(),
+                 state.listeners ? state.listeners->pools.size() : 0, binary_.string());
     shutdown_daemon_log();  // every line so far is in the file before the next image appends
     notifier_.export_environment();
     // From here until the next image has its handlers: held, not lost, and never the default
@@ -155,6 +156,7 @@ Result<void> Daemon::restore(const handoff::State& state) {
   auto policy = AccessPolicy::create(config().daemon);
   if (!policy) return policy.error();
   if (auto r = supervisor_.restore(state); !r) return r;
+  listeners_.adopt(config(), state.listeners);
   server_.adopt(state.control_fd, config().daemon.socket, *policy,
                 ClientLimits{config().daemon.client_idle_timeout,
                              static_cast<std::size_t>(config().daemon.client_max_per_user)});
@@ -172,7 +174,6 @@ int Daemon::run_restored(const handoff::State& state, const std::string& reexec_
                      " process(es)");
   });
   notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
-  listeners_.configure(config());
   answer_requester(state, reexec_error);
   io_.run();
   spdlog::info("konnectd exits");

@@ -1,5 +1,7 @@
 #include "common/handoff/handoff_state.hpp"
 
+#include "common/handoff/json_fields.hpp"
+#include "common/handoff/listener_state.hpp"
 #include "common/process_state.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,74 +15,7 @@ namespace konnect::handoff {
 namespace {
 
 using nlohmann::json;
-
-constexpr int kMaxFd = 1 << 20;  // above any RLIMIT_NOFILE konnectd raises to
-
-// A reading error: what, where (the JSON path).
-struct Refused : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-const json& field(const json& object, const char* key, const std::string& at) {
-  if (!object.is_object()) throw Refused(at + ": not an object");
-  auto it = object.find(key);
-  if (it == object.end()) throw Refused(at + "." + key + ": missing");
-  return *it;
-}
-
-std::string text(const json& object, const char* key, const std::string& at) {
-  const json& v = field(object, key, at);
-  if (!v.is_string()) throw Refused(at + "." + key + ": not a string");
-  return v.get<std::string>();
-}
-
-bool flag(const json& object, const char* key, const std::string& at) {
-  const json& v = field(object, key, at);
-  if (!v.is_boolean()) throw Refused(at + "." + key + ": not a boolean");
-  return v.get<bool>();
-}
-
-std::int64_t integer(const json& object, const char* key, const std::string& at, std::int64_t lo, std::int64_t hi) {
-  const json& v = field(object, key, at);
-  if (!v.is_number_integer()) throw Refused(at + "." + key + ": not an integer");
-  const auto n = v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)
-                     ? hi + 1
-                     : v.get<std::int64_t>();
-  if (n < lo || n > hi) throw Refused(at + "." + key + ": " + std::to_string(n) + " is out of range");
-  return n;
-}
-
-std::uint64_t count(const json& object, const char* key, const std::string& at) {
-  return static_cast<std::uint64_t>(integer(object, key, at, 0, INT64_MAX));
-}
-
-int fd(const json& object, const char* key, const std::string& at) {
-  const auto n = integer(object, key, at, -1, kMaxFd);
-  if (n >= 0 && n < 3) throw Refused(at + "." + key + ": " + std::to_string(n) + " is not a handed-over fd");
-  return static_cast<int>(n);
-}
-
-std::optional<std::int64_t> maybe_integer(const json& object, const char* key, const std::string& at) {
-  if (field(object, key, at).is_null()) return std::nullopt;
-  return integer(object, key, at, INT64_MIN, INT64_MAX);
-}
-
-std::optional<std::uint64_t> maybe_count(const json& object, const char* key, const std::string& at) {
-  if (field(object, key, at).is_null()) return std::nullopt;
-  return count(object, key, at);
-}
-
-const json& array(const json& object, const char* key, const std::string& at) {
-  const json& v = field(object, key, at);
-  if (!v.is_array()) throw Refused(at + "." + key + ": not an array");
-  return v;
-}
-
-std::string name(const json& object, const char* key, const std::string& at) {
-  std::string s = text(object, key, at);
-  if (s.empty()) throw Refused(at + "." + key + ": empty");
-  return s;
-}
+using namespace detail;
 
 // An instance's fields that differ from a fresh ProcessState's, and its state always: most
 // are at their default, and a smaller text is a faster handover (500 programs: a third of
@@ -232,7 +167,7 @@ json to_json(const State& s) {
   }
   json sockets = json::array();
   for (const auto& so : s.sockets) sockets.push_back({{"program", so.program}, {"address", so.address}, {"fd", so.fd}});
-  return {{"version", s.version},
+  json j = {{"version", s.lowest_version()},
           {"konnectd_version", s.konnectd_version},
           {"config_file", s.config_file},
           {"config_toml", s.config_toml},
@@ -253,6 +188,8 @@ json to_json(const State& s) {
           {"programs", programs},
           {"streams", streams},
           {"sockets", sockets}};
+  if (s.listeners) j["listeners"] = detail::to_json(*s.listeners);
+  return j;
 }
 
 // Every fd the state names, in order, duplicates kept.
@@ -278,6 +215,7 @@ std::vector<int> named_fds(const State& s) {
     for (const auto& src : st.sources) add(src.read_fd);
   }
   for (const auto& so : s.sockets) add(so.fd);
+  if (s.listeners) add_fds(*s.listeners, out);
   return out;
 }
 
@@ -364,6 +302,10 @@ State state_from(const json& j) {
                        fd(sockets[i], "fd", here)};
     if (socket.fd < 0) throw Refused(here + ".fd: missing");
     s.sockets.push_back(std::move(socket));
+  }
+  if (j.contains("listeners")) {
+    if (s.version < 2) throw Refused(at + ".listeners: not in a version " + std::to_string(s.version) + " state");
+    s.listeners = listeners_from(j["listeners"], at + ".listeners");
   }
   // One owner per fd: a number named twice would be closed twice.
   std::set<int> seen;

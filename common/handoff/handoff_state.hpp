@@ -26,8 +26,10 @@
 
 namespace konnect::handoff {
 
-inline constexpr int kStateVersion = 1;
-inline constexpr std::array<int, 1> kReadableVersions{1};
+// 2: event listeners (`listeners`). A state without them is written as version 1, which
+// every binary since the first reexec reads; one with them needs a binary that reads 2.
+inline constexpr int kStateVersion = 2;
+inline constexpr std::array<int, 2> kReadableVersions{1, 2};
 
 // One instance's state machine (daemon/supervision/process.hpp), field by field. Written
 // with only the fields that differ from these defaults (and `state`); a field that is absent
@@ -133,7 +135,49 @@ struct Requester {
   bool operator==(const Requester&) const = default;
 };
 
+// Event listeners (daemon/events/listener_pools.hpp): one event, waiting in a pool's buffer
+// or sent to a listener that has not answered yet.
+struct ListenerEvent {
+  std::string type;     // its name, "PROCESS_STATE_RUNNING"
+  std::string payload;  // any bytes (PROCESS_LOG_* carries a program's output)
+  std::uint64_t serial = 0;
+  std::uint64_t pool_serial = 0;
+  bool operator==(const ListenerEvent&) const = default;
+};
+
+// One listener process: konnectd's ends of its stdin and stdout, what it said that is not
+// read to an end yet, the event it has, and what of that event is not written yet.
+struct ListenerProcess {
+  std::string namespec;
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  std::string reader_state;  // "ACKNOWLEDGED", "READY", "BUSY", "UNKNOWN"
+  std::string reader_buffer;
+  std::optional<std::uint64_t> result_length;
+  std::optional<ListenerEvent> current;
+  std::string unwritten;
+  bool running = false;
+  bool operator==(const ListenerProcess&) const = default;
+};
+
+struct ListenerPool {
+  std::string name;  // the [eventlistener.NAME]
+  std::uint64_t next_pool_serial = 0;
+  std::vector<ListenerEvent> buffer;
+  std::vector<ListenerProcess> listeners;
+  bool operator==(const ListenerPool&) const = default;
+};
+
+struct Listeners {
+  std::uint64_t next_serial = 0;
+  std::vector<std::string> groups;  // what PROCESS_GROUP_* last announced
+  std::vector<std::pair<int, std::int64_t>> tick_slices;  // (period s, the last tick's `when`)
+  std::vector<ListenerPool> pools;
+  bool operator==(const Listeners&) const = default;
+};
+
 struct State {
+  // What decode() read; encode() writes the lowest version that holds the state.
   int version = kStateVersion;
   std::string konnectd_version;  // the image that wrote it
   std::string config_file;       // the main file, for the next reread
@@ -153,7 +197,11 @@ struct State {
   std::vector<ProgramState> programs;
   std::vector<StreamState> streams;
   std::vector<SocketState> sockets;
+  std::optional<Listeners> listeners;  // version 2
   bool operator==(const State&) const = default;
+
+  // The version encode() writes: 1 unless something needs 2.
+  int lowest_version() const { return listeners ? 2 : 1; }
 
   // Every fd named above, each once: what must stay open across the exec.
   std::vector<int> fds() const;

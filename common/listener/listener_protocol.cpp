@@ -131,6 +131,37 @@ std::string tick_payload(std::int64_t unix_seconds) { return "when:" + std::to_s
 
 std::string group_payload(std::string_view group) { return "groupname:" + std::string(group) + "\n"; }
 
+Reader Reader::restore(Saved saved) {
+  Reader r;
+  r.state_ = saved.state;
+  r.buffer_ = std::move(saved.buffer);
+  r.result_length_ = saved.result_length;
+  return r;
+}
+
+namespace {
+constexpr std::pair<Reader::State, std::string_view> kReaderStates[] = {
+    {Reader::State::Acknowledged, "ACKNOWLEDGED"},
+    {Reader::State::Ready, "READY"},
+    {Reader::State::Busy, "BUSY"},
+    {Reader::State::Unknown, "UNKNOWN"},
+};
+}  // namespace
+
+std::string_view reader_state_name(Reader::State state) {
+  for (const auto& [s, name] : kReaderStates) {
+    if (s == state) return name;
+  }
+  return "UNKNOWN";
+}
+
+std::optional<Reader::State> reader_state(std::string_view name) {
+  for (const auto& [s, n] : kReaderStates) {
+    if (n == name) return s;
+  }
+  return std::nullopt;
+}
+
 void Reader::sent() {
   if (state_ == State::Ready) state_ = State::Busy;
 }

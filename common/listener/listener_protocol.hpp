@@ -92,6 +92,15 @@ class Reader {
   void sent();
   State state() const { return state_; }
 
+  // reexec: the reader as it stands, and one that goes on from there in the next image.
+  struct Saved {
+    State state = State::Acknowledged;
+    std::string buffer;  // bytes read that complete nothing yet
+    std::optional<std::size_t> result_length;
+  };
+  Saved save() const { return {state_, buffer_, result_length_}; }
+  static Reader restore(Saved saved);
+
  private:
   void go_unknown(std::vector<Outcome>& out, std::string why);
 
@@ -99,6 +108,10 @@ class Reader {
   std::string buffer_;
   std::optional<std::size_t> result_length_;
 };
+
+// "ACKNOWLEDGED", "READY", "BUSY", "UNKNOWN" (supervisord's listener states), and back.
+std::string_view reader_state_name(Reader::State state);
+std::optional<Reader::State> reader_state(std::string_view name);
 
 // supervisord's default result handler: "OK" accepts the event; anything else rejects it
 // (it is sent again later).

@@ -1,6 +1,6 @@
 #include "common/xmlrpc/xmlrpc.hpp"
 
-#include "common/xmlrpc/base64.hpp"
+#include "common/base64.hpp"
 
 #include <expat.h>
 

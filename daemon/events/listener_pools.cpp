@@ -1,14 +1,13 @@
 #include "daemon/events/listener_pools.hpp"
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <set>
 
@@ -23,11 +22,11 @@ struct ListenerPools::Listener {
   std::string namespec;
   listener::Reader reader;
   std::optional<Pending> current;
+  std::string unwritten;  // of the event in flight, what its stdin has not taken yet
   bool running = false;  // in the RUNNING state: only then does it get events
   bool closed = false;
   int child_stdin = -1;   // the child's ends, until the spawn is done
   int child_stdout = -1;
-  std::array<char, 4096> buffer{};
 };
 
 namespace {
@@ -179,15 +178,31 @@ void ListenerPools::dispatch(Pool& pool) {
     if (!ready) return;
     Pending event = std::move(pool.buffer.front());
     pool.buffer.pop_front();
-    auto text = std::make_shared<std::string>(
-        listener::envelope(event.serial, pool.name, event.pool_serial, event.type, event.payload));
+    ready->unwritten = listener::envelope(event.serial, pool.name, event.pool_serial, event.type, event.payload);
     ready->reader.sent();
     spdlog::debug("{}: event {} ({}) sent", ready->namespec, event.serial, listener::event_name(event.type));
     ready->current = std::move(event);
-    boost::asio::async_write(ready->in, boost::asio::buffer(*text),
-                             [this, ready, text](const boost::system::error_code& ec, std::size_t) {
-                               if (ec && !ready->closed) gone(ready, "cannot write to its stdin: " + ec.message());
-                             });
+    flush(ready);
+  }
+}
+
+void ListenerPools::flush(const std::shared_ptr<Listener>& l) {
+  while (!l->unwritten.empty() && !l->closed) {
+    const ssize_t n = ::write(l->in.native_handle(), l->unwritten.data(), l->unwritten.size());
+    if (n > 0) {
+      l->unwritten.erase(0, static_cast<std::size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // Its stdin is full: the rest when it has room (a listener busy elsewhere holds only
+      // its own events up).
+      l->in.async_wait(boost::asio::posix::descriptor_base::wait_write, [this, l](const boost::system::error_code& ec) {
+        if (!ec && !l->closed) flush(l);
+      });
+      return;
+    } else {
+      return gone(l, std::string("cannot write to its stdin: ") + std::strerror(errno));
+    }
   }
 }
 
@@ -257,10 +272,14 @@ void ListenerPools::log_output(const std::string& process, const std::string& gr
 }
 
 void ListenerPools::start_reading(const std::shared_ptr<Listener>& l) {
-  l->out.async_read_some(boost::asio::buffer(l->buffer), [this, l](const boost::system::error_code& ec, std::size_t n) {
-    if (l->closed) return;
-    if (ec) return gone(l, "");  // EOF: the listener exited (its state change says how)
-    on_output(l, std::string_view(l->buffer.data(), n));
+  l->out.async_wait(boost::asio::posix::descriptor_base::wait_read, [this, l](const boost::system::error_code& ec) {
+    if (ec || l->closed) return;
+    std::array<char, 4096> buffer;
+    const ssize_t n = ::read(l->out.native_handle(), buffer.data(), buffer.size());
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return start_reading(l);
+    // EOF: the listener exited (its state change says how).
+    if (n <= 0) return gone(l, n < 0 ? std::string("cannot read its stdout: ") + std::strerror(errno) : "");
+    on_output(l, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     if (!l->closed) start_reading(l);
   });
 }
@@ -310,6 +329,87 @@ void ListenerPools::gone(const std::shared_ptr<Listener>& l, const std::string& 
     }
     dispatch(*pool);
   }
+}
+
+// --- reexec -----------------------------------------------------------------------------
+
+namespace {
+
+handoff::ListenerEvent saved(listener::EventType type, const std::string& payload, std::uint64_t serial,
+                             std::uint64_t pool_serial) {
+  return {std::string(listener::event_name(type)), payload, serial, pool_serial};
+}
+
+}  // namespace
+
+handoff::Listeners ListenerPools::snapshot() const {
+  handoff::Listeners out;
+  out.next_serial = next_serial_;
+  out.groups = groups_;
+  for (const Tick& tick : ticks_) out.tick_slices.emplace_back(tick.period_s, tick.last_slice);
+  for (const auto& [name, pool] : pools_) {
+    handoff::ListenerPool p{name, pool.next_pool_serial, {}, {}};
+    for (const Pending& e : pool.buffer) p.buffer.push_back(saved(e.type, e.payload, e.serial, e.pool_serial));
+    for (const auto& [spec, l] : pool.listeners) {
+      if (l->closed || !l->in.is_open() || !l->out.is_open()) continue;
+      const listener::Reader::Saved reader = l->reader.save();
+      handoff::ListenerProcess h{spec, l->in.native_handle(), l->out.native_handle(),
+                                 std::string(listener::reader_state_name(reader.state)), reader.buffer,
+                                 reader.result_length, std::nullopt, l->unwritten, l->running};
+      if (l->current) h.current = saved(l->current->type, l->current->payload, l->current->serial, l->current->pool_serial);
+      p.listeners.push_back(std::move(h));
+    }
+    out.pools.push_back(std::move(p));
+  }
+  return out;
+}
+
+void ListenerPools::adopt(const Config& config, const std::optional<handoff::Listeners>& state) {
+  // What the previous image announced and numbered goes on, not again from the start.
+  configured_ = true;
+  groups_ = state ? state->groups : group_names(config);
+  if (state) {
+    next_serial_ = state->next_serial;
+    for (Tick& tick : ticks_) {
+      for (const auto& [period, slice] : state->tick_slices) {
+        if (period == tick.period_s) tick.last_slice = slice;
+      }
+    }
+  }
+  configure(config);
+  if (!state) return;
+  auto pending = [](const handoff::ListenerEvent& e) {
+    return Pending{*listener::event_type(e.type), e.payload, e.serial, e.pool_serial};  // decode checked the type
+  };
+  for (const handoff::ListenerPool& p : state->pools) {
+    auto it = pools_.find(p.name);
+    for (const handoff::ListenerProcess& h : p.listeners) {
+      if (it == pools_.end()) {  // not in the config any more (it is the same config: never)
+        ::close(h.stdin_fd);
+        ::close(h.stdout_fd);
+        continue;
+      }
+      auto l = std::make_shared<Listener>(executor_, h.namespec);
+      ::fcntl(h.stdin_fd, F_SETFL, O_NONBLOCK);
+      ::fcntl(h.stdout_fd, F_SETFL, O_NONBLOCK);
+      l->in.assign(h.stdin_fd);
+      l->out.assign(h.stdout_fd);
+      l->reader = listener::Reader::restore({*listener::reader_state(h.reader_state), h.reader_buffer, h.result_length});
+      if (h.current) l->current = pending(*h.current);
+      l->unwritten = h.unwritten;
+      l->running = h.running;
+      it->second.listeners[h.namespec] = l;
+      pool_of_[h.namespec] = p.name;
+      start_reading(l);
+      flush(l);
+    }
+    if (it == pools_.end()) continue;
+    Pool& pool = it->second;
+    pool.next_pool_serial = p.next_pool_serial;
+    // The handed-over events first: they came before anything configure() said.
+    for (auto e = p.buffer.rbegin(); e != p.buffer.rend(); ++e) accept(pool, pending(*e), true);
+  }
+  for (auto& [name, pool] : pools_) dispatch(pool);
 }
 
 // --- ticks -------------------------------------------------------------------------------

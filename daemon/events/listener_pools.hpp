@@ -8,8 +8,12 @@
 // RUNNING and has said READY; a rejected one (a result other than OK, a protocol error, an
 // exit before the result) goes back to the head of the buffer. Everything runs on the loop;
 // a listener's stdin and stdout are non-blocking pipes, one event in flight per listener.
+// konnectd waits for a pipe to be ready and reads and writes it itself, so what it has read
+// and written is known at every turn of the loop: a reexec hands pools and pipes over as
+// they are (snapshot(), adopt()).
 
 #include "common/config/config.hpp"
+#include "common/handoff/handoff_state.hpp"
 #include "common/listener/listener_protocol.hpp"
 #include "daemon/events/event_bus.hpp"
 #include "daemon/spawn/spawn_hook.hpp"
@@ -42,6 +46,13 @@ class ListenerPools final : public SpawnHook {
   // konnectd is done: the ticks stop, the pipes close (shutdown is cancellation).
   void stop();
 
+  // reexec: the pools, their buffers, each listener's pipes (as fd numbers), reader and
+  // event in flight, for the next image. Nothing changes here.
+  handoff::Listeners snapshot() const;
+  // In the next image, before anything is emitted: config's pools (as configure(), with no
+  // PROCESS_GROUP_* for what was announced already) and what the previous image handed over.
+  void adopt(const Config& config, const std::optional<handoff::Listeners>& state);
+
   Result<void> before_spawn(const ProgramConfig& program, const std::string& namespec, SpawnSpec& spec) override;
   void after_spawn(const std::string& namespec, bool started) override;
   void log_output(const std::string& process, const std::string& group, pid_t pid, bool stderr_channel,
@@ -70,6 +81,7 @@ class ListenerPools final : public SpawnHook {
   void accept(Pool& pool, Pending event, bool at_head);
   void dispatch(Pool& pool);
   void start_reading(const std::shared_ptr<Listener>& l);
+  void flush(const std::shared_ptr<Listener>& l);
   void on_output(const std::shared_ptr<Listener>& l, std::string_view bytes);
   void gone(const std::shared_ptr<Listener>& l, const std::string& why);
   void rebuffer(const std::shared_ptr<Listener>& l);

@@ -1,6 +1,6 @@
 #include "daemon/http/basic_auth.hpp"
 
-#include "common/xmlrpc/base64.hpp"
+#include "common/base64.hpp"
 
 #include <boost/uuid/detail/sha1.hpp>
 

@@ -1,7 +1,8 @@
 // supervisord's event listeners (issue 18) on the real binaries: a listener written with
 // Debian's supervisor.childutils, the same supervisord.conf under supervisord 4.2.5 and
 // konnectd, the same supervisorctl commands: the same events reach it, in the same order,
-// with the same payloads (pids aside), PROCESS_LOG_* of a program's output too. A listener that rejects an event gets it again.
+// with the same payloads (pids aside), PROCESS_LOG_* of a program's output too. A listener
+// that rejects an event gets it again. A reexec keeps the listeners and every event.
 
 #include "harness.hpp"
 #include "supervisord.hpp"
@@ -174,4 +175,64 @@ TEST(EventListener, TicksAndABufferThatOverflows) {
   const std::string tick = events(k.dir()).front();
   EXPECT_TRUE(std::regex_match(tick, std::regex(R"(TICK_5 when:\d+)"))) << tick;
   EXPECT_EQ(std::stoll(tick.substr(tick.find(':') + 1)) % 5, 0) << tick;
+}
+
+// konnectctl reexec while a listener works through a backlog: it keeps its pid and pipes,
+// and the event it has, those buffered and those after the reexec each reach it once, in
+// order (its pool serials one after another).
+TEST(EventListener, AReexecKeepsListenersAndEveryEvent) {
+  constexpr const char* kSlow = R"(import sys, time
+from supervisor import childutils
+out = open(sys.argv[1], "a")
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    out.write(headers["poolserial"] + " " + headers["eventname"] + " " + payload.split(" ")[0] + "\n"); out.flush()
+    time.sleep(0.2)
+    childutils.listener.ok(sys.stdout)
+)";
+  Konnectd k("[program.web]\n" + testchild_command({}) + "\nstartsecs = 0\nautostart = false\n\n"
+             "[eventlistener.watch]\ncommand = [\"/usr/bin/python3\", \"listener.py\", \"events.txt\"]\n"
+             "directory = " + toml_str(".") + "\nevents = [\"PROCESS_STATE\"]\nbuffer_size = 50\n");
+  write(k.dir() / "listener.py", kSlow);
+  ASSERT_TRUE(k.start()) << k.daemon_log();
+  ASSERT_TRUE(wait_until([&] { return k.state_of("watch") == "RUNNING"; }, 10s)) << k.daemon_log();
+  const pid_t listener = k.pid_of("watch");
+  auto lines = [&] {
+    std::vector<std::string> out;
+    std::istringstream in(read_file(k.dir() / "events.txt"));
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  // 3 x (STARTING, RUNNING, STOPPING, STOPPED): 2.4 s of work for the listener, queued.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(k.ctl({"start", "web"}).exit_code, 0);
+    ASSERT_EQ(k.ctl({"stop", "web"}).exit_code, 0);
+  }
+  const std::size_t before = lines().size();
+  const auto reexec = k.ctl({"reexec"});
+  ASSERT_EQ(reexec.exit_code, 0) << reexec.out << reexec.err << k.daemon_log();
+  EXPECT_LT(lines().size(), 14u) << "the backlog was done before the reexec: the test proves nothing";
+  ASSERT_EQ(k.ctl({"start", "web"}).exit_code, 0);
+  // 3 x 4 and STARTING, RUNNING: 14 of web's.
+  auto web_events = [&] {
+    std::vector<std::string> out;
+    for (const auto& line : lines()) {
+      if (line.find(" processname:web") != std::string::npos) out.push_back(line);
+    }
+    return out;
+  };
+  ASSERT_TRUE(wait_until([&] { return web_events().size() >= 14; }, 20s)) << read_file(k.dir() / "events.txt") << k.daemon_log();
+  EXPECT_EQ(k.pid_of("watch"), listener);
+  const auto got = lines();
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].substr(0, got[i].find(' ')), std::to_string(i)) << "line " << i << " of\n" << read_file(k.dir() / "events.txt");
+  }
+  const auto web = web_events();
+  ASSERT_EQ(web.size(), 14u) << read_file(k.dir() / "events.txt");
+  const char* cycle[] = {"PROCESS_STATE_STARTING", "PROCESS_STATE_RUNNING", "PROCESS_STATE_STOPPING",
+                         "PROCESS_STATE_STOPPED"};
+  for (std::size_t i = 0; i < web.size(); ++i) {
+    EXPECT_NE(web[i].find(std::string(cycle[i % 4]) + " processname:web"), std::string::npos) << i << ": " << web[i];
+  }
+  EXPECT_GT(before, 0u);
 }

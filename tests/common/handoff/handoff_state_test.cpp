@@ -1,6 +1,7 @@
 // The state konnectd hands to its next image (common/handoff): it reads back as written, a
-// state written by version 1 (a stored fixture) is read by this konnectd as it stands, and
-// anything else is refused with the reason, never half read.
+// state written by version 1 (a stored fixture) is read by this konnectd as it stands, one
+// with event listeners is version 2, and anything else is refused with the reason, never
+// half read.
 
 #include "common/handoff/handoff_state.hpp"
 
@@ -75,8 +76,8 @@ TEST(HandoffState, WhatIsWrittenReadsBackTheSame) {
 }
 
 TEST(HandoffState, ARefusalSaysWhatAndWhere) {
-  EXPECT_EQ(refusal(edited([](auto& j) { j["version"] = 2; })),
-            "unreadable state: state version 2 is not one this konnectd reads (it reads 1)");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["version"] = 3; })),
+            "unreadable state: state version 3 is not one this konnectd reads (it reads 1 2)");
   EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"].erase("state"); })),
             "unreadable state: state.programs[0].copies[0].current.state: missing");
   EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"]["pid"] = "4242"; })),
@@ -107,9 +108,66 @@ TEST(HandoffState, AnAbsentFieldIsItsDefault) {
 }
 
 TEST(HandoffState, StateVersionsOutput) {
-  EXPECT_EQ(readable_versions_text(), "1");
+  EXPECT_EQ(readable_versions_text(), "1 2");
   EXPECT_TRUE(lists_version("1\n", 1));
   EXPECT_TRUE(lists_version("1 2 3\n", 2));
   EXPECT_FALSE(lists_version("12\n", 1));
   EXPECT_FALSE(lists_version("", 1));
+}
+
+namespace {
+
+// The fixture's state with two listener pools: one listener mid-event (its result half read,
+// the envelope half written, output that is not UTF-8 in the payload), one idle pool with a
+// buffered event.
+State with_listeners() {
+  auto s = decode(fixture());
+  Listeners l;
+  l.next_serial = 41;
+  l.groups = {"web", "watch"};
+  l.tick_slices = {{5, 1765100000}, {60, -1}};
+  ListenerEvent log{"PROCESS_LOG_STDOUT", "processname:web groupname:web pid:1 channel:stdout\n\xff\xfe\x00ok", 40, 7};
+  ListenerProcess busy{"watch", 20, 21, "BUSY", "RESULT 2\nO", 2, log, "ver:3.0 serv", true};
+  l.pools.push_back({"watch", 8, {ListenerEvent{"TICK_5", "when:1765100005", 41, 8}}, {busy}});
+  l.pools.push_back({"idle", 0, {}, {}});
+  s->listeners = l;
+  return *s;
+}
+
+}  // namespace
+
+TEST(HandoffState, EventListenersAreVersion2AndReadBackTheSame) {
+  State s = with_listeners();
+  const std::string text = encode(s);
+  EXPECT_NE(text.find("\"version\":2"), std::string::npos);
+  auto again = decode(text);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->version, 2);
+  s.version = 2;
+  EXPECT_EQ(*again, s);
+  EXPECT_EQ(again->fds(), (std::vector<int>{5, 6, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21}));
+  // Without them it is version 1 still, for a binary that reads only 1.
+  s.listeners.reset();
+  EXPECT_NE(encode(s).find("\"version\":1"), std::string::npos);
+}
+
+TEST(HandoffState, AListenerStateThatDoesNotReadIsRefused) {
+  const std::string text = encode(with_listeners());
+  auto edit = [&](const std::function<void(nlohmann::json&)>& f) {
+    auto j = nlohmann::json::parse(text);
+    f(j);
+    return refusal(j.dump());
+  };
+  EXPECT_EQ(edit([](auto& j) { j["version"] = 1; }),
+            "unreadable state: state.listeners: not in a version 1 state");
+  EXPECT_EQ(edit([](auto& j) { j["listeners"]["pools"][0]["buffer"][0]["type"] = "TOCK_5"; }),
+            "unreadable state: state.listeners.pools[0].buffer[0].type: no event type 'TOCK_5'");
+  EXPECT_EQ(edit([](auto& j) { j["listeners"]["pools"][0]["listeners"][0]["reader_state"] = "SLEEPY"; }),
+            "unreadable state: state.listeners.pools[0].listeners[0].reader_state: no state 'SLEEPY'");
+  EXPECT_EQ(edit([](auto& j) { j["listeners"]["pools"][0]["listeners"][0]["unwritten"] = "not base64!"; }),
+            "unreadable state: state.listeners.pools[0].listeners[0].unwritten: not base64");
+  EXPECT_EQ(edit([](auto& j) { j["listeners"]["pools"][0]["listeners"][0]["stdin_fd"] = 13; }),
+            "unreadable state: fd 13 is named twice");
+  EXPECT_EQ(edit([](auto& j) { j["listeners"]["pools"][0]["listeners"][0]["stdout_fd"] = -1; }),
+            "unreadable state: state.listeners.pools[0].listeners[0]: a listener without its pipes");
 }

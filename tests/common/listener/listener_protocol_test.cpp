@@ -79,6 +79,24 @@ TEST(ListenerReader, ReadyResultReady) {
   EXPECT_EQ(out[0].text, "");
 }
 
+// A reexec saves the reader mid-result; the next image's reader finishes it.
+TEST(ListenerReader, ASavedReaderGoesOnWhereItWas) {
+  Reader r;
+  r.feed("READY\n");
+  r.sent();
+  r.feed("RESULT 2\nO");
+  const Reader::Saved saved = r.save();
+  EXPECT_EQ(reader_state_name(saved.state), "BUSY");
+  EXPECT_EQ(reader_state("BUSY"), Reader::State::Busy);
+  EXPECT_FALSE(reader_state("busy"));
+  Reader next = Reader::restore(saved);
+  auto out = next.feed("K");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].kind, Kind::Result);
+  EXPECT_EQ(out[0].text, "OK");
+  EXPECT_EQ(next.state(), Reader::State::Acknowledged);
+}
+
 // Anything but the protocol makes a listener UNKNOWN, for good, as in supervisord.
 TEST(ListenerReader, ProtocolErrorsAreUnknownForGood) {
   for (const char* bad : {"hello\n", "x"}) {

@@ -1,7 +1,7 @@
 // XML-RPC: what Python's xmlrpc.client (supervisorctl's) sends is read as sent, answers are
 // well-formed whatever a log holds, and hostile documents are refused with the reason.
 
-#include "common/xmlrpc/base64.hpp"
+#include "common/base64.hpp"
 #include "common/xmlrpc/xmlrpc.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 #pragma once
-// Base64 (RFC 4648, standard alphabet, '=' padding) for XML-RPC's <base64> and HTTP basic
-// auth.
+// Base64 (RFC 4648, standard alphabet, '=' padding) for XML-RPC's <base64>, HTTP basic auth
+// and the bytes a reexec state carries that need not be UTF-8 (JSON strings must be).
 
 #include <optional>
 #include <string>
