@@ -41,9 +41,10 @@ test-asan: deps
 	@echo "test-asan: no sanitizer reports"
 
 # libFuzzer on the request parser, the TOML loader, the supervisord INI loader, the sd_notify
-# parser, the reexec state reader, the XML-RPC parser, the HTTP request parser and the event listener reader, each for FUZZ_SECONDS (clang from Debian; build-fuzz/).
-# Prints each target's run count; a crash leaves its input in build-fuzz/ and fails. A fixed
-# seed by default: the same run each time.
+# parser, the reexec state reader, the XML-RPC parser, the HTTP request parser and the event
+# listener reader, each for FUZZ_SECONDS (clang from Debian; build-fuzz/), as many at a time
+# as there are cores. Prints each target's run count; a crash leaves its input in
+# build-fuzz/ and fails. A fixed seed by default: the same run each time.
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 1  # 0: a new seed each run
