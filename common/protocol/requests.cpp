@@ -40,6 +40,24 @@ Result<bool> read_flag(const Json& args, const char* key) {
 }
 
 // args.lines: a number of lines from 0 to kMaxTailLines, 10 when missing.
+// tail's and maintail's "bytes" (1 to 1 MiB; 0 too with "offset": to the end) and "offset".
+Result<void> read_byte_range(const Json& args, std::size_t& bytes, std::optional<std::uint64_t>& offset) {
+  if (const Json* o = member(args, "offset")) {
+    if (!o->is_number_integer() || o->get<std::int64_t>() < 0) {
+      return bad_arguments("\"offset\" must be a byte offset from 0");
+    }
+    offset = static_cast<std::uint64_t>(o->get<std::int64_t>());
+  }
+  if (const Json* b = member(args, "bytes")) {
+    const std::int64_t least = offset ? 0 : 1;
+    if (!b->is_number_integer() || b->get<std::int64_t>() < least || b->get<std::int64_t>() > (1 << 20)) {
+      return bad_arguments("\"bytes\" must be a number of bytes from " + std::to_string(least) + " to 1048576");
+    }
+    bytes = static_cast<std::size_t>(b->get<std::int64_t>());
+  }
+  return {};
+}
+
 Result<std::size_t> read_lines(const Json& args) {
   const Json* value = member(args, "lines");
   if (value == nullptr) return std::size_t{10};
@@ -102,6 +120,7 @@ Json encode_args(const TailArgs& args) {
   if (args.follow) out["follow"] = true;
   out["lines"] = args.lines;
   if (args.bytes > 0) out["bytes"] = args.bytes;
+  if (args.offset) out["offset"] = *args.offset;
   return out;
 }
 
@@ -122,18 +141,16 @@ Result<TailArgs> decode_tail_args(const Json& args) {
   auto lines = read_lines(args);
   if (!lines) return lines.error();
   out.lines = *lines;
-  if (const Json* bytes = member(args, "bytes")) {
-    if (!bytes->is_number_integer() || bytes->get<std::int64_t>() < 1 || bytes->get<std::int64_t>() > (1 << 20)) {
-      return bad_arguments("\"bytes\" must be a number of bytes from 1 to 1048576");
-    }
-    out.bytes = static_cast<std::size_t>(bytes->get<std::int64_t>());
-  }
+  if (auto r = read_byte_range(args, out.bytes, out.offset); !r) return r.error();
+  if (out.follow && out.offset) return bad_arguments("\"offset\" does not go with \"follow\"");
   return out;
 }
 
 Json encode_args(const MaintailArgs& args) {
   Json out = {{"lines", args.lines}};
   if (args.follow) out["follow"] = true;
+  if (args.bytes > 0) out["bytes"] = args.bytes;
+  if (args.offset) out["offset"] = *args.offset;
   return out;
 }
 
@@ -145,6 +162,8 @@ Result<MaintailArgs> decode_maintail_args(const Json& args) {
   auto follow = read_flag(args, "follow");
   if (!follow) return follow.error();
   out.follow = *follow;
+  if (auto r = read_byte_range(args, out.bytes, out.offset); !r) return r.error();
+  if (out.follow && out.offset) return bad_arguments("\"offset\" does not go with \"follow\"");
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,20 +37,25 @@ Json encode_args(const SignalArgs& args);
 Result<SignalArgs> decode_signal_args(const Json& args);
 
 // tail NAME [stdout|stderr]: "name", "stream" ("stdout" by default), "follow", "lines".
+// Bytes instead of lines (XML-RPC's reads): "bytes", the last N (1 to 1 MiB); with "offset",
+// from byte N of the file on, at most "bytes" of them (0 or none: to the end, at most 1 MiB).
 struct TailArgs {
   std::string name;
   bool stderr_stream = false;
   bool follow = false;
   std::size_t lines = 10;
-  std::size_t bytes = 0;  // "bytes": the last N bytes (1 to 1 MiB) instead of lines (XML-RPC's reads)
+  std::size_t bytes = 0;
+  std::optional<std::uint64_t> offset = std::nullopt;
 };
 Json encode_args(const TailArgs& args);
 Result<TailArgs> decode_tail_args(const Json& args);
 
-// maintail: "follow", "lines".
+// maintail: "follow", "lines", and "bytes" and "offset" as tail's.
 struct MaintailArgs {
   bool follow = false;
   std::size_t lines = 10;
+  std::size_t bytes = 0;
+  std::optional<std::uint64_t> offset = std::nullopt;
 };
 Json encode_args(const MaintailArgs& args);
 Result<MaintailArgs> decode_maintail_args(const Json& args);

@@ -218,6 +218,17 @@ void RequestHandler::do_tail(const Request& request, const Targets&, Reply reply
   const bool follow = args->follow;
   const std::string path = supervisor_.pump().path_of(*sid).string();
   Supervisor& supervisor = supervisor_;
+  if (args->offset) {
+    // A range from an offset (supervisord's readProcessStdoutLog from a positive offset).
+    auto size = std::make_shared<std::uint64_t>(0);
+    return supervisor_.pump().read_file_range(
+        path, *args->offset, args->bytes > 0 ? args->bytes : kMaxTailBytes,
+        [id, reply, path, namespec = p.namespec(), size](Result<std::string> data) {
+          if (!data) return reply(encode_error(id, data.error()));
+          reply(encode_ok(id, {{"name", namespec}, {"path", path}, {"data", *data}, {"size", *size}}));
+        },
+        size);
+  }
   // "bytes": the last N bytes, whatever the lines (supervisord's readProcessStdoutLog).
   const std::size_t lines = args->bytes > 0 ? SIZE_MAX : args->lines;
   const std::size_t max_bytes = args->bytes > 0 ? std::min(args->bytes, kMaxTailBytes) : kMaxTailBytes;
@@ -297,7 +308,16 @@ void RequestHandler::do_maintail(const Request& request, const Targets&, Reply r
   const bool follow = args->follow;
   const std::string path = log_file.string();
   DaemonControl& daemon = daemon_;
-  supervisor_.pump().tail_file(path, args->lines, kMaxTailBytes, [id, reply, path, follow, &daemon](Result<std::string> data) {
+  if (args->offset) {  // as tail's
+    return supervisor_.pump().read_file_range(path, *args->offset, args->bytes > 0 ? args->bytes : kMaxTailBytes,
+                                              [id, reply, path](Result<std::string> data) {
+                                                if (!data) return reply(encode_error(id, data.error()));
+                                                reply(encode_ok(id, {{"path", path}, {"data", *data}}));
+                                              });
+  }
+  const std::size_t lines = args->bytes > 0 ? SIZE_MAX : args->lines;
+  const std::size_t max_bytes = args->bytes > 0 ? args->bytes : kMaxTailBytes;
+  supervisor_.pump().tail_file(path, lines, max_bytes, [id, reply, path, follow, &daemon](Result<std::string> data) {
     if (!data) return reply(encode_error(id, data.error()));
     Json first = {{"path", path}, {"data", *data}};
     if (!follow) return reply(encode_ok(id, first));

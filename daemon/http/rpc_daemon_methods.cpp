@@ -186,17 +186,14 @@ void RpcInterface::read_log(const Call& call) {
   const auto* offset = param<std::int64_t>(call, 0, "the offset");
   const auto* length = offset ? param<std::int64_t>(call, 1, "the length") : nullptr;
   if (!length) return;
-  if (*offset >= 0 || *length != 0) {
-    return call.fault(fault::kBadArguments, "konnectd reads its log from its end: offset -N, length 0");
-  }
-  const auto bytes = static_cast<std::size_t>(*offset < -(1 << 20) ? (1 << 20) : -*offset);
-  request(call, "maintail", {{"lines", 1000000}}, [call, bytes](const Json& answer) {
+  auto range = byte_range(call, *offset, *length);
+  if (!range) return;
+  request(call, "maintail", std::move(*range), [call](const Json& answer) {
     if (!answer.value("ok", false)) {
       const std::string message = answer.contains("error") ? text(answer["error"], "message") : std::string();
       return call.fault(fault::kNoFile, message);
     }
-    const std::string data = text(answer["result"], "data");
-    call.reply(Value(data.size() > bytes ? data.substr(data.size() - bytes) : data));
+    call.reply(Value(text(answer["result"], "data")));
   });
 }
 

@@ -145,6 +145,22 @@ void RpcInterface::request(const Call& call, std::string cmd, Json args, std::fu
                        }));
 }
 
+std::optional<Json> RpcInterface::byte_range(const Call& call, std::int64_t offset, std::int64_t length) {
+  constexpr std::int64_t kMax = 1 << 20;
+  if (offset < 0) {
+    if (length != 0) {
+      call.fault(fault::kBadArguments, "a negative offset reads the end of the log: its length must be 0");
+      return std::nullopt;
+    }
+    return Json{{"bytes", offset < -kMax ? kMax : -offset}};  // (and no -INT64_MIN)
+  }
+  if (length < 0) {
+    call.fault(fault::kBadArguments, "the length must not be negative");
+    return std::nullopt;
+  }
+  return Json{{"offset", offset}, {"bytes", std::min(length, kMax)}};
+}
+
 void RpcInterface::fault_from(const Call& call, const Json& answer, const std::string& name) {
   const Json& error = answer.is_object() && answer.contains("error") ? answer["error"] : Json::object();
   const std::string code = error.value("code", std::string("FAILED"));

@@ -72,6 +72,11 @@ class RpcInterface {
   void request(const Call& call, std::string cmd, Json args, std::function<void(const Json& answer)> done);
   // A control-protocol error answer as supervisord's fault.
   static void fault_from(const Call& call, const Json& answer, const std::string& name = {});
+  // supervisord's readFile(offset, length) as tail's and maintail's "bytes" and "offset": a
+  // negative offset -N with length 0 is the last N bytes; an offset from 0 with a length
+  // from 0 is the bytes from there on (0: to the end). Each at most 1 MiB. Anything else
+  // answers BAD_ARGUMENTS and is nullopt.
+  static std::optional<Json> byte_range(const Call& call, std::int64_t offset, std::int64_t length);
 
  private:
   void dispatch(const std::string& method, Call call);

@@ -304,18 +304,17 @@ void RpcInterface::signal_process_group(const Call& call) {
 void RpcInterface::signal_all_processes(const Call& call) { signal_many(call, targets_for("all"), signal_of(call, 0)); }
 
 // readProcessStdoutLog(name, offset, length): supervisorctl's `tail` reads the last N bytes
-// (offset -N, length 0). A read from a positive offset is answered from the end too when
-// the offset is past what the file holds (supervisord's readFile gives '' then).
+// (offset -N, length 0); other clients page through a log from an offset.
 void RpcInterface::read_process_log(const Call& call, bool stderr_stream) {
   const auto* name = param<std::string>(call, 0, "the process's name");
   const auto* offset = name ? param<std::int64_t>(call, 1, "the offset") : nullptr;
   const auto* length = offset ? param<std::int64_t>(call, 2, "the length") : nullptr;
   if (!length) return;
-  if (*offset >= 0 || *length != 0) {
-    return call.fault(fault::kBadArguments, "konnectd reads a log from its end: offset -N, length 0");
-  }
-  const std::int64_t bytes = *offset < -(1 << 20) ? (1 << 20) : -*offset;  // (and no -INT64_MIN)
-  Json args = {{"name", *name}, {"stream", stderr_stream ? "stderr" : "stdout"}, {"bytes", bytes}};
+  auto range = byte_range(call, *offset, *length);
+  if (!range) return;
+  Json args = std::move(*range);
+  args["name"] = *name;
+  args["stream"] = stderr_stream ? "stderr" : "stdout";
   request(call, "tail", std::move(args), [call, name = *name](const Json& done) {
     if (!done.value("ok", false)) {
       const std::string message = done.contains("error") ? text(done["error"], "message") : std::string();

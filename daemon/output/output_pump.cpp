@@ -347,6 +347,16 @@ void OutputPump::tail_file(std::filesystem::path path, std::size_t lines, std::s
   });
 }
 
+void OutputPump::read_file_range(std::filesystem::path path, std::uint64_t offset, std::size_t max_bytes,
+                                 std::function<void(Result<std::string>)> done, std::shared_ptr<std::uint64_t> size) {
+  boost::asio::post(io_, [this, path = std::move(path), offset, max_bytes, done = std::move(done), size]() mutable {
+    auto result = read_range(path, offset, max_bytes);
+    std::error_code ec;
+    if (size) *size = std::filesystem::file_size(path, ec);
+    post_main([done = std::move(done), result = std::move(result)] { done(result); });
+  });
+}
+
 void OutputPump::set_following(StreamId id, bool following) {
   boost::asio::post(io_, [this, id, following] {
     if (auto it = streams_.find(id); it != streams_.end()) it->second->following_ = following;

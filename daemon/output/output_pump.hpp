@@ -91,6 +91,10 @@ class OutputPump {
   void tail_file(std::filesystem::path path, std::size_t lines, std::size_t max_bytes,
                  std::function<void(Result<std::string>)> done, std::optional<StreamId> follow = std::nullopt,
                  std::shared_ptr<std::uint64_t> size = nullptr);
+  // At most max_bytes of a file from byte `offset` on ("" past its end), read on the pump
+  // thread (XML-RPC's reads from an offset); size as above.
+  void read_file_range(std::filesystem::path path, std::uint64_t offset, std::size_t max_bytes,
+                       std::function<void(Result<std::string>)> done, std::shared_ptr<std::uint64_t> size = nullptr);
   // While a stream is followed (tail -f), its bytes pass through user space and on_data gets
   // a copy of each chunk (as written, timestamps included); otherwise they are spliced.
   void set_following(StreamId id, bool following);

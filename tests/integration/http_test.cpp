@@ -71,6 +71,9 @@ print("startProcess" in str(x.ServerProxy(")" + url + R"(").system.listMethods()
 info = s.getProcessInfo("web")
 print(info["name"], info["group"], info["statename"], info["state"], info["pid"] > 0, info["stdout_logfile"].endswith("web.out.log"))
 print(repr(s.readProcessStdoutLog("web", -100, 0)), repr(s.readProcessStderrLog("web", -2, 0)))
+print(repr(s.readProcessStdoutLog("web", 1, 3)), repr(s.readProcessStdoutLog("web", 2, 0)), repr(s.readProcessStdoutLog("web", 100, 0)))
+print(fault(s.readProcessStdoutLog, "web", -1, 5)[0], fault(s.readProcessStdoutLog, "web", 0, -1)[0])
+print(len(s.readLog(0, 10)), s.readLog(0, 0)[:10] == s.readLog(0, 10), fault(s.readLog, -5, 5)[0])
 data, offset, overflow = s.tailProcessStdoutLog("web", 0, 3)
 print(repr(data), offset, overflow)
 print(s.tailProcessStdoutLog("web", offset, 100))
@@ -96,6 +99,9 @@ print(len(s.stopAllProcesses()), s.getProcessInfo("idle")["statename"])
       "True",
       "web web RUNNING 20 True True",
       "'hello\\n' 's\\n'",
+      "'ell' 'llo\\n' ''",
+      "3 3",
+      "10 True 3",
       "'lo\\n' 6 True",
       "['', 6, False]",
       "(10, 'BAD_NAME: nosuch')",

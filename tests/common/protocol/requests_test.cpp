@@ -79,6 +79,26 @@ TEST(Requests, BadTailArgsNameTheKey) {
   EXPECT_EQ(decode_tail_args(Json{{"name", "web"}, {"lines", 1000000}})->lines, 1000000u);
 }
 
+// "bytes" and "offset" (XML-RPC's reads): the last N bytes, or from an offset on, where 0
+// bytes is to the end.
+TEST(Requests, TailAndMaintailByteRanges) {
+  auto last = decode_tail_args(Json{{"name", "web"}, {"bytes", 100}});
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->bytes, 100u);
+  EXPECT_FALSE(last->offset);
+  auto from = decode_maintail_args(encode_args(MaintailArgs{false, 10, 0, 4096}));
+  ASSERT_TRUE(from);
+  EXPECT_EQ(from->offset, 4096u);
+  EXPECT_EQ(from->bytes, 0u);
+  EXPECT_EQ(decode_tail_args(encode_args(TailArgs{"web", false, false, 10, 5, 7}))->offset, 7u);
+  EXPECT_EQ(error_of(decode_tail_args(Json{{"name", "web"}, {"bytes", 0}})).message,
+            "\"bytes\" must be a number of bytes from 1 to 1048576");
+  EXPECT_EQ(error_of(decode_tail_args(Json{{"name", "web"}, {"offset", -1}})).message,
+            "\"offset\" must be a byte offset from 0");
+  EXPECT_EQ(error_of(decode_maintail_args(Json{{"offset", 0}, {"follow", true}})).message,
+            "\"offset\" does not go with \"follow\"");
+}
+
 TEST(Requests, MaintailAndReloadRoundTrip) {
   auto m = decode_maintail_args(encode_args(MaintailArgs{true, 0}));
   ASSERT_TRUE(m);
