@@ -3,6 +3,7 @@
 #include "common/protocol/requests.hpp"
 #include "common/protocol/results.hpp"
 #include "daemon/supervision/supervisor.hpp"
+#include "daemon/system/daemon_log.hpp"
 #include "version.hpp"
 
 #include <spdlog/spdlog.h>
@@ -31,7 +32,7 @@ struct RequestHandler::Command {
 
 const RequestHandler::Command* RequestHandler::find(std::string_view cmd) {
   using H = RequestHandler;
-  static constexpr std::array<Command, 21> kCommands{{
+  static constexpr std::array<Command, 22> kCommands{{
       {"version", true, false, &H::do_version},
       {"status", true, true, &H::do_status},
       {"pid", true, true, &H::do_pid},
@@ -45,6 +46,7 @@ const RequestHandler::Command* RequestHandler::find(std::string_view cmd) {
       {"tail", false, true, &H::do_tail},
       {"clear", false, true, &H::do_clear},
       {"maintail", false, true, &H::do_maintail},
+      {"mainclear", false, false, &H::do_mainclear},
       {"shutdown", false, true, &H::do_shutdown},
       {"reexec", false, false, &H::do_reexec},
       {"reread", false, true, &H::do_reread},
@@ -329,6 +331,13 @@ void RequestHandler::do_maintail(const Request& request, const Targets&, Reply r
       return reply.stream(encode_ok(id, {{"data", line}, {"more", true}}));
     });
   });
+}
+
+// supervisord's clearLog: konnectd's own log starts again (its backups stay).
+void RequestHandler::do_mainclear(const Request& request, const Targets&, Reply reply) {
+  const DaemonConfig& config = daemon_.running_config().daemon;
+  if (auto r = clear_daemon_log(config); !r) return reply(encode_error(request.id, r.error()));
+  reply(encode_ok(request.id, {{"path", config.log_file.string()}}));
 }
 
 }  // namespace konnect

@@ -82,6 +82,7 @@ class RequestHandler {
   void do_tail(const Request& request, const Targets& targets, Reply reply);
   void do_clear(const Request& request, const Targets& targets, Reply reply);
   void do_maintail(const Request& request, const Targets& targets, Reply reply);
+  void do_mainclear(const Request& request, const Targets& targets, Reply reply);
   void do_reexec(const Request& request, const Targets& targets, Reply reply);
   void do_shutdown(const Request& request, const Targets& targets, Reply reply);
   void do_reread(const Request& request, const Targets& targets, Reply reply);

@@ -197,9 +197,14 @@ void RpcInterface::read_log(const Call& call) {
   });
 }
 
-// konnectd's own log is rotated, never emptied: what happened stays readable.
+// clearLog: konnectd's log file is removed and opened again; NO_FILE when there is none.
 void RpcInterface::clear_log(const Call& call) {
-  call.fault(fault::kFailed, "konnectd does not empty its own log; it rotates it ([konnectd] log_file_maxbytes)");
+  request(call, "mainclear", Json::object(), [call](const Json& answer) {
+    if (answer.value("ok", false)) return call.reply(Value(true));
+    const Json& error = answer.contains("error") ? answer["error"] : Json::object();
+    if (text(error, "code") == "FAILED") return call.fault(fault::kNoFile, text(error, "message"));
+    fault_from(call, answer);
+  });
 }
 
 }  // namespace konnect

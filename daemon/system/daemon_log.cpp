@@ -172,6 +172,19 @@ void reopen_daemon_log(const DaemonConfig& config) {
   log_thread().set_sinks({make_sink(config), listener_sink()});
 }
 
+Result<void> clear_daemon_log(const DaemonConfig& config) {
+  if (config.log_file == "-") return make_error(ErrorCode::Failed, "konnectd logs to stderr (log_file = \"-\")");
+  std::error_code ec;
+  if (!std::filesystem::remove(config.log_file, ec)) {
+    if (!ec) return make_error(ErrorCode::Failed, config.log_file.string() + " does not exist");
+    return make_error(ErrorCode::Io, "cannot remove " + config.log_file.string() + ": " + ec.message());
+  }
+  // Lines the log thread writes meanwhile go to the removed file, as in supervisord.
+  log_thread().set_sinks({make_sink(config), listener_sink()});
+  spdlog::info("Cleared the log (clearLog): {}", config.log_file.string());
+  return {};
+}
+
 void set_daemon_log_listener(std::function<void(std::string)> listener) { listener_sink()->set(std::move(listener)); }
 
 void shutdown_daemon_log() {

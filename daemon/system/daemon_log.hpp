@@ -6,6 +6,7 @@
 // (log_file_maxbytes, log_file_backups) and is reopened on SIGUSR2 / logreopen.
 
 #include "common/config/config.hpp"
+#include "common/error.hpp"
 
 #include <functional>
 #include <string>
@@ -16,6 +17,10 @@ namespace konnect {
 void setup_daemon_log(const DaemonConfig& config);
 // Opens the log file again (after logrotate renamed it).
 void reopen_daemon_log(const DaemonConfig& config);
+// supervisord's clearLog: removes the log file and opens a new one (its rotated backups
+// stay). FAILED when konnectd logs to stderr or the file is not there; IO_ERROR when it
+// cannot be removed.
+Result<void> clear_daemon_log(const DaemonConfig& config);
 // maintail -f: every formatted line from now on goes to listener, on the log thread (the
 // listener must only hand it over, e.g. post it to the event loop). Empty to stop.
 void set_daemon_log_listener(std::function<void(std::string)> listener);

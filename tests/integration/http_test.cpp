@@ -74,6 +74,11 @@ print(repr(s.readProcessStdoutLog("web", -100, 0)), repr(s.readProcessStderrLog(
 print(repr(s.readProcessStdoutLog("web", 1, 3)), repr(s.readProcessStdoutLog("web", 2, 0)), repr(s.readProcessStdoutLog("web", 100, 0)))
 print(fault(s.readProcessStdoutLog, "web", -1, 5)[0], fault(s.readProcessStdoutLog, "web", 0, -1)[0])
 print(len(s.readLog(0, 10)), s.readLog(0, 0)[:10] == s.readLog(0, 10), fault(s.readLog, -5, 5)[0])
+import time
+before, deadline = len(s.readLog(0, 0)), time.time() + 10
+print(s.clearLog())
+while 'Cleared the log (clearLog)' not in s.readLog(0, 0) and time.time() < deadline: time.sleep(0.05)
+print(s.readLog(0, 0).split("\n")[0].endswith(": )" + (d.dir() / "konnectd.log").string() + R"("), before > 200)
 data, offset, overflow = s.tailProcessStdoutLog("web", 0, 3)
 print(repr(data), offset, overflow)
 print(s.tailProcessStdoutLog("web", offset, 100))
@@ -102,6 +107,8 @@ print(len(s.stopAllProcesses()), s.getProcessInfo("idle")["statename"])
       "'ell' 'llo\\n' ''",
       "3 3",
       "10 True 3",
+      "True",
+      "True True",
       "'lo\\n' 6 True",
       "['', 6, False]",
       "(10, 'BAD_NAME: nosuch')",
@@ -234,7 +241,9 @@ TEST(Http, ListenersLiveThroughAReexec) {
     const auto u = run_command(over_unix);
     EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
     EXPECT_NE(u.out.find("RUNNING"), std::string::npos) << u.out;
-    if (i == 0) ASSERT_EQ(d.ctl({"reexec"}).exit_code, 0) << d.daemon_log();
+    if (i == 0) {
+      ASSERT_EQ(d.ctl({"reexec"}).exit_code, 0) << d.daemon_log();
+    }
   }
   EXPECT_EQ(d.daemon_log().find("Serving HTTP on"), d.daemon_log().rfind("Serving HTTP on")) << "bound once, then adopted";
 }
