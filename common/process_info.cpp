@@ -97,6 +97,7 @@ void append_json(std::string& out, const ProcessInfo& info) {
     o.key("previous").raw(previous);
   }
   o.key("process").string(info.process);
+  o.key("restarts").number(static_cast<std::int64_t>(info.restarts));
   o.key("spawnerr").string(info.spawnerr);
   o.key("start").number(info.start);
   o.key("state").string(to_string(info.state));

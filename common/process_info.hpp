@@ -31,6 +31,7 @@ struct ProcessInfo {
   std::int64_t backoff_ms = 0;  // BACKOFF: the delay before the next try; else 0
   Health health = Health::None;
   std::string notify_status;  // STATUS= the program sent to $NOTIFY_SOCKET; empty if none
+  std::uint64_t restarts = 0;  // starts after the first since it was added (metrics, web page)
   // During a rolling restart: the old instance, still running or stopping ("previous").
   struct Previous {
     pid_t pid = 0;

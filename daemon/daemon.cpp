@@ -1,5 +1,7 @@
 #include "daemon/daemon.hpp"
 
+#include "daemon/web/web_page.hpp"
+
 #include "common/config/config_loader.hpp"
 #include "common/config/reload_plan.hpp"
 #include "common/config/units.hpp"
@@ -30,7 +32,7 @@ Daemon::Daemon(Config config, bool allow_insecure_config, std::filesystem::path 
       reaper_(io_.get_executor(), [this](pid_t pid, int status) { supervisor_.on_child_exit(pid, status); },
               [this] { on_reaped(); }),
       handler_(supervisor_, *this),
-      http_service_(handler_, supervisor_, *this),
+      http_service_(handler_, supervisor_, *this, metrics_),
       server_(io_.get_executor(), handler_) {
   signals_.add(SIGUSR2);
   supervisor_.set_spawn_hook(&listeners_);
@@ -84,7 +86,9 @@ Result<void> Daemon::setup() {
 Result<void> Daemon::serve_http(const AccessPolicy& policy, const handoff::State* state) {
   const DaemonConfig& d = config().daemon;
   server_.set_http(&http_service_);
-  if (!d.http_username.empty()) http_service_.set_credentials(Credentials{d.http_username, d.http_password});
+  // The web page's token lives as long as konnectd, reexecs included: an open page goes on.
+  http_service_.set_web_token(state && !state->web_token.empty() ? state->web_token : new_web_token());
+  if (!d.http_username.empty()) http_service_.set_credentials(Credentials{d.http_username, d.http_password}, d.metrics_auth);
   const ClientLimits limits{d.client_idle_timeout, static_cast<std::size_t>(d.client_max_per_user)};
   if (!d.supervisor_socket.empty()) {
     supervisor_socket_ = std::make_unique<ControlServer>(io_.get_executor(), handler_);

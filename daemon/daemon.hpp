@@ -21,6 +21,7 @@
 #include "daemon/events/listener_pools.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/http_service.hpp"
+#include "daemon/metrics/metrics_collector.hpp"
 #include "daemon/supervision/supervisor.hpp"
 #include "daemon/events/event_bus.hpp"
 #include "daemon/system/clock.hpp"
@@ -99,6 +100,7 @@ class Daemon final : private DaemonControl {
   Result<Config> read_config() const override;
   const Config& running_config() const override { return *supervisor_.config(); }
   void apply(ReloadPlan plan, std::function<void(Result<ProcessResults>)> done) override;
+  void sample_metrics(std::function<void(std::vector<ProcessMetrics>)> done) override { metrics_.sample(std::move(done)); }
 
   // The running config: the Supervisor's (its programs point into it).
   const Config& config() const { return *supervisor_.config(); }
@@ -114,6 +116,7 @@ class Daemon final : private DaemonControl {
   ListenerPools listeners_{io_.get_executor(), events_, clock_};  // [eventlistener.NAME]s
   Reaper reaper_;
   RequestHandler handler_;
+  MetricsCollector metrics_{io_.get_executor(), supervisor_};  // /metrics, off the loop
   HttpService http_service_;
   ControlServer server_;
   std::unique_ptr<ControlServer> supervisor_socket_;  // [konnectd] supervisor_socket

@@ -94,6 +94,7 @@ handoff::State Daemon::handover_state() {
   state.control_fd = server_.listener_fd();
   state.supervisor_socket_fd = supervisor_socket_ ? supervisor_socket_->listener_fd() : -1;
   state.http_fd = http_server_ ? http_server_->listener_fd() : -1;
+  state.web_token = http_service_.web_token();
   state.next_stream_id = supervisor_.pump().next_stream_id();
   state.next_source_id = supervisor_.pump().next_source_id();
   state.event_seq = events_.last_seq();

@@ -17,6 +17,8 @@ packages=(
   libexpat1-dev       # the XML-RPC parser (common/xmlrpc/)
   supervisor          # tests/integration/xmlrpc: Debian's own supervisorctl against konnectd
   nginx               # in front of uWSGI, as on the seed host (tests/e2e starts it as a plain process)
+  prometheus          # tests/integration/metrics: promtool checks a scrape; a real server scrapes konnectd
+  chromium chromium-driver python3-selenium   # tests/integration/web_page: the page in headless Chromium
 )
 packages+=("$@")
 
@@ -33,4 +35,14 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Services these packages bring (prometheus on :9090, where the e2e tests' uWSGI listens;
+# nginx, rabbitmq) must not start: the tests start what they need as plain processes.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && own_policy=1
+fi
+status=0
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+[ -n "$own_policy" ] && $sudo rm -f "$policy"
+exit $status

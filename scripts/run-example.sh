@@ -13,6 +13,8 @@ In another terminal, talk to it with:
   build/bin/konnectctl -s run/konnectd.sock tail -f clock
   build/bin/konnectctl -s run/konnectd.sock shutdown
 
+or open http://127.0.0.1:9001/ in a browser (Prometheus' metrics: http://127.0.0.1:9001/metrics).
+
 EOT
 # A checkout is often not root's: konnectd would refuse its files when run as root.
 exec build/bin/konnectd --allow-insecure-config -c "$config"

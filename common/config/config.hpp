@@ -239,6 +239,7 @@ struct DaemonConfig {
   std::string http;
   std::string http_username;
   std::string http_password;
+  bool metrics_auth = false;  // /metrics asks for the credentials too
   std::filesystem::path supervisor_socket;
   bool operator==(const DaemonConfig&) const = default;
 };

@@ -40,7 +40,7 @@ const std::vector<std::string_view> kDaemonKeys{"socket",         "log_dir",    
                                                 "pid_file",       "log_level",         "log_file_maxbytes",
                                                 "log_file_backups", "log_timestamps", "environment", "socket_group",
                                                 "socket_readonly_group", "client_idle_timeout", "client_max_per_user", "cgroups", "include",
-                                                "http", "http_username", "http_password", "supervisor_socket"};
+                                                "http", "http_username", "http_password", "metrics_auth", "supervisor_socket"};
 const std::vector<std::string_view> kCgroupModes{"auto", "on", "off"};
 const std::vector<std::string_view> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
@@ -251,6 +251,8 @@ class Loader {
         r = assign_value(config_detail::read_string(value), d.http_username);
       } else if (key == "http_password") {
         r = assign_value(config_detail::read_string(value), d.http_password);
+      } else if (key == "metrics_auth") {
+        r = assign_value(config_detail::read_bool(value), d.metrics_auth);
       } else if (key == "supervisor_socket") {
         r = assign_path(value, d.supervisor_socket);
       } else {

@@ -193,6 +193,7 @@ toml::table daemon_table(const DaemonConfig& c) {
   if (!c.http.empty()) t.insert("http", c.http);
   if (!c.http_username.empty()) t.insert("http_username", c.http_username);
   if (!c.http_password.empty()) t.insert("http_password", c.http_password);
+  if (c.metrics_auth) t.insert("metrics_auth", true);
   if (!c.supervisor_socket.empty()) t.insert("supervisor_socket", c.supervisor_socket.string());
   if (c.client_max_per_user != d.client_max_per_user) t.insert("client_max_per_user", c.client_max_per_user);
   if (c.cgroups != d.cgroups) t.insert("cgroups", c.cgroups == CgroupMode::On ? "on" : "off");

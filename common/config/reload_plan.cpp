@@ -139,7 +139,7 @@ Result<ReloadPlan> plan_reload(const Config& running, const Config& next, const 
   keep("client_max_per_user", now.client_max_per_user == next.daemon.client_max_per_user);
   keep("cgroups", now.cgroups == next.daemon.cgroups);
   keep("http", now.http == next.daemon.http && now.http_username == next.daemon.http_username &&
-                   now.http_password == next.daemon.http_password);
+                   now.http_password == next.daemon.http_password && now.metrics_auth == next.daemon.metrics_auth);
   keep("supervisor_socket", now.supervisor_socket == next.daemon.supervisor_socket);
   result.daemon.socket = running.daemon.socket;
   result.daemon.pid_file = running.daemon.pid_file;
@@ -154,6 +154,7 @@ Result<ReloadPlan> plan_reload(const Config& running, const Config& next, const 
   result.daemon.http = running.daemon.http;
   result.daemon.http_username = running.daemon.http_username;
   result.daemon.http_password = running.daemon.http_password;
+  result.daemon.metrics_auth = running.daemon.metrics_auth;
   result.daemon.supervisor_socket = running.daemon.supervisor_socket;
   ReloadPlan plan = make_plan(std::move(result), a);
   plan.warnings = std::move(warnings);

@@ -44,6 +44,7 @@ json to_json(const ProcessState& p) {
   put("settled", p.settled, d.settled);
   put("started_at_ns", p.started_at_ns, d.started_at_ns);
   put("start_time", p.start_time, d.start_time);
+  put("starts", p.starts, d.starts);
   put("stop_time", p.stop_time, d.stop_time);
   put("exitstatus", p.exitstatus, d.exitstatus);
   put("spawnerr", p.spawnerr, d.spawnerr);
@@ -88,6 +89,7 @@ ProcessState process_from(const json& j, const std::string& at) {
   p.settled = flag_or("settled", p.settled);
   p.started_at_ns = int_or("started_at_ns", INT64_MIN, INT64_MAX, p.started_at_ns);
   p.start_time = int_or("start_time", INT64_MIN, INT64_MAX, p.start_time);
+  if (has("starts")) p.starts = count(j, "starts", at);
   p.stop_time = int_or("stop_time", INT64_MIN, INT64_MAX, p.stop_time);
   p.exitstatus = static_cast<int>(int_or("exitstatus", INT32_MIN, INT32_MAX, p.exitstatus));
   p.spawnerr = text_or("spawnerr", p.spawnerr);
@@ -163,6 +165,7 @@ json to_json(const State& s) {
                        {"backups", st.backups},
                        {"timestamps", st.timestamps},
                        {"rotations", st.rotations},
+                       {"written", st.written},
                        {"sources", sources}});
   }
   json sockets = json::array();
@@ -189,6 +192,7 @@ json to_json(const State& s) {
           {"streams", streams},
           {"sockets", sockets}};
   if (s.listeners) j["listeners"] = detail::to_json(*s.listeners);
+  if (!s.web_token.empty()) j["web_token"] = s.web_token;
   return j;
 }
 
@@ -235,6 +239,7 @@ State state_from(const json& j) {
   if (s.control_fd < 0) throw Refused(at + ".control_fd: the control socket is missing");
   if (j.contains("supervisor_socket_fd")) s.supervisor_socket_fd = fd(j, "supervisor_socket_fd", at);
   if (j.contains("http_fd")) s.http_fd = fd(j, "http_fd", at);
+  if (j.contains("web_token")) s.web_token = text(j, "web_token", at);
   if (!field(j, "requester", at).is_null()) {
     const json& r = j["requester"];
     s.requester = Requester{fd(r, "fd", at + ".requester"), text(r, "request_id", at + ".requester"),
@@ -285,6 +290,7 @@ State state_from(const json& j) {
     stream.backups = static_cast<int>(integer(st, "backups", here, 0, 1000));
     stream.timestamps = flag(st, "timestamps", here);
     stream.rotations = count(st, "rotations", here);
+    if (st.contains("written")) stream.written = count(st, "written", here);
     const json& sources = array(st, "sources", here);
     for (std::size_t k = 0; k < sources.size(); ++k) {
       const std::string s_at = here + ".sources[" + std::to_string(k) + "]";

@@ -53,6 +53,7 @@ struct ProcessState {
   bool settled = false;
   std::int64_t started_at_ns = 0;  // CLOCK_MONOTONIC
   std::int64_t start_time = 0;     // unix seconds
+  std::uint64_t starts = 0;        // instances spawned (absent in an older state: 0)
   std::int64_t stop_time = 0;
   int exitstatus = 0;
   std::string spawnerr;
@@ -113,6 +114,7 @@ struct StreamState {
   int backups = 0;
   bool timestamps = false;
   std::uint64_t rotations = 0;
+  std::uint64_t written = 0;  // bytes in all, across rotations (absent in an older state: 0)
   std::vector<SourceState> sources;
   bool operator==(const StreamState&) const = default;
 };
@@ -188,6 +190,7 @@ struct State {
   // older state).
   int supervisor_socket_fd = -1;
   int http_fd = -1;
+  std::string web_token;  // the web page's CSRF token (absent in an older state: a new one)
   std::optional<Requester> requester;
   std::uint64_t next_spawn_id = 1;
   std::uint64_t next_stream_id = 1;

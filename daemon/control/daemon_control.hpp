@@ -7,6 +7,7 @@
 #include "common/error.hpp"
 #include "common/protocol/protocol.hpp"
 #include "common/protocol/results.hpp"
+#include "daemon/metrics/metrics_text.hpp"
 
 #include <functional>
 #include <string>
@@ -36,6 +37,9 @@ class DaemonControl {
   // everything (SPEC.md "Upgrade in place"). A refusal is answered here; on success the new
   // image answers the client, on the same connection.
   virtual void reexec(const Json& id, const Responder& reply) = 0;
+  // `stats`: every process's CPU, memory and log bytes, read off the loop
+  // (daemon/metrics/metrics_collector.hpp); done runs on the loop.
+  virtual void sample_metrics(std::function<void(std::vector<ProcessMetrics>)> done) = 0;
 };
 
 }  // namespace konnect

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <set>
 
 namespace konnect {
 namespace {
@@ -32,10 +33,11 @@ struct RequestHandler::Command {
 
 const RequestHandler::Command* RequestHandler::find(std::string_view cmd) {
   using H = RequestHandler;
-  static constexpr std::array<Command, 22> kCommands{{
+  static constexpr std::array<Command, 23> kCommands{{
       {"version", true, false, &H::do_version},
       {"status", true, true, &H::do_status},
       {"pid", true, true, &H::do_pid},
+      {"stats", true, true, &H::do_stats},
       {"events", true, true, &H::do_events},
       {"wait", true, true, &H::do_wait},
       {"start", false, true, &H::do_operation},
@@ -115,6 +117,35 @@ void RequestHandler::do_status(const Request& request, const Targets& targets, R
   }
   result += "]}";
   reply(encode_ok_text(request.id, result));
+}
+
+// stats: what /metrics says of each process's use of the machine, as JSON (the web page's
+// CPU and memory columns). Figures that cannot be read are left out.
+void RequestHandler::do_stats(const Request& request, const Targets& targets, Reply reply) {
+  std::optional<std::set<std::string>> wanted;
+  if (!targets.empty()) {
+    auto processes = supervisor_.resolve(targets);
+    if (!processes) return reply(encode_error(request.id, processes.error()));
+    wanted.emplace();
+    for (const Process* p : *processes) wanted->insert(p->namespec());
+  }
+  daemon_.sample_metrics([id = request.id, reply, wanted = std::move(wanted)](std::vector<ProcessMetrics> sample) {
+    Json list = Json::array();
+    for (const ProcessMetrics& m : sample) {
+      ProcessInfo info;
+      info.group = m.group;
+      info.process = m.name;
+      const std::string name = info.namespec();
+      if (wanted && !wanted->count(name)) continue;
+      Json j = {{"name", name}, {"restarts", m.restarts}};
+      if (m.usage.cpu_seconds) j["cpu_seconds"] = *m.usage.cpu_seconds;
+      if (m.usage.memory_bytes) j["memory_bytes"] = *m.usage.memory_bytes;
+      if (m.stdout_bytes) j["stdout_bytes"] = *m.stdout_bytes;
+      if (m.stderr_bytes) j["stderr_bytes"] = *m.stderr_bytes;
+      list.push_back(std::move(j));
+    }
+    reply(encode_ok(id, {{"processes", std::move(list)}}));
+  });
 }
 
 void RequestHandler::do_pid(const Request& request, const Targets& targets, Reply reply) {

@@ -76,6 +76,7 @@ class RequestHandler {
   void do_version(const Request& request, const Targets& targets, Reply reply);
   void do_status(const Request& request, const Targets& targets, Reply reply);
   void do_pid(const Request& request, const Targets& targets, Reply reply);
+  void do_stats(const Request& request, const Targets& targets, Reply reply);
   void do_operation(const Request& request, const Targets& targets, Reply reply);  // start, stop, restart
   void do_signal(const Request& request, const Targets& targets, Reply reply);
   void do_logreopen(const Request& request, const Targets& targets, Reply reply);

@@ -34,10 +34,16 @@ std::string url_decode(std::string_view s) {
 HttpRoute route_of(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   HttpRoute route;
-  if (path == "/RPC2") {
+  if (path == "/" || path == "/index.html") {
+    route.kind = HttpRoute::Kind::Page;
+  } else if (path == "/events") {
+    route.kind = HttpRoute::Kind::Events;
+  } else if (path == "/RPC2") {
     route.kind = HttpRoute::Kind::Rpc;
   } else if (path == "/api") {
     route.kind = HttpRoute::Kind::Api;
+  } else if (path == "/metrics") {
+    route.kind = HttpRoute::Kind::Metrics;
   } else if (path == "/mainlogtail") {
     route.kind = HttpRoute::Kind::MainLogTail;
   } else if (constexpr std::string_view prefix = "/logtail/"; path.substr(0, prefix.size()) == prefix) {

@@ -23,13 +23,14 @@ using HttpRequestParser = boost::beast::http::request_parser<boost::beast::http:
 void apply_limits(HttpRequestParser& parser, const HttpLimits& limits);
 
 struct HttpRoute {
-  enum class Kind { Rpc, Api, LogTail, MainLogTail, NotFound };
+  enum class Kind { Page, Events, Rpc, Api, LogTail, MainLogTail, Metrics, NotFound };
   Kind kind = Kind::NotFound;
   std::string name;    // LogTail: the process, %-decoded ("group:name")
   std::string stream;  // LogTail: "stdout" or "stderr"
 };
 
-// /RPC2, /api, /logtail/NAME[/stdout|/stderr], /mainlogtail; a query string is ignored.
+// / (the web page), /events, /RPC2, /api, /logtail/NAME[/stdout|/stderr], /mainlogtail,
+// /metrics; a query string is ignored.
 HttpRoute route_of(std::string_view target);
 
 // %XX decoded (supervisorctl quotes "group:name" in /logtail/); a malformed escape is kept.

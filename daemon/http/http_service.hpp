@@ -1,8 +1,9 @@
 #pragma once
 // What konnectd serves over HTTP (SPEC.md "HTTP"), whichever listener a request came in on:
 // who the client is (the Unix socket's peer credentials, or basic auth on TCP), then the
-// route: POST /RPC2 supervisord's XML-RPC (RpcInterface), POST /api one request of the wire
-// protocol as JSON. Every request goes through the control protocol's RequestHandler, so the
+// route: GET / the web page and GET /events its live state changes, POST /RPC2 supervisord's
+// XML-RPC (RpcInterface), POST /api one request of the wire protocol as JSON, GET /logtail
+// and /mainlogtail, GET /metrics. Every request goes through the control protocol's RequestHandler, so the
 // access rules and the commands are the control socket's own.
 
 #include "daemon/control/access_policy.hpp"
@@ -20,6 +21,7 @@ namespace konnect {
 
 class RequestHandler;
 class DaemonControl;
+class MetricsCollector;
 class Supervisor;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
@@ -44,11 +46,17 @@ struct HttpReply {
 
 class HttpService {
  public:
-  HttpService(RequestHandler& handler, Supervisor& supervisor, DaemonControl& daemon);
+  HttpService(RequestHandler& handler, Supervisor& supervisor, DaemonControl& daemon, MetricsCollector& metrics);
 
   // [konnectd] http_username/http_password; none: a TCP client needs none (loopback only,
-  // the config loader sees to that).
-  void set_credentials(std::optional<Credentials> credentials) { credentials_ = std::move(credentials); }
+  // the config loader sees to that). /metrics asks for them only with metrics_auth.
+  void set_credentials(std::optional<Credentials> credentials, bool metrics_auth) {
+    credentials_ = std::move(credentials);
+    metrics_auth_ = metrics_auth;
+  }
+  // The web page's token (daemon/web/web_page.hpp): a browser's POST must carry it.
+  void set_web_token(std::string token) { token_ = std::move(token); }
+  const std::string& web_token() const { return token_; }
 
   // Answers req; done may be called later (a start that waits). done is called exactly once.
   void handle(const HttpRequest& req, const HttpPeer& peer, HttpReply reply);
@@ -63,9 +71,19 @@ class HttpService {
   // goes.
   void serve_logtail(const HttpRequest& req, const HttpRoute& route, Access access, HttpReply reply);
 
+  // GET /: the web page, with the token in it.
+  void serve_page(const HttpRequest& req, const std::function<void(HttpResponse)>& done);
+  // GET /events: state changes as server-sent events, for the page.
+  void serve_events(const HttpRequest& req, Access access, HttpReply reply);
+  // GET /metrics: Prometheus' text format (daemon/metrics/), made off the loop.
+  void serve_metrics(const HttpRequest& req, std::function<void(HttpResponse)> done);
+
   RequestHandler& handler_;
   RpcInterface rpc_;
+  MetricsCollector& metrics_;
   std::optional<Credentials> credentials_;
+  bool metrics_auth_ = false;
+  std::string token_;
 };
 
 }  // namespace konnect

@@ -98,6 +98,7 @@ Result<std::size_t> LogFile::splice_from(int pipe_fd, std::size_t max, bool* eof
       // An empty pipe with a writer is EAGAIN; 0 for a non-empty request is the end.
       if (n == 0 && want > 0 && eof != nullptr) *eof = true;
       size_ += static_cast<std::uint64_t>(n);
+      written_ += static_cast<std::uint64_t>(n);
       return static_cast<std::size_t>(n);
     }
     if (errno == EINTR) continue;
@@ -116,6 +117,7 @@ Result<void> LogFile::write(std::string_view& data) {
       return io_error("cannot write log file", errno);
     }
     size_ += static_cast<std::uint64_t>(n);
+    written_ += static_cast<std::uint64_t>(n);
     data.remove_prefix(static_cast<std::size_t>(n));
   }
   return {};

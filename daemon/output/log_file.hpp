@@ -31,11 +31,12 @@ class LogFile {
   // Closes and opens FILE again: after logrotate renamed it, a new FILE starts.
   Result<void> reopen();
   // konnectctl reexec: the open file a previous image handed over, written at `size`, rotated
-  // `rotations` times so far. The fd is this file's from now on.
-  void adopt(int fd, std::uint64_t size, std::uint64_t rotations) {
+  // `rotations` times so far, `written` bytes in all. The fd is this file's from now on.
+  void adopt(int fd, std::uint64_t size, std::uint64_t rotations, std::uint64_t written) {
     fd_ = fd;
     size_ = size;
     rotations_ = rotations;
+    written_ = written;
   }
   // Gives the fd up without closing it (for the next image); -1 when not open.
   int release() {
@@ -65,6 +66,8 @@ class LogFile {
   bool is_open() const { return fd_ >= 0; }
   // How many times the file was rotated since it was made (backups = 0 counts each truncation).
   std::uint64_t rotations() const { return rotations_; }
+  // Every byte written since the file was made, across rotations (konnect_log_bytes_total).
+  std::uint64_t written() const { return written_; }
 
  private:
   // Bytes that still fit before a rotation (SIZE_MAX without rotation).
@@ -79,6 +82,7 @@ class LogFile {
   int fd_ = -1;
   std::uint64_t size_ = 0;  // also the write offset
   std::uint64_t rotations_ = 0;
+  std::uint64_t written_ = 0;
 };
 
 }  // namespace konnect

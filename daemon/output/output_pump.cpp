@@ -357,6 +357,14 @@ void OutputPump::read_file_range(std::filesystem::path path, std::uint64_t offse
   });
 }
 
+void OutputPump::bytes_written(std::function<void(std::unordered_map<StreamId, std::uint64_t>)> done) {
+  boost::asio::post(io_, [this, done = std::move(done)]() mutable {
+    std::unordered_map<StreamId, std::uint64_t> out;
+    for (const auto& [id, stream] : streams_) out.emplace(id, stream->file_->written());
+    post_main([done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
+  });
+}
+
 void OutputPump::set_following(StreamId id, bool following) {
   boost::asio::post(io_, [this, id, following] {
     if (auto it = streams_.find(id); it != streams_.end()) it->second->following_ = following;
@@ -441,6 +449,7 @@ void OutputPump::export_state(std::function<void(Result<std::vector<handoff::Str
       st.backups = stream->options_.backups;
       st.timestamps = stream->options_.timestamps;
       st.rotations = stream->file_->rotations();
+      st.written = stream->file_->written();
       st.file_fd = stream->file_->release();
       for (auto& source : stream->sources_) {
         // release() cancels the pending wait without closing: its handler sees the cancel.
@@ -459,7 +468,7 @@ void OutputPump::adopt(const std::vector<handoff::StreamState>& streams, StreamI
   for (const auto& st : streams) {
     paths_[st.id] = st.path;
     auto file = std::make_unique<LogFile>(st.path, st.maxbytes, st.backups);
-    file->adopt(st.file_fd, st.size, st.rotations);
+    file->adopt(st.file_fd, st.size, st.rotations, st.written);
     StreamOptions options{st.name, st.path, st.maxbytes, st.backups, st.timestamps};
     boost::asio::post(io_, [this, st, options = std::move(options), f = file.release()]() mutable {
       auto stream = std::make_shared<Stream>(io_, *this, st.id, std::move(options), std::unique_ptr<LogFile>(f));

@@ -95,6 +95,9 @@ class OutputPump {
   // thread (XML-RPC's reads from an offset); size as above.
   void read_file_range(std::filesystem::path path, std::uint64_t offset, std::size_t max_bytes,
                        std::function<void(Result<std::string>)> done, std::shared_ptr<std::uint64_t> size = nullptr);
+  // Each stream's bytes written so far, across rotations (LogFile::written), read on the
+  // pump thread; done gets them on the main loop (/metrics).
+  void bytes_written(std::function<void(std::unordered_map<StreamId, std::uint64_t>)> done);
   // While a stream is followed (tail -f), its bytes pass through user space and on_data gets
   // a copy of each chunk (as written, timestamps included); otherwise they are spliced.
   void set_following(StreamId id, bool following);

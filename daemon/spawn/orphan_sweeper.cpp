@@ -1,5 +1,7 @@
 #include "daemon/spawn/orphan_sweeper.hpp"
 
+#include "daemon/system/small_file.hpp"
+
 #include "daemon/spawn/pidfd.hpp"
 #include "daemon/spawn/spawner.hpp"
 
@@ -20,19 +22,7 @@ namespace konnect {
 namespace {
 
 // Reads a small /proc file whole; empty on error.
-std::string read_proc_file(const std::string& path) {
-  std::string out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
+std::string read_proc_file(const std::string& path) { return read_small_file(path).value_or(std::string()); }
 
 }  // namespace
 

@@ -58,6 +58,7 @@ ProcessInfo Process::info() const {
   info.backoff_ms = backoff_delay().count();
   info.health = state_ == State::Running ? health_ : Health::None;
   info.notify_status = pid_ != 0 ? notify_status_ : std::string();
+  info.restarts = starts_ > 0 ? starts_ - 1 : 0;
   return info;
 }
 
@@ -288,6 +289,7 @@ void Process::enter_starting() {
   }
   pid_ = spawned->pid;
   spawn_id_ = spawned->spawn_id;
+  ++starts_;
   last_pid_ = pid_;
   last_exit_.clear();
   spawnerr_.clear();

@@ -106,6 +106,8 @@ class Process {
   // The current BACKOFF delay, zero in other states.
   Duration backoff_delay() const { return state_ == State::Backoff ? delay_ : Duration{0}; }
   ProcessInfo info() const;
+  // A rolling restart's new instance goes on counting the starts of the one it replaces.
+  void count_starts_from(const Process& previous) { starts_ = previous.starts_; }
   // The event for the transition that just happened, from `from` to state() (for the
   // ProcessHost's on_state_change): pid, reason, expected and tries as they are now.
   StateChange change_from(State from) const;
@@ -179,6 +181,7 @@ class Process {
   bool settled_ = false;
   Clock::TimePoint started_at_{};
   std::int64_t start_time_ = 0;  // unix seconds
+  std::uint64_t starts_ = 0;      // instances spawned since the Process was made
   std::int64_t stop_time_ = 0;
   int exitstatus_ = 0;
   std::string spawnerr_;

@@ -44,6 +44,7 @@ handoff::ProcessState Process::snapshot() const {
   s.settled = settled_;
   s.started_at_ns = to_ns(started_at_);
   s.start_time = start_time_;
+  s.starts = starts_;
   s.stop_time = stop_time_;
   s.exitstatus = exitstatus_;
   s.spawnerr = spawnerr_;
@@ -85,6 +86,7 @@ Result<void> Process::restore(const handoff::ProcessState& s) {
   settled_ = s.settled;
   started_at_ = from_ns(s.started_at_ns);
   start_time_ = s.start_time;
+  starts_ = s.starts;
   stop_time_ = s.stop_time;
   exitstatus_ = s.exitstatus;
   spawnerr_ = s.spawnerr;

@@ -250,6 +250,11 @@ Result<void> Supervisor::apply(ReloadPlan plan, std::function<void(Result<Proces
 
 OutputSink& Supervisor::output_of(const Process& process) const { return *table_.place_of(process).copy->output; }
 
+std::filesystem::path Supervisor::cgroup_of(const Process& process) const {
+  if (!cgroups_.enabled()) return {};
+  return cgroups_.path_of(process.namespec(), table_.place_of(process).instance);
+}
+
 Result<Started> Supervisor::spawn(Process& process) {
   OutputSink& output = output_of(process);
   if (auto r = output.open(); !r) return r.error();

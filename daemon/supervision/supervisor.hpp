@@ -84,6 +84,8 @@ class Supervisor final : public ProcessHost {
   void reopen_logs(std::function<void(std::vector<Error>)> done);
   // The output stream of a process (stdout or stderr), or an error naming why there is none.
   Result<OutputPump::StreamId> log_stream(const Process& process, bool stderr_stream) const;
+  // The cgroup the instance runs in; empty when konnectd uses none (/metrics).
+  std::filesystem::path cgroup_of(const Process& process) const;
   // The log file the process's stdout (stderr) goes to; empty when it is discarded.
   std::filesystem::path log_path(const Process& process, bool stderr_stream) const;
   OutputPump& pump() { return pump_; }

@@ -63,6 +63,7 @@ Process& Supervisor::begin_roll(Process& old) {
   copy.previous = std::move(copy.current);
   copy.current = std::make_unique<Process>(*this, program.config_ptr(), program.group(), copy.name,
                                            program.group_priority());
+  copy.current->count_starts_from(*copy.previous);  // a rolling restart is one more restart
   add_instance(copy, *copy.current);
   rebuild_index();
   return *copy.current;

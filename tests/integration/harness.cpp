@@ -309,18 +309,34 @@ namespace konnect::test {
 
 Background::Background(const std::vector<std::string>& argv) {
   int out[2];
+  int in[2];
   if (::pipe2(out, O_CLOEXEC) < 0) return;
+  if (::pipe2(in, O_CLOEXEC) < 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    return;
+  }
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
+    ::setpgid(0, 0);  // its own process group: kill() ends whatever it started too
     ::dup2(out[1], 1);
+    ::dup2(in[0], 0);
     ::execve(args[0], args.data(), environ);
     ::_exit(127);
   }
+  ::setpgid(pid_, pid_);  // (either side may run first)
   ::close(out[1]);
+  ::close(in[0]);
   out_ = out[0];
+  in_ = in[1];
+}
+
+bool Background::write_line(const std::string& text) {
+  const std::string line = text + "\n";
+  return in_ >= 0 && ::write(in_, line.data(), line.size()) == static_cast<ssize_t>(line.size());
 }
 
 std::string Background::line(std::chrono::milliseconds deadline) {
@@ -343,12 +359,15 @@ std::string Background::line(std::chrono::milliseconds deadline) {
 
 void Background::kill() {
   if (pid_ > 0) {
+    ::kill(-pid_, SIGKILL);  // its process group: what it started goes with it
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
   if (out_ >= 0) ::close(out_);
+  if (in_ >= 0) ::close(in_);
   out_ = -1;
+  in_ = -1;
 }
 
 int fd_count(pid_t pid) {

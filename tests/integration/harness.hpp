@@ -133,11 +133,15 @@ class Background {
   pid_t pid() const { return pid_; }
   // The next line of its stdout, or "" on timeout/EOF.
   std::string line(std::chrono::milliseconds deadline = 10s);
+  // A line to its stdin.
+  bool write_line(const std::string& text);
+  // SIGKILL to its process group (it runs in one of its own), then reaps it.
   void kill();
 
  private:
   pid_t pid_ = -1;
   int out_ = -1;
+  int in_ = -1;
   std::string buf_;
 };
 

@@ -331,6 +331,7 @@ TEST(Reexec, SystemdHearsReloadingThenReady) {
 TEST(Reexec, RefusedWhileACommandIsUnderWay) {
   Konnectd d("[program.slow]\n" + testchild_command({"--ignore-term"}) + "startsecs = 0\nstopwaitsecs = \"2s\"\n");
   ASSERT_TRUE(d.start());
+  ASSERT_TRUE(d.wait_state("slow", "RUNNING"));  // a restart of a program not up yet only starts it
   RunningCtl restart(d, {"restart", "slow"});
   ASSERT_TRUE(d.wait_state("slow", "STOPPING"));
   const auto r = d.ctl({"reexec"});

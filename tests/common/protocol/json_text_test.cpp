@@ -79,7 +79,7 @@ TEST(JsonText, ProcessObjectIsWhatTheJsonTreeGave) {
       {"state", "BACKOFF"},        {"pid", info.pid},             {"start", info.start},
       {"stop", info.stop},         {"now", info.now},             {"exitstatus", info.exitstatus},
       {"spawnerr", info.spawnerr}, {"log_error", info.log_error}, {"backoff_ms", info.backoff_ms},
-      {"description", describe(info)}, {"health", "none"}, {"notify_status", ""},
+      {"description", describe(info)}, {"health", "none"}, {"notify_status", ""}, {"restarts", 0},
   };
   std::string text;
   append_json(text, info);

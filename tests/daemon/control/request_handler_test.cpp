@@ -36,6 +36,7 @@ struct FakeDaemon : DaemonControl {
   void apply(ReloadPlan, std::function<void(Result<ProcessResults>)> done) override {
     done(make_error(ErrorCode::Failed, "not here"));
   }
+  void sample_metrics(std::function<void(std::vector<ProcessMetrics>)> done) override { done({}); }
   int reexecs = 0;
   void reexec(const Json& id, const Responder& reply) override {
     ++reexecs;

@@ -13,6 +13,10 @@ TEST(HttpRoute, TargetsAndWhatTheyName) {
   EXPECT_EQ(route_of("/RPC2?x").kind, HttpRoute::Kind::Rpc);
   EXPECT_EQ(route_of("/api").kind, HttpRoute::Kind::Api);
   EXPECT_EQ(route_of("/mainlogtail").kind, HttpRoute::Kind::MainLogTail);
+  EXPECT_EQ(route_of("/metrics").kind, HttpRoute::Kind::Metrics);
+  EXPECT_EQ(route_of("/").kind, HttpRoute::Kind::Page);
+  EXPECT_EQ(route_of("/?x=1").kind, HttpRoute::Kind::Page);
+  EXPECT_EQ(route_of("/events").kind, HttpRoute::Kind::Events);
   const HttpRoute tail = route_of("/logtail/worker%3Aworker_00/stderr");
   EXPECT_EQ(tail.kind, HttpRoute::Kind::LogTail);
   EXPECT_EQ(tail.name, "worker:worker_00");
