@@ -28,11 +28,11 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-url, shots = sys.argv[1], sys.argv[2]
+url, shots, profile = sys.argv[1], sys.argv[2], sys.argv[3]
 o = Options()
 o.binary_location = "/usr/bin/chromium"
 for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,900",
-          "--user-data-dir=" + shots + "/profile"):
+          "--user-data-dir=" + profile):
     o.add_argument(a)
 o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
@@ -92,7 +92,7 @@ TEST(WebPage, ChromiumShowsTheProgramsAndItsButtonsAct) {
   fs::create_directories(shots);
   std::ofstream(k.dir() / "driver.py") << kDriver;
   Background driver({"/usr/bin/python3", (k.dir() / "driver.py").string(), "http://127.0.0.1:" + std::to_string(port) + "/",
-                     shots.string()});
+                     shots.string(), (k.dir() / "chromium-profile").string()});
   auto next = [&](const std::string& step) {
     const std::string line = driver.line(60s);
     const auto j = nlohmann::json::parse(line, nullptr, false);
