@@ -197,7 +197,9 @@ void ListenerPools::flush(const std::shared_ptr<Listener>& l) {
       // Its stdin is full: the rest when it has room (a listener busy elsewhere holds only
       // its own events up).
       l->in.async_wait(boost::asio::posix::descriptor_base::wait_write, [this, l](const boost::system::error_code& ec) {
-        if (!ec && !l->closed) flush(l);
+        if (l->closed || ec == boost::asio::error::operation_aborted) return;
+        if (ec) return gone(l, "cannot wait for its stdin: " + ec.message());
+        flush(l);
       });
       return;
     } else {
@@ -273,14 +275,22 @@ void ListenerPools::log_output(const std::string& process, const std::string& gr
 
 void ListenerPools::start_reading(const std::shared_ptr<Listener>& l) {
   l->out.async_wait(boost::asio::posix::descriptor_base::wait_read, [this, l](const boost::system::error_code& ec) {
-    if (ec || l->closed) return;
+    if (l->closed || ec == boost::asio::error::operation_aborted) return;
+    if (ec) return gone(l, "cannot wait for its stdout: " + ec.message());
+    // Everything there is, until the pipe is empty: readiness is reported once per arrival
+    // (edge-triggered), and a listener that wrote more than one read takes may be waiting
+    // for its next event, writing nothing more.
     std::array<char, 4096> buffer;
-    const ssize_t n = ::read(l->out.native_handle(), buffer.data(), buffer.size());
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return start_reading(l);
-    // EOF: the listener exited (its state change says how).
-    if (n <= 0) return gone(l, n < 0 ? std::string("cannot read its stdout: ") + std::strerror(errno) : "");
-    on_output(l, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-    if (!l->closed) start_reading(l);
+    for (;;) {
+      const ssize_t n = ::read(l->out.native_handle(), buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      // EOF: the listener exited (its state change says how).
+      if (n <= 0) return gone(l, n < 0 ? std::string("cannot read its stdout: ") + std::strerror(errno) : "");
+      on_output(l, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      if (l->closed) return;
+    }
+    start_reading(l);
   });
 }
 

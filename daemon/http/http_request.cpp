@@ -31,6 +31,35 @@ std::string url_decode(std::string_view s) {
   return out;
 }
 
+bool is_loopback_host(std::string_view host) {
+  std::string_view name = host;
+  if (!name.empty() && name.front() == '[') {
+    const auto close = name.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string_view rest = name.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    return name.substr(1, close - 1) == "::1";
+  }
+  if (const auto colon = name.rfind(':'); colon != std::string_view::npos) name = name.substr(0, colon);
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (lower == "localhost") return true;
+  // 127.0.0.0/8, dotted: four numbers, the first 127.
+  int parts = 0;
+  std::size_t pos = 0;
+  while (pos <= lower.size()) {
+    const std::size_t dot = std::min(lower.find('.', pos), lower.size());
+    const std::string_view part = std::string_view(lower).substr(pos, dot - pos);
+    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    if (parts == 0 && part != "127") return false;
+    if (std::stoi(std::string(part)) > 255) return false;
+    ++parts;
+    pos = dot + 1;
+  }
+  return parts == 4;
+}
+
 HttpRoute route_of(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   HttpRoute route;

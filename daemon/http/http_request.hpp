@@ -33,6 +33,11 @@ struct HttpRoute {
 // /metrics; a query string is ignored.
 HttpRoute route_of(std::string_view target);
 
+// Whether a Host header names this machine's loopback: localhost, 127.x.x.x or [::1], with
+// or without a port. konnectd without credentials answers only those on TCP: a page whose
+// name was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name.
+bool is_loopback_host(std::string_view host);
+
 // %XX decoded (supervisorctl quotes "group:name" in /logtail/); a malformed escape is kept.
 std::string url_decode(std::string_view s);
 

@@ -36,7 +36,18 @@ void HttpService::handle(const HttpRequest& req, const HttpPeer& peer, HttpReply
   Access access = Access::Full;
   if (peer.unix_access) {
     access = *peer.unix_access;
-  } else if (credentials_ && (route.kind != HttpRoute::Kind::Metrics || metrics_auth_)) {
+  } else if (!credentials_) {
+    // No credentials: the address is loopback (the config loader sees to that), and so must
+    // be the name the request was sent to, or a page from another site whose name was made to
+    // resolve to 127.0.0.1 (DNS rebinding) could read the page's token and act.
+    const auto host = req[http::field::host];
+    if (!is_loopback_host(std::string_view(host.data(), host.size()))) {
+      return done(text_response(HttpStatus::forbidden, version,
+                                "403 Forbidden: Host '" + std::string(host.substr(0, 100)) +
+                                    "' is not 127.0.0.1, [::1] or localhost; konnectd without http_username and "
+                                    "http_password answers only those (DNS rebinding)\n"));
+    }
+  } else if (route.kind != HttpRoute::Kind::Metrics || metrics_auth_) {
     const auto it = req.find(http::field::authorization);
     if (it == req.end() || !credentials_->accepts(it->value())) {
       HttpResponse res = text_response(HttpStatus::unauthorized, version, "401 Unauthorized\n");

@@ -104,9 +104,20 @@ Value group_result(const Json& p, const Json& result) {
 }
 
 // The result structs of a group action's answer, for the processes it was asked for (by
-// namespec, with their status).
-Value group_results(const Json& done, const std::map<std::string, Json>& asked) {
+// namespec, with their status): in `order` when given (namespecs), else as answered.
+Value group_results(const Json& done, const std::map<std::string, Json>& asked,
+                    const std::vector<std::string>* order = nullptr) {
   Array results;
+  std::map<std::string, const Json*> answered;
+  for (const Json& r : processes_of(done)) answered[text(r, "name")] = &r;
+  if (order) {
+    for (const std::string& name : *order) {
+      const auto a = asked.find(name);
+      const auto r = answered.find(name);
+      if (a != asked.end() && r != answered.end()) results.push_back(group_result(a->second, *r->second));
+    }
+    return Value(std::move(results));
+  }
   for (const Json& r : processes_of(done)) {
     const auto it = asked.find(text(r, "name"));
     if (it != asked.end()) results.push_back(group_result(it->second, r));
@@ -212,10 +223,14 @@ void RpcInterface::act_on_many(const Call& call, std::string cmd, Json targets, 
       for (const auto& [n, p] : *chosen) results.push_back(group_result(p, Json{{"ok", true}}));
       call.reply(Value(std::move(results)));
     }
-    request(call, cmd, {{"targets", names}}, [call, wait, chosen](const Json& done) {
+    // In priority order (status's), whichever finished first. (supervisord answers in the
+    // order its processes finished, which for a stop varies from run to run.)
+    auto order = std::make_shared<std::vector<std::string>>();
+    for (const Json& n : names) order->push_back(n.get<std::string>());
+    request(call, cmd, {{"targets", names}}, [call, wait, chosen, order](const Json& done) {
       if (!wait) return;
       if (!done.value("ok", false)) return fault_from(call, done);
-      call.reply(group_results(done, *chosen));
+      call.reply(group_results(done, *chosen, order.get()));
     });
   });
 }

@@ -5,6 +5,9 @@
 
 #include <boost/asio/post.hpp>
 
+#include <pthread.h>
+
+#include <csignal>
 #include <memory>
 
 namespace konnect {
@@ -31,7 +34,14 @@ MetricsCollector::~MetricsCollector() {
 boost::asio::io_context& MetricsCollector::thread_context() {
   if (!thread_.joinable()) {
     work_.emplace(io_.get_executor());
+    // Signals are the loop's: the thread starts with every one blocked (it inherits the
+    // mask), so none is delivered to it, not even while a reexec holds them.
+    sigset_t all;
+    sigset_t before;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &before);
     thread_ = std::thread([this] { io_.run(); });
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
   }
   return io_;
 }

@@ -97,7 +97,7 @@ ProcessTree ProcessTree::read(const std::filesystem::path& proc) {
 Usage ProcessTree::usage_of(pid_t root) const {
   const auto it = entries_.find(root);
   if (it == entries_.end()) return {};
-  std::uint64_t ticks = it->second.children_ticks;
+  std::uint64_t ticks = 0;
   std::uint64_t pages = 0;
   std::vector<pid_t> todo{root};
   // Read at different instants, a reused pid could make a loop: each entry counts once.
@@ -107,7 +107,9 @@ Usage ProcessTree::usage_of(pid_t root) const {
     todo.pop_back();
     const auto e = entries_.find(pid);
     if (e == entries_.end()) continue;
-    ticks += e->second.ticks;
+    // Its own time, and its children's that it waited for: a job a shell in the tree ran and
+    // reaped stays counted.
+    ticks += e->second.ticks + e->second.children_ticks;
     pages += e->second.rss_pages;
     if (const auto c = children_.find(pid); c != children_.end()) todo.insert(todo.end(), c->second.begin(), c->second.end());
   }

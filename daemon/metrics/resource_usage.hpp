@@ -31,8 +31,8 @@ class ProcessTree {
  public:
   // One pass over proc (a directory laid out as /proc).
   static ProcessTree read(const std::filesystem::path& proc = "/proc");
-  // root and its descendants: their CPU time (root's reaped children's too) and resident
-  // memory; empty fields when root is not there.
+  // root and its descendants: their CPU time (and that of the children each reaped) and
+  // resident memory; empty fields when root is not there.
   Usage usage_of(pid_t root) const;
 
  private:

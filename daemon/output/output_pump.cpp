@@ -351,8 +351,11 @@ void OutputPump::read_file_range(std::filesystem::path path, std::uint64_t offse
                                  std::function<void(Result<std::string>)> done, std::shared_ptr<std::uint64_t> size) {
   boost::asio::post(io_, [this, path = std::move(path), offset, max_bytes, done = std::move(done), size]() mutable {
     auto result = read_range(path, offset, max_bytes);
-    std::error_code ec;
-    if (size) *size = std::filesystem::file_size(path, ec);
+    if (size) {
+      std::error_code ec;
+      const auto n = std::filesystem::file_size(path, ec);
+      *size = ec ? 0 : n;
+    }
     post_main([done = std::move(done), result = std::move(result)] { done(result); });
   });
 }

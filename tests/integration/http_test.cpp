@@ -32,11 +32,11 @@ std::string http_daemon(int port) {
 CommandResult python(const std::string& script) { return run_command({"/usr/bin/python3", "-c", script}, 60s); }
 
 std::string http_get(int port, const std::string& path, const std::string& headers = "") {
-  return ask_tcp(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers + "\r\n");
+  return ask_tcp(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n");
 }
 
 std::string rpc_post(int port, const std::string& body) {
-  return ask_tcp(port, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Basic YWRtaW46czNjcmV0\r\n"
+  return ask_tcp(port, "POST /RPC2 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Basic YWRtaW46czNjcmV0\r\n"
                        "Content-Type: text/xml\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\n\r\n" + body);
 }

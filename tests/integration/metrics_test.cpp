@@ -43,7 +43,7 @@ std::string programs() {
 
 // The whole answer (head and body) of GET path.
 std::string get(int port, const std::string& path, const std::string& headers = "") {
-  return ask_tcp(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers + "\r\n");
+  return ask_tcp(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n");
 }
 
 std::string body_of(const std::string& response) {
@@ -73,7 +73,10 @@ TEST(Metrics, AScrapeSaysWhatRunsAndWhatItUses) {
   const std::string response = get(port, "/metrics");
   ASSERT_NE(response.find("HTTP/1.1 200"), std::string::npos) << response;
   EXPECT_NE(response.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << response;
-  EXPECT_NE(get(port, "/RPC2").find("401"), std::string::npos);
+  for (const char* path : {"/", "/events", "/RPC2", "/api", "/logtail/web", "/mainlogtail"}) {
+    EXPECT_NE(get(port, path).find("HTTP/1.1 401"), std::string::npos) << path;
+  }
+  EXPECT_NE(get(port, "/", kAdminAuth).find("HTTP/1.1 200"), std::string::npos);
   const std::string text = body_of(response);
   EXPECT_EQ(value(text, "konnect_process_up" + labels("web")), 1.0) << text;
   EXPECT_EQ(value(text, "konnect_process_up" + labels("idle")), 0.0) << text;
@@ -99,7 +102,7 @@ TEST(Metrics, AScrapeSaysWhatRunsAndWhatItUses) {
   EXPECT_EQ(value(after, "konnect_process_restarts_total" + labels("web")), 1.0) << after;
   EXPECT_EQ(value(after, "konnect_log_bytes_total{name=\"web\",group=\"web\",stream=\"stdout\"}"), 12.0) << after;
   // The same over the control socket, with its peer credentials.
-  EXPECT_NE(ask_unix(d.socket(), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").find("konnect_build_info"),
+  EXPECT_NE(ask_unix(d.socket(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").find("konnect_build_info"),
             std::string::npos);
 }
 
@@ -109,7 +112,7 @@ TEST(Metrics, MetricsAuthAsksForTheCredentialsToo) {
   ASSERT_TRUE(d.start()) << d.daemon_log();
   EXPECT_NE(get(port, "/metrics").find("HTTP/1.1 401"), std::string::npos);
   EXPECT_NE(get(port, "/metrics", kAdminAuth).find("konnect_build_info{version="), std::string::npos);
-  EXPECT_NE(ask_tcp(port, "POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + std::string(kAdminAuth) +
+  EXPECT_NE(ask_tcp(port, "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + std::string(kAdminAuth) +
                               "Content-Length: 0\r\n\r\n")
                 .find("405"),
             std::string::npos);

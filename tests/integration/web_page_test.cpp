@@ -131,7 +131,7 @@ TEST(WebPage, ABrowsersPostNeedsThePagesToken) {
   const int port = free_port();
   Konnectd k("[program.web]\n" + testchild_command({}) + "\nstartsecs = 0\n", "http = \"127.0.0.1:" + std::to_string(port) + "\"\n");
   ASSERT_TRUE(k.start()) << k.daemon_log();
-  const std::string page = ask_tcp(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string page = ask_tcp(port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   ASSERT_NE(page.find("HTTP/1.1 200"), std::string::npos) << page.substr(0, 300);
   EXPECT_NE(page.find("Content-Security-Policy: default-src 'none'"), std::string::npos);
   const auto at = page.find("name=\"konnect-token\" content=\"");
@@ -139,7 +139,7 @@ TEST(WebPage, ABrowsersPostNeedsThePagesToken) {
   const std::string token = page.substr(at + 30, 32);
   auto post = [&](const std::string& headers) {
     const std::string body = R"({"id":1,"cmd":"stop","args":{"targets":["web"]}})";
-    return ask_tcp(port, "POST /api HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n" + headers +
+    return ask_tcp(port, "POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n" + headers +
                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
   };
   EXPECT_NE(post("Origin: http://evil.example\r\n").find("403 Forbidden"), std::string::npos);
@@ -147,8 +147,19 @@ TEST(WebPage, ABrowsersPostNeedsThePagesToken) {
   EXPECT_EQ(k.state_of("web"), "RUNNING");
   EXPECT_NE(post("Origin: http://127.0.0.1\r\nX-Konnect-Token: " + token + "\r\n").find("\"ok\":true"), std::string::npos);
   EXPECT_EQ(k.state_of("web"), "STOPPED");
+  // A page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding) is
+  // same-origin with konnectd: it sends its own name as Host, and gets nothing.
+  EXPECT_NE(ask_tcp(port, "GET / HTTP/1.1\r\nHost: evil.example:" + std::to_string(port) + "\r\nConnection: close\r\n\r\n")
+                .find("403 Forbidden: Host 'evil.example:"),
+            std::string::npos);
+  const std::string start = R"({"id":1,"cmd":"start","args":{"targets":["web"]}})";
+  EXPECT_NE(ask_tcp(port, "POST /api HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\nOrigin: http://evil.example\r\n"
+                          "X-Konnect-Token: " + token + "\r\nContent-Length: " + std::to_string(start.size()) + "\r\n\r\n" + start)
+                .find("403"),
+            std::string::npos);
+  EXPECT_EQ(k.state_of("web"), "STOPPED");
   // A GET never acts: / is the page, whatever its query says.
-  EXPECT_NE(ask_tcp(port, "GET /?cmd=start HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").find("200"), std::string::npos);
+  EXPECT_NE(ask_tcp(port, "GET /?cmd=start HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").find("200"), std::string::npos);
   EXPECT_EQ(k.state_of("web"), "STOPPED");
   // The token survives a reexec: an open page goes on acting.
   ASSERT_EQ(k.ctl({"reexec"}).exit_code, 0);

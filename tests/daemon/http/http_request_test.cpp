@@ -28,6 +28,17 @@ TEST(HttpRoute, TargetsAndWhatTheyName) {
   EXPECT_EQ(url_decode("a%2fb%zz%4"), "a/b%zz%4");
 }
 
+TEST(HttpRoute, LoopbackHostNames) {
+  for (const char* host : {"127.0.0.1", "127.0.0.1:9001", "localhost", "LOCALHOST:80", "localhost.", "[::1]",
+                           "[::1]:9001", "127.1.2.3:1"}) {
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  }
+  for (const char* host : {"", "evil.example", "evil.example:9001", "127.0.0.1.evil.example", "128.0.0.1", "127.0.0",
+                           "127.0.0.256", "[::2]", "[::1", "[::1]x", "localhost.evil", "0x7f.0.0.1", "127..0.1"}) {
+    EXPECT_FALSE(is_loopback_host(host)) << host;
+  }
+}
+
 TEST(BasicAuth, ClearAndShaPasswords) {
   const Credentials clear{"admin", "s3cret"};
   const Credentials sha{"admin", "{SHA}fef341f85d87439e7d91a2d465b9871ef66b5e98"};

@@ -62,14 +62,14 @@ TEST(ResourceUsage, AProcessTreeSumsItsDescendantsOnly) {
   const long hz = ::sysconf(_SC_CLK_TCK);
   const long page = ::sysconf(_SC_PAGESIZE);
   write(d.path / "100/stat", stat_line(100, 1, hz, hz, hz, 0, 10));   // the instance: 3 s with a reaped child
-  write(d.path / "101/stat", stat_line(101, 100, hz, 0, 0, 0, 20));   // its worker
+  write(d.path / "101/stat", stat_line(101, 100, hz, 0, 0, hz, 20));  // its worker, which reaped a job
   write(d.path / "102/stat", stat_line(102, 101, 0, hz, 0, 0, 30));   // the worker's child
   write(d.path / "200/stat", stat_line(200, 1, 9 * hz, 0, 0, 0, 99));  // someone else
   write(d.path / "self/stat", "not a pid directory");
   const ProcessTree tree = ProcessTree::read(d.path);
   const Usage u = tree.usage_of(100);
   ASSERT_TRUE(u.cpu_seconds);
-  EXPECT_DOUBLE_EQ(*u.cpu_seconds, 5.0);
+  EXPECT_DOUBLE_EQ(*u.cpu_seconds, 6.0);
   EXPECT_EQ(u.memory_bytes, static_cast<std::uint64_t>(60 * page));
   EXPECT_FALSE(tree.usage_of(300).cpu_seconds) << "a pid that is not there has no figures";
 }
