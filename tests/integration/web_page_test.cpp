@@ -1,6 +1,7 @@
 // The web page (issue 19) in a real browser: Debian's headless Chromium, driven through
 // chromium-driver by python3-selenium, loads konnectd's page with basic auth, shows every
 // program with its state, follows state changes live, and its Restart and Start buttons act;
+// a log's tail shows stdout, then stderr;
 // on a phone-sized screen nothing is wider than the screen. Screenshots of both go to
 // build/test-output/. A browser's POST without the page's token is refused (CSRF).
 
@@ -68,6 +69,9 @@ try:
     row("idle").find_element(By.CSS_SELECTOR, 'button[data-cmd="log"]').click()
     wait.until(lambda _: "hello" in row("idle").find_element(By.CSS_SELECTOR, "pre.log").text)
     say(step="log", text=row("idle").find_element(By.CSS_SELECTOR, "pre.log").text)
+    row("idle").find_element(By.CSS_SELECTOR, 'button[data-stream="stderr"]').click()
+    wait.until(lambda _: "oops" in row("idle").find_element(By.CSS_SELECTOR, "pre.log").text)
+    say(step="stderr", text=row("idle").find_element(By.CSS_SELECTOR, "pre.log").text)
     d.set_window_size(390, 844)
     time.sleep(0.3)  # the resize is laid out
     d.save_screenshot(shots + "/web-page-phone.png")
@@ -83,7 +87,7 @@ finally:
 TEST(WebPage, ChromiumShowsTheProgramsAndItsButtonsAct) {
   const int port = free_port();
   Konnectd k("[program.web]\n" + testchild_command({}) + "\nstartsecs = 0\n\n"
-             "[program.idle]\n" + testchild_command({"--print", "hello"}) + "\nstartsecs = 0\nautostart = false\n\n"
+             "[program.idle]\n" + testchild_command({"--print", "hello", "--stderr", "oops"}) + "\nstartsecs = 0\nautostart = false\n\n"
              "[program.worker]\n" + testchild_command({}) + "\nnumprocs = 2\nstartsecs = 0\n",
              "http = \"127.0.0.1:" + std::to_string(port) + "\"\nhttp_username = \"admin\"\nhttp_password = \"" +
                  kShaPassword + "\"\n");
@@ -120,6 +124,9 @@ TEST(WebPage, ChromiumShowsTheProgramsAndItsButtonsAct) {
   const auto live = next("stopped-live");
   EXPECT_EQ(live["reloads"], 1) << "the page followed the stop without reloading";
   EXPECT_NE(next("log")["text"].get<std::string>().find("hello"), std::string::npos);
+  const std::string stderr_text = next("stderr")["text"].get<std::string>();
+  EXPECT_NE(stderr_text.find("oops"), std::string::npos);
+  EXPECT_EQ(stderr_text.find("hello"), std::string::npos) << "stderr's tail alone: " << stderr_text;
   EXPECT_LE(next("phone")["overflow"].get<int>(), 0) << "wider than a phone's screen";
   EXPECT_EQ(next("console")["severe"], nlohmann::json::array());
   std::cout << "screenshots: " << (shots / "web-page.png").string() << ", " << (shots / "web-page-phone.png").string() << "\n";
