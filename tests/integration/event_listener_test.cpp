@@ -153,6 +153,44 @@ TEST(EventListener, ARejectedEventComesAgain) {
   EXPECT_NE(k.daemon_log().find("was rejected"), std::string::npos);
 }
 
+// A listener whose answer is longer than one read (a 6000-byte result, with its next READY,
+// in one write) is read to its end: readiness comes once per write, and the listener then
+// waits for its next event. The long result rejects the event, which comes again.
+TEST(EventListener, AnAnswerLongerThanOneReadIsReadWhole) {
+  constexpr const char* kLong = R"(import sys
+from supervisor import childutils
+out, long_done, ready = open(sys.argv[1], "a"), False, True
+while True:
+    if ready:
+        sys.stdout.write("READY\n"); sys.stdout.flush()
+    headers = childutils.get_headers(sys.stdin.readline())
+    payload = sys.stdin.read(int(headers["len"]))
+    out.write(headers["eventname"] + " " + payload.split(" ")[0] + "\n"); out.flush()
+    if not long_done:
+        long_done, ready = True, False
+        sys.stdout.write("RESULT 6000\n" + "F" * 6000 + "READY\n"); sys.stdout.flush()
+        continue
+    ready = True
+    sys.stdout.write("RESULT 2\nOK"); sys.stdout.flush()
+)";
+  Konnectd k("[program.web]\n" + testchild_command({}) + "\nstartsecs = 0\nautostart = false\n\n"
+             "[eventlistener.watch]\ncommand = [\"/usr/bin/python3\", \"listener.py\", \"events.txt\"]\n"
+             "directory = " + toml_str(".") + "\nevents = [\"PROCESS_STATE_STARTING\"]\n");
+  write(k.dir() / "listener.py", kLong);
+  ASSERT_TRUE(k.start()) << k.daemon_log();
+  ASSERT_TRUE(wait_until([&] { return k.state_of("watch") == "RUNNING"; }, 10s)) << k.daemon_log();
+  ASSERT_EQ(k.ctl({"start", "web"}).exit_code, 0);
+  ASSERT_EQ(k.ctl({"stop", "web"}).exit_code, 0);
+  ASSERT_EQ(k.ctl({"start", "web"}).exit_code, 0);
+  // The first event (the listener's own STARTING) twice: rejected by the long answer, then
+  // taken; then each of web's two starts.
+  const std::string expected = "PROCESS_STATE_STARTING processname:watch\nPROCESS_STATE_STARTING processname:watch\n"
+                               "PROCESS_STATE_STARTING processname:web\nPROCESS_STATE_STARTING processname:web\n";
+  ASSERT_TRUE(wait_until([&] { return read_file(k.dir() / "events.txt") == expected; }, 15s))
+      << read_file(k.dir() / "events.txt") << k.daemon_log();
+  EXPECT_EQ(k.state_of("watch"), "RUNNING");
+}
+
 // TICK_5 comes every 5 s (at multiples of 5 s of the clock, as supervisord's); a pool whose
 // listener is slower than the events keeps buffer_size of them and says what it dropped.
 TEST(EventListener, TicksAndABufferThatOverflows) {

@@ -66,6 +66,9 @@ TEST(HandoffState, WhatIsWrittenReadsBackTheSame) {
   s->programs[0].copies[0].current.timer_at_ns = 987654321;
   s->programs[0].copies[0].current.ready_timeout_ms = 60000;
   s->requester->paused_at_ns = 124000000000;
+  s->programs[0].copies[0].current.starts = 7;  // restarts, for status and /metrics
+  s->streams[0].written = 123456789;             // konnect_log_bytes_total
+  s->web_token = "0123456789abcdef0123456789abcdef";
   auto again = decode(encode(*s));
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(*again, *s);
