@@ -31,9 +31,10 @@ bool flag(const json& object, const char* key, const std::string& at) {
 std::int64_t integer(const json& object, const char* key, const std::string& at, std::int64_t lo, std::int64_t hi) {
   const json& v = field(object, key, at);
   if (!v.is_number_integer()) throw Refused(at + "." + key + ": not an integer");
-  const auto n = v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)
-                     ? hi + 1
-                     : v.get<std::int64_t>();
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    throw Refused(at + "." + key + ": " + std::to_string(v.get<std::uint64_t>()) + " is out of range");
+  }
+  const auto n = v.get<std::int64_t>();
   if (n < lo || n > hi) throw Refused(at + "." + key + ": " + std::to_string(n) + " is out of range");
   return n;
 }
