@@ -33,7 +33,8 @@ Daemon::Daemon(Config config, bool allow_insecure_config, std::filesystem::path 
               [this] { on_reaped(); }),
       handler_(supervisor_, *this),
       http_service_(handler_, supervisor_, *this, metrics_),
-      server_(io_.get_executor(), handler_) {
+      server_(io_.get_executor(), handler_),
+      pid1_(::getpid() == 1) {
   signals_.add(SIGUSR2);
   supervisor_.set_spawn_hook(&listeners_);
 }
@@ -134,6 +135,8 @@ void Daemon::hold_signals(bool held) {
 }
 
 void Daemon::begin_running() {
+  if (pid1_) spdlog::info("konnectd is PID 1: it reaps every process left to it and stops the container's processes at exit");
+  exit_watch_ = events_.subscribe([this](const Event& event) { on_state_change(event); });
   do_wait_signal();
   reaper_.start();
   hold_signals(false);  // the loop's handlers are in place: the main thread takes them now
@@ -160,8 +163,8 @@ int Daemon::run() {
   listeners_.supervisor_state(true);
   supervisor_.start_autostart();
   io_.run();
-  spdlog::info("konnectd exits");
-  return 0;
+  spdlog::info("konnectd exits with {}", exit_code_);
+  return exit_code_;
 }
 
 void Daemon::do_wait_signal() {
@@ -267,7 +270,40 @@ void Daemon::on_reaped() {
   const int killed = supervisor_.sweep_orphans();
   // At shutdown, exit only once no descendant is left: a killed orphan's own children come
   // back to us (subreaper) and are swept on the next reap.
-  if (phase_ == Phase::Draining && killed == 0) enter_done();
+  if (phase_ == Phase::Draining && killed == 0) finish_draining();
+}
+
+void Daemon::finish_draining() {
+  if (!pid1_ || !Reaper::has_children()) return enter_done();
+  // PID 1: whatever is still here (a daemon a program left, a `docker exec` shell) would be
+  // killed by the kernel when we exit; kill it now and reap it, so that nothing outlives
+  // konnectd unreaped. The Reaper calls on_reaped() as they go.
+  if (leftovers_killed_) return;
+  leftovers_killed_ = true;
+  spdlog::info("PID 1: killing the processes left in the container");
+  ::kill(-1, SIGKILL);
+}
+
+void Daemon::on_state_change(const Event& event) {
+  const auto* change = std::get_if<StateChange>(&event.body);
+  if (change == nullptr || (change->to != State::Exited && change->to != State::Fatal)) return;
+  // After the chain of transitions: an instance with a restart due is STARTING or BACKOFF by then.
+  boost::asio::post(io_, [this, name = change->name] { check_exit_for_good(name); });
+}
+
+void Daemon::check_exit_for_good(const std::string& namespec) {
+  if (phase_ != Phase::Running) return;
+  auto found = supervisor_.resolve({namespec});
+  if (!found || found->size() != 1) return;  // removed meanwhile
+  const Process& process = *found->front();
+  if (!process.config().shutdown_on_exit) return;
+  const ProcessInfo info = supervisor_.info(process);
+  if (info.state != State::Exited && info.state != State::Fatal) return;
+  exit_code_ = info.state == State::Fatal ? 1 : info.exitstatus;
+  const std::string why = namespec + " is " + std::string(to_string(info.state)) +
+                          (info.state == State::Fatal ? "" : " (" + process.last_exit() + ")") +
+                          " and has shutdown_on_exit: konnectd exits with " + std::to_string(exit_code_);
+  enter_stopping(why.c_str());
 }
 
 void Daemon::follow_daemon_log(std::function<bool(const std::string&)> on_line) {
@@ -306,7 +342,7 @@ void Daemon::enter_draining() {
   // What the programs wrote last is still in their pipes: into the files before we go.
   supervisor_.drain_output([this] {
     phase_ = Phase::Draining;
-    if (supervisor_.sweep_orphans() == 0) enter_done();
+    if (supervisor_.sweep_orphans() == 0) finish_draining();
   });
 }
 
@@ -314,6 +350,7 @@ void Daemon::enter_done() {
   // Everything is down: cancel what keeps the loop alive so run() returns.
   if (phase_ == Phase::Done) return;
   phase_ = Phase::Done;
+  exit_watch_.reset();
   supervisor_.cgroups().remove_empty();
   watchdog_timer_.cancel();
   handler_.end_streams();

@@ -9,7 +9,11 @@
 //   Running  -> Stopping  SIGTERM, SIGINT, `shutdown`: every process is stopped
 //   Stopping -> Draining  every process is down: their last output goes to the files, and
 //                         the orphans killed meanwhile are reaped
-//   Draining -> Done      nothing is left: what keeps the loop alive is cancelled
+//   Draining -> Done      nothing is left: what keeps the loop alive is cancelled (as PID 1,
+//                         whatever else is left in the container is killed and reaped first)
+//
+// run() returns konnectd's exit code: 0, or that of a program with shutdown_on_exit whose
+// exit for good began the shutdown (FATAL: 1; killed by signal N: 128+N).
 
 #include "common/config/config.hpp"
 #include "common/error.hpp"
@@ -66,6 +70,12 @@ class Daemon final : private DaemonControl {
   void begin_shutdown(const char* why);
   void on_daemon_log_line(const std::string& line);
   void on_reaped();
+  // Draining: done once no descendant is left (as PID 1: no process at all).
+  void finish_draining();
+  // shutdown_on_exit: a program that went EXITED or FATAL; once the transitions are over,
+  // if it is still there (no restart due), everything stops and konnectd exits with its code.
+  void on_state_change(const Event& event);
+  void check_exit_for_good(const std::string& namespec);
   void reload_on_sighup();
   void write_pid_file();
   // What setup() and restore() both need of the host: SIGPIPE ignored, the fd limit raised,
@@ -127,6 +137,10 @@ class Daemon final : private DaemonControl {
   std::vector<std::function<bool(const std::string&)>> log_followers_;  // maintail -f
   bool sighup_pending_ = false;  // a SIGHUP came during a reload: reload again after it
   Phase phase_ = Phase::Running;  // Done: handlers must not re-arm
+  const bool pid1_;               // konnectd is PID 1 of its pid namespace (a container's init)
+  bool leftovers_killed_ = false;  // PID 1, draining: kill(-1, SIGKILL) was sent
+  int exit_code_ = 0;
+  EventBus::Subscription exit_watch_;  // shutdown_on_exit
 };
 
 }  // namespace konnect

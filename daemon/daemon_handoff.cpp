@@ -9,6 +9,7 @@
 #include "common/config/config_writer.hpp"
 #include "daemon/handoff/image.hpp"
 #include "daemon/handoff/binary_checks.hpp"
+#include "daemon/system/console.hpp"
 #include "daemon/system/daemon_log.hpp"
 #include "version.hpp"
 
@@ -140,6 +141,9 @@ void Daemon::hand_over(const Json& id, const Responder& reply, Clock::TimePoint 
                  supervisor_.processes().size(), state.streams.size(), state.sockets.size(),
                  state.listeners ? state.listeners->pools.size() : 0, binary_.string());
     shutdown_daemon_log();  // every line so far is in the file before the next image appends
+    // And on the console: its buffer dies with this image (the pump made sure it was moving).
+    // A console stuck since then keeps what it could not take within 2 s: lost with the image.
+    Console::finish_all(std::chrono::seconds(2));
     notifier_.export_environment();
     // From here until the next image has its handlers: held, not lost, and never the default
     // action (SIGTERM's would end konnectd with every program orphaned).
@@ -177,8 +181,8 @@ int Daemon::run_restored(const handoff::State& state, const std::string& reexec_
   notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
   answer_requester(state, reexec_error);
   io_.run();
-  spdlog::info("konnectd exits");
-  return 0;
+  spdlog::info("konnectd exits with {}", exit_code_);
+  return exit_code_;
 }
 
 void Daemon::answer_requester(const handoff::State& state, const std::string& reexec_error) {

@@ -9,6 +9,7 @@
 #include "daemon/handoff/image.hpp"
 #include "version.hpp"
 
+#include "daemon/system/console.hpp"
 #include "daemon/system/daemon_log.hpp"
 
 #include <spdlog/spdlog.h>
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -47,6 +49,7 @@ konnect::Result<konnect::Config> handed_config(const konnect::handoff::State& st
   options.account_exists = nullptr;
   options.follow_includes = false;
   options.always_toml = true;
+  options.container_defaults = ::getpid() == 1;
   try {
     return load_config_text(state.config_toml, state.config_file, options);
   } catch (const std::exception& e) {
@@ -109,6 +112,7 @@ int take_over(int state_fd, int previous_fd, const std::string& reexec_error,
     rc = daemon.run_restored(*state, reexec_error);
   }
   shutdown_daemon_log();
+  Console::finish_all();
   return rc;
 }
 
@@ -143,6 +147,9 @@ int main(int argc, char** argv) {
   // Before any thread exists (the log's, the output pump's): they inherit the mask, so only the
   // loop's thread, which lets them through once its handlers are set, ever takes these signals.
   konnect::Daemon::hold_signals(true);
+  // A console (stdout_log = "console", log_file = "-") that went away is a write error, not
+  // the end of konnectd. Children get their default dispositions back (spawner).
+  ::signal(SIGPIPE, SIG_IGN);
   std::string config_file = konnect::kDefaultConfigFile;
   bool check = false;
   bool allow_insecure = false;
@@ -226,6 +233,7 @@ int main(int argc, char** argv) {
       }
     }
     konnect::shutdown_daemon_log();
+    konnect::Console::finish_all();  // the programs' last console lines, and what was dropped
     return rc;
   } catch (const std::exception& e) {
     spdlog::critical("Fatal: {}", e.what());

@@ -20,7 +20,7 @@ auto behaviour_fields(const ProgramConfig& p) {
                   p.stdout_log_maxbytes, p.stderr_log_maxbytes, p.stdout_log_backups,
                   p.stderr_log_backups, p.log_timestamps, p.ready, p.health, p.watchdog, p.depends_on,
                   p.sockets, p.restart, p.stop_prelude, p.listener, p.stdout_events_enabled,
-                  p.stderr_events_enabled);
+                  p.stderr_events_enabled, p.shutdown_on_exit);
 }
 
 // What a running process was made from (its held sockets are its fds 3...): a change here

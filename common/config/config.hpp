@@ -30,8 +30,10 @@ enum class RestartMode { StopStart, Rolling };
 
 // Where one output stream of a program goes.
 struct LogTarget {
-  enum class Kind { Auto, None, Path };
-  Kind kind = Kind::Auto;  // Auto: <log_dir>/<process>.out.log or .err.log
+  enum class Kind { Auto, None, Path, Console };
+  // Auto: <log_dir>/<process>.out.log or .err.log; Console: konnectd's own stdout (stderr for
+  // stderr_log), each line prefixed "NAME | " (SPEC.md "Containers")
+  Kind kind = Kind::Auto;
   std::filesystem::path path;  // absolute; only for Kind::Path
   bool operator==(const LogTarget&) const = default;
 };
@@ -169,6 +171,9 @@ struct ProgramConfig {
   // output, as written to the log.
   bool stdout_events_enabled = false;
   bool stderr_events_enabled = false;
+  // SPEC.md "Containers": when it exits for good (EXITED with no restart due, or FATAL),
+  // konnectd stops everything and exits with its exit code (FATAL: 1).
+  bool shutdown_on_exit = false;
 
   // Where the [program.NAME] table (and its depends_on) was defined; not part of equality.
   std::string source_file;
@@ -213,7 +218,11 @@ struct DaemonConfig {
   std::filesystem::path socket{"/run/konnect/konnectd.sock"};
   std::filesystem::path log_dir{"/var/log/konnect"};
   std::filesystem::path log_file{"/var/log/konnect/konnectd.log"};  // "-" means stderr
-  std::filesystem::path pid_file{"/run/konnect/konnectd.pid"};
+  std::filesystem::path pid_file{"/run/konnect/konnectd.pid"};  // empty: none
+  // Whether the file set log_file and pid_file: as PID 1 the unset ones take the container
+  // defaults (LoadOptions::container_defaults).
+  bool log_file_given = false;
+  bool pid_file_given = false;
   // Who may use the control socket besides root (and konnectd's own user): members of
   // socket_group may do everything, members of socket_readonly_group only status, pid and
   // version. Empty: nobody else.

@@ -31,7 +31,9 @@ bool account_exists(bool is_group, const std::string& name) {
 }  // namespace
 
 Result<Config> load_config(const std::filesystem::path& file, bool allow_insecure_files) {
-  return load_config_with(file, LoadOptions{&account_exists, !allow_insecure_files && ::geteuid() == 0});
+  LoadOptions options{&account_exists, !allow_insecure_files && ::geteuid() == 0};
+  options.container_defaults = ::getpid() == 1;
+  return load_config_with(file, options);
 }
 
 Result<Config> load_config_from_string(std::string_view text, const std::filesystem::path& file) {

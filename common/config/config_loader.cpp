@@ -106,6 +106,10 @@ class Loader {
     if (auto r = load_file(config_.file, text, /*is_main=*/true, nullptr); !r) return r.error();
     resolve_split_programs();
     if (auto r = check_groups(); !r) return r.error();
+    if (options_.container_defaults) {
+      if (!config_.daemon.log_file_given) config_.daemon.log_file = "-";
+      if (!config_.daemon.pid_file_given) config_.daemon.pid_file.clear();
+    }
     if (auto r = config_detail::check_dependencies(config_, config_.warnings); !r) return r.error();
     if (auto r = config_detail::check_sockets(config_); !r) return r.error();
     for (auto& program : config_.programs) {
@@ -214,9 +218,11 @@ class Loader {
       } else if (key == "log_dir") {
         r = assign_path(value, d.log_dir);
       } else if (key == "pid_file") {
+        d.pid_file_given = true;
         r = assign_path(value, d.pid_file);
       } else if (key == "log_file") {
         log_file_set = true;
+        d.log_file_given = true;
         if (const auto* s = v.as_string(); s && s->get() == "-") {
           d.log_file = "-";
         } else {

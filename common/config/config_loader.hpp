@@ -32,6 +32,9 @@ struct LoadOptions {
   // The text is konnect TOML whatever the file is called (reexec hands a running config over
   // as TOML, also one first read from a supervisord .conf file, which stays its name).
   bool always_toml = false;
+  // konnectd is PID 1 (a container, SPEC.md "Containers"): log_file defaults to "-" (stderr)
+  // and pid_file to none, unless the file sets them. load_config() sets it when getpid() is 1.
+  bool container_defaults = false;
 };
 Result<Config> load_config_with(const std::filesystem::path& file, const LoadOptions& options);
 

@@ -64,6 +64,8 @@ const ProgramKey kProgramKeys[] = {
      [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.stdout_events_enabled); }},
     {"stderr_events_enabled",
      [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.stderr_events_enabled); }},
+    {"shutdown_on_exit",
+     [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.shutdown_on_exit); }},
     {"redirect_stderr",
      [](const Field& f, ProgramConfig& p) { return assign(read_bool(f), p.redirect_stderr); }},
     {"stdout_log", [](const Field& f, ProgramConfig& p) { return assign(read_log_target(f), p.stdout_log); }},

@@ -286,7 +286,7 @@ Result<RestartMode> read_restart_mode(const Field& f) {
 
 Result<LogTarget> read_log_target(const Field& f) {
   const auto* s = f.node->as_string();
-  if (!s || s->get().empty()) return f.expected(R"("auto", "none" or a path)");
+  if (!s || s->get().empty()) return f.expected(R"("auto", "none", "console" or a path)");
   LogTarget target;
   // supervisord spells these AUTO and NONE; accept any case.
   std::string lower;
@@ -294,6 +294,10 @@ Result<LogTarget> read_log_target(const Field& f) {
   if (lower == "auto") return target;
   if (lower == "none") {
     target.kind = LogTarget::Kind::None;
+    return target;
+  }
+  if (lower == "console") {
+    target.kind = LogTarget::Kind::Console;
     return target;
   }
   auto path = read_path(f);

@@ -23,6 +23,7 @@ std::string log_text(const LogTarget& t) {
   switch (t.kind) {
     case LogTarget::Kind::Auto: return "auto";
     case LogTarget::Kind::None: return "none";
+    case LogTarget::Kind::Console: return "console";
     case LogTarget::Kind::Path: return t.path.string();
   }
   return "auto";
@@ -157,6 +158,7 @@ toml::table program_table(const ProgramConfig& p, const DaemonConfig& daemon) {
   }
   if (!p.sockets.empty()) t.insert("sockets", sockets_array(p));
   if (p.restart == RestartMode::Rolling) t.insert("restart", "rolling");
+  if (p.shutdown_on_exit) t.insert("shutdown_on_exit", true);
   if (p.stdout_events_enabled) t.insert("stdout_events_enabled", true);
   if (p.stderr_events_enabled) t.insert("stderr_events_enabled", true);
   if (p.stop_prelude) {

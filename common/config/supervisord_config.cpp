@@ -312,12 +312,14 @@ class FileReader {
       };
       if (o.key == "logfile") {
         log_file_set = true;
+        daemon_.log_file_given = true;
         if (ini_lower(*v) == "syslog") {
           warn(o.line, key_of(s, o), "syslog is not supported; konnectd logs to its default file");
         } else {
           r = path(daemon_.log_file);
         }
       } else if (o.key == "pidfile") {
+        daemon_.pid_file_given = true;
         r = path(daemon_.pid_file);
       } else if (o.key == "childlogdir") {
         r = path(daemon_.log_dir);

@@ -170,6 +170,11 @@ std::unique_ptr<toml::node> to_node(Kind kind, const std::string& v) {
       if (v.empty() || ini_lower(v) == "none" || ini_lower(v) == "off" || ini_lower(v) == "syslog") {
         return std::make_unique<toml::value<std::string>>("none");
       }
+      // The container idiom (stdout_logfile=/dev/stdout, maxbytes=0): konnectd's console,
+      // where each line is whole and says whose it is (stdout to stdout, stderr to stderr).
+      if (v == "/dev/stdout" || v == "/dev/stderr" || v == "/dev/fd/1" || v == "/dev/fd/2") {
+        return std::make_unique<toml::value<std::string>>("console");
+      }
       break;
     case Kind::String:
       break;

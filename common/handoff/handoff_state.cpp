@@ -154,7 +154,14 @@ json to_json(const State& s) {
   for (const auto& st : s.streams) {
     json sources = json::array();
     for (const auto& src : st.sources) {
-      sources.push_back({{"id", src.id}, {"read_fd", src.read_fd}, {"at_line_start", src.at_line_start}});
+      json source = {{"id", src.id}, {"read_fd", src.read_fd}, {"at_line_start", src.at_line_start}};
+      if (st.console != 0) source["partial"] = bytes_json(src.partial);
+      sources.push_back(std::move(source));
+    }
+    if (st.console != 0) {
+      streams.push_back({{"id", st.id}, {"name", st.name}, {"console", st.console}, {"label", st.label},
+                         {"timestamps", st.timestamps}, {"written", st.written}, {"sources", sources}});
+      continue;
     }
     streams.push_back({{"id", st.id},
                        {"name", st.name},
@@ -282,22 +289,30 @@ State state_from(const json& j) {
     StreamState stream;
     stream.id = count(st, "id", here);
     stream.name = text(st, "name", here);
-    stream.path = name(st, "path", here);
-    stream.file_fd = fd(st, "file_fd", here);
-    if (stream.file_fd < 0) throw Refused(here + ".file_fd: missing");
-    stream.size = count(st, "size", here);
-    stream.maxbytes = count(st, "maxbytes", here);
-    stream.backups = static_cast<int>(integer(st, "backups", here, 0, 1000));
+    if (st.contains("console")) {
+      if (s.version < 3) throw Refused(here + ".console: not in a version " + std::to_string(s.version) + " state");
+      stream.console = static_cast<int>(integer(st, "console", here, 1, 2));
+      stream.label = name(st, "label", here);
+      stream.written = count(st, "written", here);
+    } else {
+      stream.path = name(st, "path", here);
+      stream.file_fd = fd(st, "file_fd", here);
+      if (stream.file_fd < 0) throw Refused(here + ".file_fd: missing");
+      stream.size = count(st, "size", here);
+      stream.maxbytes = count(st, "maxbytes", here);
+      stream.backups = static_cast<int>(integer(st, "backups", here, 0, 1000));
+      stream.rotations = count(st, "rotations", here);
+      if (st.contains("written")) stream.written = count(st, "written", here);
+    }
     stream.timestamps = flag(st, "timestamps", here);
-    stream.rotations = count(st, "rotations", here);
-    if (st.contains("written")) stream.written = count(st, "written", here);
     const json& sources = array(st, "sources", here);
     for (std::size_t k = 0; k < sources.size(); ++k) {
       const std::string s_at = here + ".sources[" + std::to_string(k) + "]";
       SourceState source{count(sources[k], "id", s_at), fd(sources[k], "read_fd", s_at),
-                         flag(sources[k], "at_line_start", s_at)};
+                         flag(sources[k], "at_line_start", s_at), {}};
       if (source.read_fd < 0) throw Refused(s_at + ".read_fd: missing");
-      stream.sources.push_back(source);
+      if (stream.console != 0) source.partial = bytes(sources[k], "partial", s_at);
+      stream.sources.push_back(std::move(source));
     }
     s.streams.push_back(std::move(stream));
   }
@@ -360,6 +375,13 @@ Result<void> fits(const State& state, const Config& config) {
     }
   }
   return {};
+}
+
+int State::lowest_version() const {
+  for (const auto& st : streams) {
+    if (st.console != 0) return 3;
+  }
+  return listeners ? 2 : 1;
 }
 
 std::string readable_versions_text() {

@@ -26,10 +26,11 @@
 
 namespace konnect::handoff {
 
-// 2: event listeners (`listeners`). A state without them is written as version 1, which
-// every binary since the first reexec reads; one with them needs a binary that reads 2.
-inline constexpr int kStateVersion = 2;
-inline constexpr std::array<int, 2> kReadableVersions{1, 2};
+// 2: event listeners (`listeners`). 3: streams to the console (stdout_log = "console"). A
+// state without either is written as version 1, which every binary since the first reexec
+// reads; one with them needs a binary that reads 2 (3).
+inline constexpr int kStateVersion = 3;
+inline constexpr std::array<int, 3> kReadableVersions{1, 2, 3};
 
 // One instance's state machine (daemon/supervision/process.hpp), field by field. Written
 // with only the fields that differ from these defaults (and `state`); a field that is absent
@@ -100,6 +101,7 @@ struct SourceState {
   std::uint64_t id = 0;
   int read_fd = -1;
   bool at_line_start = true;
+  std::string partial;  // version 3, a console stream's: the line still being written
   bool operator==(const SourceState&) const = default;
 };
 
@@ -115,6 +117,8 @@ struct StreamState {
   bool timestamps = false;
   std::uint64_t rotations = 0;
   std::uint64_t written = 0;  // bytes in all, across rotations (absent in an older state: 0)
+  int console = 0;            // version 3: 1 or 2, konnectd's stdout or stderr (no path, no file_fd)
+  std::string label;          // version 3, a console stream's: the "NAME | " prefix's name
   std::vector<SourceState> sources;
   bool operator==(const StreamState&) const = default;
 };
@@ -203,8 +207,8 @@ struct State {
   std::optional<Listeners> listeners;  // version 2
   bool operator==(const State&) const = default;
 
-  // The version encode() writes: 1 unless something needs 2.
-  int lowest_version() const { return listeners ? 2 : 1; }
+  // The version encode() writes: 1 unless something needs 2 or 3.
+  int lowest_version() const;
 
   // Every fd named above, each once: what must stay open across the exec.
   std::vector<int> fds() const;

@@ -1,5 +1,6 @@
 #pragma once
-// Moves every program's output from its pipes into its log files, on a thread of its own.
+// Moves every program's output from its pipes into its log files, on a thread of its own
+// (or, for stdout_log = "console", as whole prefixed lines to konnectd's Console).
 //
 // Why a thread: a disk write can block (slow disk, full filesystem, NFS); it must never stall
 // supervision or control (STYLE.md, issue "never stall"). The pump has its own io_context;
@@ -47,6 +48,8 @@ class OutputPump {
     std::uint64_t maxbytes = 0;
     int backups = 0;
     bool timestamps = false;
+    int console = 0;    // 1 or 2: konnectd's stdout or stderr instead of a file (path empty)
+    std::string label;  // console: the process name, for the "NAME | " prefix
   };
 
   // Callbacks run on the main loop (main_executor).

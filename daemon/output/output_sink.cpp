@@ -24,6 +24,7 @@ void OutputSink::Pipes::close() {
 std::filesystem::path OutputSink::resolve(const LogTarget& target, const char* suffix) const {
   switch (target.kind) {
     case LogTarget::Kind::None:
+    case LogTarget::Kind::Console:  // a stream with no file
       return {};
     case LogTarget::Kind::Path:
       return target.path;
@@ -40,12 +41,14 @@ std::filesystem::path OutputSink::stderr_path() const {
   return resolve(config_->stderr_log, ".err.log");
 }
 
-Result<void> OutputSink::add(const std::filesystem::path& path, const char* which, std::uint64_t maxbytes,
-                             int backups, int& fd, std::optional<OutputPump::StreamId>& id) {
-  if (id || path.empty()) return {};
+Result<void> OutputSink::add(const std::filesystem::path& path, int console, const char* which,
+                             std::uint64_t maxbytes, int backups, int& fd, std::optional<OutputPump::StreamId>& id) {
+  if (id || (path.empty() && console == 0)) return {};
   OutputPump::StreamOptions options;
   options.name = process_name_ + " " + which;
   options.path = path;
+  options.console = console;
+  options.label = process_name_;
   options.maxbytes = maxbytes;
   options.backups = backups;
   options.timestamps = config_->log_timestamps.value_or(false);
@@ -125,8 +128,9 @@ void OutputSink::set_config(std::shared_ptr<const ProgramConfig> config) {
 }
 
 Result<void> OutputSink::open() {
-  if (auto r = add(stdout_path(), "stdout", config_->stdout_log_maxbytes, config_->stdout_log_backups,
-                   main_.stdout_fd, stdout_id_);
+  const auto console = [](const LogTarget& target, int fd) { return target.kind == LogTarget::Kind::Console ? fd : 0; };
+  if (auto r = add(stdout_path(), console(config_->stdout_log, 1), "stdout", config_->stdout_log_maxbytes,
+                   config_->stdout_log_backups, main_.stdout_fd, stdout_id_);
       !r) {
     return r;
   }
@@ -138,7 +142,7 @@ Result<void> OutputSink::open() {
     stderr_id_ = stdout_id_;
     return {};
   }
-  return add(stderr_path(), "stderr", config_->stderr_log_maxbytes, config_->stderr_log_backups, main_.stderr_fd,
+  return add(stderr_path(), console(config_->stderr_log, 2), "stderr", config_->stderr_log_maxbytes, config_->stderr_log_backups, main_.stderr_fd,
              stderr_id_);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Where one process's stdout and stderr go (SPEC.md "Files": <log_dir>/NAME.out.log and
-// NAME.err.log by default, a path, or nowhere). Each stream is a pipe into the OutputPump,
+// NAME.err.log by default, a path, konnectd's console, or nowhere). Each stream is a pipe into the OutputPump,
 // which writes and rotates the file on its own thread. The pipes belong to the process slot,
 // not to one instance: every new instance gets the same write ends, so output written around
 // a restart lands in order and nothing is lost.
@@ -92,8 +92,9 @@ class OutputSink {
     void close();
   };
   const Pipes& pipes(bool beside) const { return beside && beside_ ? *beside_ : main_; }
-  Result<void> add(const std::filesystem::path& path, const char* which, std::uint64_t maxbytes, int backups,
-                   int& fd, std::optional<OutputPump::StreamId>& id);
+  // console: 1 or 2 for a stream to konnectd's stdout or stderr (path empty), else 0.
+  Result<void> add(const std::filesystem::path& path, int console, const char* which, std::uint64_t maxbytes,
+                   int backups, int& fd, std::optional<OutputPump::StreamId>& id);
 
   OutputPump& pump_;
   std::shared_ptr<const ProgramConfig> config_;

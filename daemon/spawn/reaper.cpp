@@ -48,6 +48,14 @@ void Reaper::do_wait() {
   });
 }
 
+bool Reaper::has_children() {
+  siginfo_t info{};
+  int r;
+  while ((r = ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT)) < 0 && errno == EINTR) {
+  }
+  return r == 0;  // -1 with ECHILD: none
+}
+
 void Reaper::reap_all() {
   bool any = false;
   for (;;) {

@@ -27,6 +27,9 @@ class Reaper {
   void cancel();
   // Reaps every exited child now (also called from the SIGCHLD handler).
   void reap_all();
+  // Whether konnectd has a child at all, live or exited and not yet reaped (PID 1 at
+  // shutdown: exit only once none is left).
+  static bool has_children();
 
  private:
   void do_wait();

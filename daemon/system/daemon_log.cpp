@@ -1,10 +1,11 @@
 #include "daemon/system/daemon_log.hpp"
 
+#include "daemon/system/console.hpp"
+
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
@@ -132,13 +133,25 @@ class ListenerSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::function<void(std::string)> listener_;
 };
 
+// log_file = "-": konnectd's stderr, through its Console, so that program lines sent there
+// (stderr_log = "console") and the log's own lines never cut into each other.
+class ConsoleSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t buf;
+    formatter_->format(msg, buf);
+    Console::of(2).put_waiting(std::string_view(buf.data(), buf.size()));
+  }
+  void flush_() override {}
+};
+
 std::shared_ptr<ListenerSink> listener_sink() {
   static auto sink = std::make_shared<ListenerSink>();
   return sink;
 }
 
 spdlog::sink_ptr make_sink(const DaemonConfig& config) {
-  if (config.log_file == "-") return std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  if (config.log_file == "-") return std::make_shared<ConsoleSink>();
   try {
     std::error_code ec;
     std::filesystem::create_directories(config.log_file.parent_path(), ec);
@@ -151,7 +164,7 @@ spdlog::sink_ptr make_sink(const DaemonConfig& config) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "konnectd: Failed to open log file '%s': %s; logging to stderr\n",
                  config.log_file.c_str(), e.what());
-    return std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    return std::make_shared<ConsoleSink>();
   }
 }
 

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -114,6 +115,10 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
 std::string toml_str(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
@@ -177,6 +182,18 @@ bool Konnectd::start(std::chrono::milliseconds deadline) {
   const std::string config = (config_override_.empty() ? config_file() : config_override_).string();
   const std::string notify_env = "NOTIFY_SOCKET=" + notify_path;
   const std::string tag_env = "KONNECT_TEST_TAG=" + tag_;
+  std::vector<std::string> args;
+  if (pid_namespace_) {
+    // konnectd as PID 1 of a new pid namespace (a container's init); unshare waits for it
+    // and exits with its code, and --kill-child ends it if unshare is killed.
+    args = {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child"};
+  }
+  args.push_back(binary_);
+  if (allow_insecure_) args.push_back("--allow-insecure-config");
+  args.insert(args.end(), {"-c", config});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     ::setpgid(0, 0);
@@ -190,11 +207,9 @@ bool Konnectd::start(std::chrono::milliseconds deadline) {
       if (procs < 0 || ::write(procs, "0", 1) != 1) ::_exit(126);
       ::close(procs);
     }
-    if (allow_insecure_) {
-      ::execl(binary_.c_str(), binary_.c_str(), "--allow-insecure-config", "-c", config.c_str(),
-              static_cast<char*>(nullptr));
-    }
-    ::execl(binary_.c_str(), binary_.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
+    if (stdout_fd_ >= 0) ::dup2(stdout_fd_, 1);
+    if (stderr_fd_ >= 0) ::dup2(stderr_fd_, 2);
+    ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   const auto end = std::chrono::steady_clock::now() + deadline;
@@ -205,6 +220,7 @@ bool Konnectd::start(std::chrono::milliseconds deadline) {
     int status;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;
+      early_exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       return false;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
@@ -225,7 +241,7 @@ std::vector<std::string> Konnectd::notifications() {
 }
 
 int Konnectd::wait_exit(std::chrono::milliseconds deadline) {
-  if (pid_ == 0) return -1;
+  if (pid_ == 0) return std::exchange(early_exit_, -1);
   int status = 0;
   const bool done = wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, deadline);
   if (!done) return -1;
@@ -235,8 +251,31 @@ int Konnectd::wait_exit(std::chrono::milliseconds deadline) {
 
 int Konnectd::stop_with(int signo, std::chrono::milliseconds deadline) {
   if (pid_ == 0) return -1;
-  ::kill(pid_, signo);
+  const pid_t daemon = daemon_pid();
+  ::kill(daemon > 0 ? daemon : pid_, signo);
   return wait_exit(deadline);
+}
+
+pid_t Konnectd::daemon_pid() const {
+  if (pid_ <= 0 || !pid_namespace_) return pid_;
+  const auto children = child_pids(pid_);
+  return children.empty() ? 0 : children.front();
+}
+
+std::vector<pid_t> child_pids(pid_t pid) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::istringstream in(read_file(task.path() / "children"));
+    for (pid_t child; in >> child;) out.push_back(child);
+  }
+  return out;
+}
+
+char process_state(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? '\0' : stat[paren + 2];
 }
 
 void Konnectd::kill_everything() {

@@ -31,6 +31,10 @@ inline const std::string kKonnectctl = KONNECTCTL_BIN;
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline = 10s);
 
 bool pid_alive(pid_t pid);  // exists and is not a zombie
+// The children of pid (every thread's), from /proc/PID/task/*/children.
+std::vector<pid_t> child_pids(pid_t pid);
+// The state letter in /proc/PID/stat ('R', 'S', 'Z', ...); '\0' if it is gone.
+char process_state(pid_t pid);
 std::string read_file(const std::filesystem::path& path);
 std::vector<pid_t> read_pids(const std::filesystem::path& path);
 
@@ -67,11 +71,19 @@ class Konnectd {
   void use_cgroup(const std::filesystem::path& dir) { cgroup_ = dir; }
   // Runs this konnectd binary instead of the build's (a copy a test may replace: reexec).
   void use_binary(const std::filesystem::path& binary) { binary_ = binary; }
+  // Runs konnectd as PID 1 of a new pid namespace (`unshare --pid --fork --mount-proc`, as a
+  // container's init). pid() is then unshare's, which exits with konnectd's code;
+  // daemon_pid() is konnectd's (as this test sees it), and stop_with() signals it.
+  void in_pid_namespace() { pid_namespace_ = true; }
+  // konnectd's stdout / stderr go to this fd (the test's own otherwise).
+  void stdout_to(int fd) { stdout_fd_ = fd; }
+  void stderr_to(int fd) { stderr_fd_ = fd; }
   // Starts konnectd and waits for READY=1 on NOTIFY_SOCKET (false on timeout or early exit).
   bool start(std::chrono::milliseconds deadline = 15s);
   // Sends a signal and waits for konnectd to exit; returns its exit code (-1 on timeout).
   int stop_with(int signo, std::chrono::milliseconds deadline = 30s);
-  // Waits for konnectd to exit on its own; returns its exit code (-1 on timeout).
+  // Waits for konnectd to exit on its own; returns its exit code (-1 on timeout; also when
+  // start() saw it exit before READY=1, the code it exited with then).
   int wait_exit(std::chrono::milliseconds deadline = 30s);
 
   CommandResult ctl(const std::vector<std::string>& args, std::chrono::milliseconds deadline = 60s);
@@ -82,6 +94,7 @@ class Konnectd {
   bool wait_state(const std::string& name, const std::string& state, std::chrono::milliseconds deadline = 10s);
 
   pid_t pid() const { return pid_; }
+  pid_t daemon_pid() const;
   // The KONNECT_TEST_TAG every process this konnectd started carries (processes_tagged).
   const std::string& tag() const { return tag_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
@@ -100,11 +113,15 @@ class Konnectd {
   TempDir dir_;
   std::filesystem::path config_override_;
   bool allow_insecure_ = false;
+  bool pid_namespace_ = false;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
   std::filesystem::path cgroup_;
   std::string binary_ = kKonnectd;
   std::vector<std::string> env_;
   std::string tag_;
   pid_t pid_ = 0;
+  int early_exit_ = -1;  // start() reaped it before READY=1
   int notify_fd_ = -1;
   std::vector<std::string> notifications_;
 };
@@ -131,6 +148,7 @@ class Background {
   Background(const Background&) = delete;
   Background& operator=(const Background&) = delete;
   pid_t pid() const { return pid_; }
+  pid_t daemon_pid() const;
   // The next line of its stdout, or "" on timeout/EOF.
   std::string line(std::chrono::milliseconds deadline = 10s);
   // A line to its stdin.

@@ -272,9 +272,14 @@ TEST_F(ConfigLoader, LogTargets) {
   ProgramConfig q = program("command = \"x\"\nstdout_log = \"auto\"\nstderr_log = \"NONE\"");
   EXPECT_EQ(q.stdout_log.kind, LogTarget::Kind::Auto);
   EXPECT_EQ(q.stderr_log.kind, LogTarget::Kind::None);
+  ProgramConfig c = program("command = \"x\"\nstdout_log = \"console\"\nstderr_log = \"Console\"\nshutdown_on_exit = true");
+  EXPECT_EQ(c.stdout_log.kind, LogTarget::Kind::Console);
+  EXPECT_EQ(c.stderr_log.kind, LogTarget::Kind::Console);
+  EXPECT_TRUE(c.shutdown_on_exit);
+  EXPECT_FALSE(q.shutdown_on_exit);
   std::string file = path("konnectd.toml");
   EXPECT_CONFIG_ERROR(program_error("command = \"x\"\nstdout_log = \"\""), file, 3, "program.web.stdout_log",
-                      R"(expected "auto", "none" or a path, got "")");
+                      R"(expected "auto", "none", "console" or a path, got "")");
   EXPECT_CONFIG_ERROR(program_error("command = \"x\"\nstderr_log = false"), file, 3, "program.web.stderr_log",
                       "got false");
 }

@@ -79,8 +79,8 @@ TEST(HandoffState, WhatIsWrittenReadsBackTheSame) {
 }
 
 TEST(HandoffState, ARefusalSaysWhatAndWhere) {
-  EXPECT_EQ(refusal(edited([](auto& j) { j["version"] = 3; })),
-            "unreadable state: state version 3 is not one this konnectd reads (it reads 1 2)");
+  EXPECT_EQ(refusal(edited([](auto& j) { j["version"] = 4; })),
+            "unreadable state: state version 4 is not one this konnectd reads (it reads 1 2 3)");
   EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"].erase("state"); })),
             "unreadable state: state.programs[0].copies[0].current.state: missing");
   EXPECT_EQ(refusal(edited([](auto& j) { j["programs"][0]["copies"][0]["current"]["pid"] = "4242"; })),
@@ -110,8 +110,34 @@ TEST(HandoffState, AnAbsentFieldIsItsDefault) {
   EXPECT_NE(text.find("\"current\":{\"state\":\"STOPPED\"}"), std::string::npos) << text;
 }
 
+// stdout_log = "console": a stream with no file, its label, and the line each source was in
+// the middle of (any bytes). Such a state is version 3, and only version 3 may have one.
+TEST(HandoffState, AConsoleStreamIsVersion3) {
+  auto s = decode(fixture());
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->lowest_version(), 1);
+  StreamState console;
+  console.id = 9;
+  console.name = "web stdout";
+  console.console = 1;
+  console.label = "web";
+  console.written = 77;
+  console.sources.push_back({31, 20, true, std::string("half a line \xff\0", 14)});
+  s->streams.push_back(console);
+  EXPECT_EQ(s->lowest_version(), 3);
+  s->version = 3;  // as decode() will say
+  const std::string text = encode(*s);
+  EXPECT_NE(text.find("\"version\":3"), std::string::npos);
+  auto again = decode(text);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, *s);
+  auto j = nlohmann::json::parse(text);
+  j["version"] = 2;
+  EXPECT_EQ(refusal(j.dump()), "unreadable state: state.streams[2].console: not in a version 2 state");
+}
+
 TEST(HandoffState, StateVersionsOutput) {
-  EXPECT_EQ(readable_versions_text(), "1 2");
+  EXPECT_EQ(readable_versions_text(), "1 2 3");
   EXPECT_TRUE(lists_version("1\n", 1));
   EXPECT_TRUE(lists_version("1 2 3\n", 2));
   EXPECT_FALSE(lists_version("12\n", 1));

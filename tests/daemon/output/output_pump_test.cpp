@@ -55,7 +55,7 @@ struct OutputPumpTest : ::testing::Test {
 
 TEST_F(OutputPumpTest, BytesReachTheFileAndRotationsAreReported) {
   const auto path = tmp.path() / "web.out.log";
-  auto added = pump.add_stream({"web stdout", path, 10, 2, false});
+  auto added = pump.add_stream({"web stdout", path, 10, 2, false, 0, {}});
   ASSERT_TRUE(added) << added.error().message;
   const std::string text = "0123456789abcdefghijXY";
   ASSERT_EQ(::write(added->write_fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
@@ -73,7 +73,7 @@ TEST_F(OutputPumpTest, BytesReachTheFileAndRotationsAreReported) {
 
 TEST_F(OutputPumpTest, NoRotationNoReport) {
   const auto path = tmp.path() / "quiet.log";
-  auto added = pump.add_stream({"quiet stdout", path, 0, 0, false});
+  auto added = pump.add_stream({"quiet stdout", path, 0, 0, false, 0, {}});
   ASSERT_TRUE(added);
   ASSERT_EQ(::write(added->write_fd, "hello\n", 6), 6);
   bool drained = false;
@@ -101,7 +101,7 @@ int open_fds() {
 // instances' lines land, and a line watch sees only the pipe it was put on.
 TEST_F(OutputPumpTest, ASecondSourceWritesIntoTheSameFileAndIsWatchedAlone) {
   const auto path = tmp.path() / "web.err.log";
-  auto first = pump.add_stream({"web stderr", path, 0, 0, false});
+  auto first = pump.add_stream({"web stderr", path, 0, 0, false, 0, {}});
   ASSERT_TRUE(first);
   auto second = pump.add_source(first->id);
   ASSERT_TRUE(second) << second.error().message;
@@ -125,7 +125,7 @@ TEST_F(OutputPumpTest, ASecondSourceWritesIntoTheSameFileAndIsWatchedAlone) {
 // file and closed; the stream goes on with the other.
 TEST_F(OutputPumpTest, ASourceWithNoWriterLeftEmptiesAndGoes) {
   const auto path = tmp.path() / "web.out.log";
-  auto first = pump.add_stream({"web stdout", path, 0, 0, false});
+  auto first = pump.add_stream({"web stdout", path, 0, 0, false, 0, {}});
   ASSERT_TRUE(first);
   auto second = pump.add_source(first->id);
   ASSERT_TRUE(second);
@@ -147,7 +147,7 @@ TEST_F(OutputPumpTest, ASourceWithNoWriterLeftEmptiesAndGoes) {
 // and rotation goes on exactly, counted on.
 TEST_F(OutputPumpTest, ExportedStreamsGoOnInTheNextPump) {
   const auto path = tmp.path() / "web.out.log";
-  auto added = pump.add_stream({"web stdout", path, 10, 2, false});
+  auto added = pump.add_stream({"web stdout", path, 10, 2, false, 0, {}});
   ASSERT_TRUE(added);
   ASSERT_EQ(::write(added->write_fd, "0123456789abc", 13), 13);  // one rotation, "abc" in the file
   std::optional<Result<std::vector<handoff::StreamState>>> exported;
@@ -178,7 +178,7 @@ TEST_F(OutputPumpTest, ExportedStreamsGoOnInTheNextPump) {
   EXPECT_EQ(read(path), "XYZ");
   EXPECT_EQ(read(path.string() + ".1"), "abcdefghij");
   EXPECT_EQ(read(path.string() + ".2"), "0123456789");
-  auto second = next.add_stream({"other", tmp.path() / "other.log", 0, 0, false});
+  auto second = next.add_stream({"other", tmp.path() / "other.log", 0, 0, false, 0, {}});
   ASSERT_TRUE(second);
   EXPECT_GT(second->id, added->id) << "ids go on from the old pump's";
   EXPECT_GT(second->source, added->source);

@@ -1,0 +1,191 @@
+#include "daemon/system/console.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+namespace konnect {
+namespace {
+
+constexpr auto kReportEvery = std::chrono::seconds(1);
+
+}  // namespace
+
+namespace {
+std::mutex consoles_mutex;
+Console* consoles[3] = {nullptr, nullptr, nullptr};
+}  // namespace
+
+Console& Console::of(int fd) {
+  const int i = fd == 2 ? 2 : 1;
+  std::lock_guard<std::mutex> lock(consoles_mutex);
+  if (consoles[i] == nullptr) consoles[i] = new Console(i);  // never deleted: see the header
+  return *consoles[i];
+}
+
+bool Console::finish_all(std::chrono::milliseconds within) {
+  bool all = true;
+  for (int i : {1, 2}) {
+    Console* c = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(consoles_mutex);
+      c = consoles[i];
+    }
+    if (c != nullptr && !c->finish(within)) all = false;
+  }
+  return all;
+}
+
+Console::Console(int fd, std::size_t limit) : fd_(fd), limit_(limit) {}
+
+Console::~Console() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Console::start_locked() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+}
+
+void Console::put(std::string_view lines, std::string_view who) {
+  if (lines.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::size_t fits = 0;
+    if (broken_.empty() && buffer_.size() < limit_) {
+      // Whole lines only: up to the last line end that still fits.
+      const std::size_t room = limit_ - buffer_.size();
+      if (lines.size() <= room) {
+        fits = lines.size();
+      } else if (const auto nl = lines.rfind('\n', room - 1); nl != std::string_view::npos) {
+        fits = nl + 1;
+      }
+    }
+    buffer_.append(lines.substr(0, fits));
+    if (fits < lines.size()) {
+      const std::uint64_t lost = lines.size() - fits;
+      dropped_total_ += lost;
+      auto it = drops_.find(who);
+      if (it == drops_.end()) it = drops_.emplace(std::string(who), 0).first;
+      it->second += lost;
+    }
+    start_locked();
+  }
+  wake_.notify_one();
+}
+
+void Console::put_waiting(std::string_view lines) {
+  if (lines.empty()) return;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    start_locked();
+    // A line longer than the whole buffer goes in once the buffer is empty.
+    room_.wait(lock, [&] { return !broken_.empty() || buffer_.empty() || buffer_.size() + lines.size() <= limit_; });
+    if (!broken_.empty()) return;
+    buffer_.append(lines);
+  }
+  wake_.notify_one();
+}
+
+bool Console::flush(std::chrono::milliseconds within) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!thread_.joinable()) return true;
+  return room_.wait_for(lock, within, [&] { return buffer_.empty() && in_flight_ == 0; });
+}
+
+bool Console::finish(std::chrono::milliseconds within) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!thread_.joinable()) return true;
+  finishing_ = true;
+  wake_.notify_one();
+  return room_.wait_for(lock, within, [&] { return buffer_.empty() && in_flight_ == 0 && drops_.empty(); });
+}
+
+std::uint64_t Console::dropped() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return dropped_total_;
+}
+
+void Console::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto last_report = std::chrono::steady_clock::now() - kReportEvery;
+  for (;;) {
+    const auto have_work = [&] { return stopping_ || !buffer_.empty() || (finishing_ && !drops_.empty()); };
+    if (drops_.empty()) {
+      wake_.wait(lock, have_work);  // no timeout: an idle console never wakes
+    } else {
+      wake_.wait_until(lock, last_report + kReportEvery, have_work);
+    }
+    if (!drops_.empty() && (stopping_ || finishing_ || std::chrono::steady_clock::now() >= last_report + kReportEvery)) {
+      report_drops(lock);
+      last_report = std::chrono::steady_clock::now();
+      room_.notify_all();  // finish() waits for the report
+    }
+    if (buffer_.empty()) {
+      if (stopping_) return;
+      continue;
+    }
+    std::string batch;
+    batch.swap(buffer_);
+    in_flight_ = batch.size();
+    const bool broken = !broken_.empty();
+    lock.unlock();
+    room_.notify_all();
+    const int err = broken || write_all(batch) ? 0 : errno;
+    lock.lock();
+    in_flight_ = 0;
+    if (err != 0 && broken_.empty()) {
+      broken_ = std::strerror(err);
+      dropped_total_ += batch.size();
+      drops_["konnectd (a write failed: " + broken_ + ")"] += batch.size();
+    }
+    room_.notify_all();
+  }
+}
+
+bool Console::write_all(std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n >= 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return false;
+    // Someone left the console's file description non-blocking: wait until it takes more.
+    pollfd pfd{fd_, POLLOUT, 0};
+    if (::poll(&pfd, 1, -1) < 0 && errno != EINTR) return false;
+  }
+  return true;
+}
+
+void Console::report_drops(std::unique_lock<std::mutex>& lock) {
+  auto drops = std::move(drops_);
+  drops_.clear();
+  const bool stopping = stopping_ || finishing_;
+  lock.unlock();
+  const char* stream = fd_ == 2 ? "stderr" : "stdout";
+  for (const auto& [who, bytes] : drops) {
+    if (!stopping) {
+      spdlog::warn("Console ({}): dropped {} bytes of {}'s output: the console could not keep up", stream, bytes, who);
+    } else {
+      // At exit the daemon log is gone: the count goes to the console itself, last.
+      const std::string line = "konnectd | dropped " + std::to_string(bytes) + " bytes of " + who +
+                               "'s output: the console could not keep up\n";
+      write_all(line);
+    }
+  }
+  lock.lock();
+}
+
+}  // namespace konnect
