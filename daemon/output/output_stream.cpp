@@ -26,7 +26,7 @@ std::string timestamp_prefix() {
 }  // namespace
 
 OutputPump::Source::Source(boost::asio::io_context& io, Stream& stream, SourceId id, int read_fd)
-    : stream_(stream), id_(id), pipe_(io, read_fd) {
+    : stream_(stream), id_(id), pipe_(io, read_fd), room_timer_(io) {
   if (stream.console()) lines_.emplace(stream.options_.label, stream.options_.timestamps);
 }
 void OutputPump::Source::wait() {
@@ -40,12 +40,14 @@ void OutputPump::Source::wait() {
 // Moves up to `budget` bytes; then waits for more (or for the stream's retry after an error).
 void OutputPump::Source::move(std::size_t budget) {
   if (!pipe_.is_open()) return;  // stopped while a retry or a posted turn was queued
+  if (waiting_room_) return;     // room_came() moves it again
   Stream& stream = stream_;
   if (stream.retrying_ && pending_.empty()) return;  // the retry moves every source again
   const std::uint64_t rotations = stream.rotations();
   auto moved = transfer(budget);
   stream.moved_by(moved, rotations);
   if (!moved) return stream.fail(moved.error());
+  if (waiting_room_) return;             // the console calls back, or the stall timer
   if (eof_) return stream.remove(this);  // the last of it is in the file
   if (*moved < budget) return wait();    // drained to EAGAIN: the next write wakes us
   // The budget ran out with bytes still in the pipe. Asio waits edge-triggered, so a wait
@@ -58,8 +60,12 @@ void OutputPump::Source::move(std::size_t budget) {
 // is empty now (or has no writer left: eof_).
 Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
   Stream& stream = stream_;
-  LogFile* file = stream.file_.get();  // null: the console (nothing is ever pending)
-  if (!pending_.empty()) {
+  LogFile* file = stream.file_.get();  // null: the console
+  if (stream.console() && !push_console()) {
+    wait_for_room();
+    return std::size_t{0};
+  }
+  if (!pending_.empty() && file) {
     std::string_view rest(pending_);
     auto r = file->write(rest);
     pending_.erase(0, pending_.size() - rest.size());
@@ -88,6 +94,10 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
     if (watch_ && watch_->lines.feed(chunk)) matched();
     if (stream.console()) {
       to_console(chunk);
+      if (!pending_.empty()) {
+        wait_for_room();
+        break;
+      }
       continue;
     }
     pending_ = stream.options_.timestamps ? stamp(chunk) : std::string(chunk);
@@ -131,28 +141,60 @@ std::string OutputPump::Source::stamp(std::string_view data) {
   return out;
 }
 
-std::size_t OutputPump::Source::to_console(std::string_view chunk) {
+void OutputPump::Source::to_console(std::string_view chunk) {
   Stream& stream = stream_;
   if (stream.following_) {
     stream.pump_.post_main([&pump = stream.pump_, id = stream.id_, data = std::string(chunk)]() mutable {
       if (pump.events_.on_data) pump.events_.on_data(id, std::move(data));
     });
   }
-  // One buffer for every console source: they all run on this one thread.
-  static thread_local std::string out;
-  out.clear();
   lines_->set_timestamps(stream.options_.timestamps);
-  lines_->feed(chunk, out);
-  stream.console_->put(out, stream.options_.label);
+  lines_->feed(chunk, pending_);
   stream.console_written_ += chunk.size();
-  return chunk.size();
+  push_console();
+}
+
+bool OutputPump::Source::push_console() {
+  if (pending_.empty()) return true;
+  Stream& stream = stream_;
+  if (stream.draining_) {
+    stream.console_->put_all(pending_, stream.options_.label);
+    pending_.clear();
+    return true;
+  }
+  pending_.erase(0, stream.console_->put(pending_, stream.options_.label));
+  return pending_.empty();
+}
+
+void OutputPump::Source::wait_for_room() {
+  if (waiting_room_) return;
+  waiting_room_ = true;
+  const std::uint64_t token = ++room_token_;
+  const std::weak_ptr<Source> weak = shared_from_this();
+  stream_.console_->when_room([weak, executor = pipe_.get_executor(), token] {
+    boost::asio::post(executor, [weak, token] {
+      if (auto self = weak.lock()) self->room_came(token);
+    });
+  });
+  // No room by then: the console may have stalled, and put() drops rather than wait.
+  room_timer_.expires_after(Console::kDefaultStallAfter + std::chrono::milliseconds(10));
+  room_timer_.async_wait([weak, token](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->room_came(token);
+  });
+}
+
+void OutputPump::Source::room_came(std::uint64_t token) {
+  if (!waiting_room_ || token != room_token_) return;
+  waiting_room_ = false;
+  room_timer_.cancel();
+  move(kBudgetPerWakeup);
 }
 
 void OutputPump::Source::finish_line() {
   if (!lines_) return;
-  std::string out;
-  lines_->finish(out);
-  stream_.console_->put(out, stream_.options_.label);
+  lines_->finish(pending_);
+  push_console();
 }
 
 OutputPump::Stream::Stream(boost::asio::io_context& io, OutputPump& pump, StreamId id, StreamOptions options,
@@ -178,7 +220,10 @@ OutputPump::Source* OutputPump::Stream::find(SourceId id) {
 
 void OutputPump::Stream::stop() {
   boost::system::error_code ec;
-  for (auto& s : sources_) s->pipe_.close(ec);
+  for (auto& s : sources_) {
+    s->pipe_.close(ec);
+    s->room_timer_.cancel();
+  }
   retry_.cancel();
 }
 
@@ -220,10 +265,12 @@ void OutputPump::Stream::fail(const Error& error) {
 
 void OutputPump::Stream::drain(bool end_lines) {
   const auto sources = sources_;
+  draining_ = true;
   for (const auto& s : sources) {
-    if (auto r = s->transfer(SIZE_MAX); !r) return;  // reported already or lost with the error
+    if (auto r = s->transfer(SIZE_MAX); !r) break;  // reported already or lost with the error
     if (end_lines) s->finish_line();
   }
+  draining_ = false;
 }
 
 }  // namespace konnect

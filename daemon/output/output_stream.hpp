@@ -28,9 +28,15 @@ struct OutputPump::Source : std::enable_shared_from_this<Source> {
   void wait();
   void move(std::size_t budget);
   Result<std::size_t> transfer(std::size_t budget);
-  // The console path: whole prefixed lines to the stream's Console (never an error: what
-  // the console cannot take is dropped and counted there).
-  std::size_t to_console(std::string_view chunk);
+  // The console path: whole prefixed lines to the stream's Console, through pending_ (never
+  // an error: a stalled console drops and counts). What a moving but full console cannot
+  // take yet waits in pending_, and the source reads no more until there is room.
+  void to_console(std::string_view chunk);
+  // pending_ to the console; false if some of it must wait for room.
+  bool push_console();
+  // Stops reading until the console has room (when_room) or could have stalled (a timer).
+  void wait_for_room();
+  void room_came(std::uint64_t token);
   void matched();
   std::string stamp(std::string_view data);
   // No writer left, or the stream ends: a console line still being written is ended.
@@ -43,6 +49,9 @@ struct OutputPump::Source : std::enable_shared_from_this<Source> {
   bool eof_ = false;     // no writer left: emptied, then gone
   std::string pending_;  // read, not yet written (timestamp path, after an error)
   std::optional<ConsoleLines> lines_;  // console streams only
+  bool waiting_room_ = false;          // the console is full: reading waits
+  std::uint64_t room_token_ = 0;       // which wait a room_came() answers
+  boost::asio::steady_timer room_timer_;
   struct Watch {
     std::uint64_t token;
     LineWatch lines;
@@ -66,8 +75,9 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
   // A write failed: reported once, and every source waits for the retry (the children are
   // slowed by their full pipes, nothing is dropped).
   void fail(const Error& error);
-  // Drain at shutdown: everything in the pipes now, whatever the budget; a console line
-  // still being written is ended when `end_lines`.
+  // Drain at shutdown: everything in the pipes now, whatever the budget, into the file or
+  // the console (waiting while it moves); a console line still being written is ended when
+  // `end_lines`.
   void drain(bool end_lines = true);
 
   bool console() const { return console_ != nullptr; }
@@ -86,6 +96,7 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
   bool failing_ = false;
   bool retrying_ = false;
   bool following_ = false;
+  bool draining_ = false;  // shutdown, reexec: console lines wait for room here
   std::vector<std::shared_ptr<Source>> sources_;
 };
 

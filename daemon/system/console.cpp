@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <algorithm>
 #include <memory>
 
 namespace konnect {
@@ -42,7 +43,8 @@ bool Console::finish_all(std::chrono::milliseconds within) {
   return all;
 }
 
-Console::Console(int fd, std::size_t limit) : fd_(fd), limit_(limit) {}
+Console::Console(int fd, std::size_t limit, std::chrono::milliseconds stall_after)
+    : fd_(fd), limit_(limit), stall_after_(stall_after) {}
 
 Console::~Console() {
   {
@@ -57,31 +59,68 @@ void Console::start_locked() {
   if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
 }
 
-void Console::put(std::string_view lines, std::string_view who) {
-  if (lines.empty()) return;
+bool Console::stalled_locked() const {
+  return in_flight_ > 0 && std::chrono::steady_clock::now() - last_progress_ >= stall_after_;
+}
+
+std::size_t Console::put_locked(std::string_view lines, std::string_view who) {
+  std::size_t fits = 0;
+  if (broken_.empty() && buffer_.size() < limit_) {
+    // Whole lines only: up to the last line end that still fits.
+    const std::size_t room = limit_ - buffer_.size();
+    if (lines.size() <= room) {
+      fits = lines.size();
+    } else if (const auto nl = lines.rfind('\n', room - 1); nl != std::string_view::npos) {
+      fits = nl + 1;
+    } else if (buffer_.empty()) {
+      fits = lines.find('\n') + 1;  // one line longer than the whole buffer: alone
+    }
+  }
+  buffer_.append(lines.substr(0, fits));
+  if (fits > 0) start_locked();
+  if (fits == lines.size() || (broken_.empty() && !stalled_locked())) return fits;
+  // Stalled (or broken): the rest goes, counted.
+  const std::uint64_t lost = lines.size() - fits;
+  dropped_total_ += lost;
+  auto it = drops_.find(who);
+  if (it == drops_.end()) it = drops_.emplace(std::string(who), 0).first;
+  it->second += lost;
+  start_locked();  // it reports the drops
+  return lines.size();
+}
+
+std::size_t Console::put(std::string_view lines, std::string_view who) {
+  if (lines.empty()) return 0;
+  std::size_t dealt;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    std::size_t fits = 0;
-    if (broken_.empty() && buffer_.size() < limit_) {
-      // Whole lines only: up to the last line end that still fits.
-      const std::size_t room = limit_ - buffer_.size();
-      if (lines.size() <= room) {
-        fits = lines.size();
-      } else if (const auto nl = lines.rfind('\n', room - 1); nl != std::string_view::npos) {
-        fits = nl + 1;
-      }
-    }
-    buffer_.append(lines.substr(0, fits));
-    if (fits < lines.size()) {
-      const std::uint64_t lost = lines.size() - fits;
-      dropped_total_ += lost;
-      auto it = drops_.find(who);
-      if (it == drops_.end()) it = drops_.emplace(std::string(who), 0).first;
-      it->second += lost;
-    }
-    start_locked();
+    dealt = put_locked(lines, who);
   }
   wake_.notify_one();
+  return dealt;
+}
+
+void Console::when_room(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (buffer_.size() >= limit_ && broken_.empty()) {
+      room_waiters_.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+void Console::put_all(std::string_view lines, std::string_view who) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!lines.empty()) {
+    lines.remove_prefix(put_locked(lines, who));
+    wake_.notify_one();
+    if (lines.empty()) break;
+    // Until the writer takes the buffer, or the console has stalled (then put drops).
+    room_.wait_until(lock, std::chrono::steady_clock::now() + stall_after_,
+                     [&] { return buffer_.size() < limit_ || !broken_.empty(); });
+  }
 }
 
 void Console::put_waiting(std::string_view lines) {
@@ -138,9 +177,13 @@ void Console::run() {
     std::string batch;
     batch.swap(buffer_);
     in_flight_ = batch.size();
+    last_progress_ = std::chrono::steady_clock::now();
     const bool broken = !broken_.empty();
+    auto waiters = std::move(room_waiters_);
+    room_waiters_.clear();
     lock.unlock();
     room_.notify_all();
+    for (auto& fn : waiters) fn();
     const int err = broken || write_all(batch) ? 0 : errno;
     lock.lock();
     in_flight_ = 0;
@@ -148,16 +191,27 @@ void Console::run() {
       broken_ = std::strerror(err);
       dropped_total_ += batch.size();
       drops_["konnectd (a write failed: " + broken_ + ")"] += batch.size();
+      // Whoever waits for room: put() drops from now on, so nobody waits any more.
+      auto stuck = std::move(room_waiters_);
+      room_waiters_.clear();
+      lock.unlock();
+      for (auto& fn : stuck) fn();
+      lock.lock();
     }
     room_.notify_all();
   }
 }
 
 bool Console::write_all(std::string_view data) {
+  // In pieces of a pipe's default size: each one that is taken is progress (a pipe read
+  // slowly is moving, not stalled), whatever the size of the batch.
+  constexpr std::size_t kPiece = 64 * 1024;
   while (!data.empty()) {
-    const ssize_t n = ::write(fd_, data.data(), data.size());
+    const ssize_t n = ::write(fd_, data.data(), std::min(data.size(), kPiece));
     if (n >= 0) {
       data.remove_prefix(static_cast<std::size_t>(n));
+      std::lock_guard<std::mutex> lock(mutex_);
+      last_progress_ = std::chrono::steady_clock::now();
       continue;
     }
     if (errno == EINTR) continue;

@@ -5,27 +5,35 @@
 // writes them (the programs through the output pump, konnectd's own log).
 //
 // A console may be a slow pipe (docker logs, a terminal on a slow link): its writes are made
-// by a thread of its own, from a bounded buffer. Program output that does not fit is dropped
-// whole lines at a time and counted, never waited for: one slow console never blocks the
-// pump and with it every program. The counts go to the daemon log, at most once a second
-// per console while drops happen. konnectd's own log lines wait for room instead (on the
-// log thread, never on the loop). The thread starts with the first line and sleeps with no
-// timeout while there is nothing to write.
+// by a thread of its own, from a bounded buffer. When the buffer is full:
+// - while the console is moving (its last write made progress less than stall_after ago),
+//   program output waits: put() takes the whole lines that fit and the pump holds the rest
+//   (when_room() calls it back), so a burst is slowed, never cut;
+// - once it is stalled (nothing written for stall_after), what does not fit is dropped,
+//   whole lines at a time, and counted: a stuck console never holds the programs up for
+//   longer than that. The counts go to the daemon log, at most once a second per console
+//   while drops happen, once the console moves again (or at exit, on the console itself).
+// konnectd's own log lines wait for room instead (on the log thread, never on the loop).
+// The thread starts with the first line and sleeps with no timeout while there is nothing
+// to write.
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace konnect {
 
 class Console {
  public:
   static constexpr std::size_t kDefaultLimit = 4 * 1024 * 1024;
+  static constexpr std::chrono::milliseconds kDefaultStallAfter{1000};
 
   // The console of fd 1 (stdout) or 2 (stderr); made at the first use and never destroyed
   // (threads may write to it until exit).
@@ -35,15 +43,23 @@ class Console {
   // Waits at most `within` per console; false if one could not write everything by then.
   static bool finish_all(std::chrono::milliseconds within = std::chrono::hours(24));
 
-  explicit Console(int fd, std::size_t limit = kDefaultLimit);
+  explicit Console(int fd, std::size_t limit = kDefaultLimit, std::chrono::milliseconds stall_after = kDefaultStallAfter);
   ~Console();  // writes what is buffered, then ends the thread
   Console(const Console&) = delete;
   Console& operator=(const Console&) = delete;
 
-  // Whole lines (each ending in '\n'). What does not fit in the buffer is dropped, from the
-  // first line that does not fit on, and counted against `who`. Never blocks.
-  void put(std::string_view lines, std::string_view who);
-  // The same, but waits for room rather than drop (konnectd's own log, on its thread).
+  // Whole lines (each ending in '\n'). Never blocks. Returns how many bytes from the start of
+  // `lines` it dealt with: taken, or dropped and counted against `who` (stalled or broken).
+  // Fewer than lines.size(): the console is moving but full; call again after when_room().
+  // A line longer than the whole buffer is taken alone once the buffer is empty.
+  std::size_t put(std::string_view lines, std::string_view who);
+  // Calls fn once, from the writer thread (or here, if there is room now), when put() may
+  // take more: the writer took the buffer. fn must only hand over (post to its loop).
+  void when_room(std::function<void()> fn);
+  // put() until all of `lines` is dealt with, waiting while the console moves (the pump at
+  // shutdown and at a reexec: the last lines wait rather than go).
+  void put_all(std::string_view lines, std::string_view who);
+  // Waits for room rather than drop, however long (konnectd's own log, on its thread).
   void put_waiting(std::string_view lines);
   // Returns once everything put so far is written (or dropped after a write error); false if
   // that did not happen within `within`.
@@ -59,9 +75,13 @@ class Console {
   // Writes all of data to fd_, waiting while a non-blocking fd is full; false on an error.
   bool write_all(std::string_view data);
   void report_drops(std::unique_lock<std::mutex>& lock);
+  bool stalled_locked() const;
+  std::size_t put_locked(std::string_view lines, std::string_view who);
 
   const int fd_;
   const std::size_t limit_;
+  const std::chrono::milliseconds stall_after_;
+  std::chrono::steady_clock::time_point last_progress_;  // the writer's last write that took bytes
   mutable std::mutex mutex_;
   std::condition_variable wake_;   // the writer: lines to write, or stopping
   std::condition_variable room_;   // put_waiting and flush: the buffer was taken
@@ -70,6 +90,7 @@ class Console {
   std::map<std::string, std::uint64_t, std::less<>> drops_;  // not yet reported, by writer
   std::uint64_t dropped_total_ = 0;
   std::string broken_;             // why writing failed; everything is dropped from then on
+  std::vector<std::function<void()>> room_waiters_;  // when_room()
   bool stopping_ = false;
   bool finishing_ = false;         // drops are reported on the console, not the daemon log
   std::thread thread_;

@@ -138,6 +138,12 @@ TEST(ConsoleOutput, StderrGoesToStderr) {
   ASSERT_TRUE(d.start());
   ::close(out);
   ::close(err);
+  // Written once the programs ran that far (RUNNING is as soon as they are spawned).
+  EXPECT_TRUE(wait_until([&] {
+    const std::string o = read_file(out_path);
+    return o.find("both | to out\n") != std::string::npos && o.find("merged | merged err\n") != std::string::npos &&
+           read_file(err_path).find("both | to err\n") != std::string::npos;
+  }));
   EXPECT_EQ(d.stop_with(SIGTERM), 0);
   const std::string o = read_file(out_path), e = read_file(err_path);
   EXPECT_NE(o.find("both | to out\n"), std::string::npos) << o;

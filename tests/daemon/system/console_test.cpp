@@ -11,6 +11,7 @@
 #include <csignal>
 #include <chrono>
 #include <string>
+#include <future>
 #include <thread>
 
 using konnect::Console;
@@ -57,40 +58,76 @@ TEST(Console, WritesWhatItIsGiven) {
   EXPECT_EQ(console.dropped(), 0u);
 }
 
-// Nobody reads the pipe: the console takes what fits in its buffer, drops the rest in whole
-// lines and counts it, and put() never blocks.
-TEST(Console, DropsWholeLinesWhenFullAndCountsThem) {
+// Nobody reads the pipe. While the console is moving (it wrote something less than
+// stall_after ago) a full buffer refuses lines, whole, and the caller keeps them; once it has
+// stalled, put() drops them, whole, and counts them. put() never blocks.
+TEST(Console, WaitsWhileMovingThenDropsWholeLinesWhenStalled) {
   Pipe p;
   ::fcntl(p.w, F_SETPIPE_SZ, 4096);
   const std::size_t limit = 64 * 1024;
-  Console console(p.w, limit);
+  Console console(p.w, limit, 100ms);
   const std::string line = "w | " + std::string(95, 'x') + "\n";  // 100 bytes
+  std::uint64_t taken = 0;
+  std::size_t refused = 0;
   const auto started = std::chrono::steady_clock::now();
-  std::uint64_t put = 0;
-  for (int i = 0; i < 5000; ++i) {  // 500 KB into a 4 KiB pipe and a 64 KiB buffer
-    console.put(line, "w");
-    put += line.size();
+  for (int i = 0; i < 2000; ++i) {  // 200 KB into a 4 KiB pipe and a 64 KiB buffer
+    const std::size_t n = console.put(line, "w");
+    ASSERT_TRUE(n == 0 || n == line.size()) << n;  // a line is taken or refused whole
+    if (n == 0) ++refused;
+    taken += n;
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);  // never waited for the reader
-  EXPECT_GT(console.dropped(), 0u);
-  // Now read everything: what arrives is whole lines, and arrived + dropped = put.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 100ms);  // never waited; still moving
+  EXPECT_GT(refused, 0u);
+  EXPECT_EQ(console.dropped(), 0u);
+  // Stalled now (nothing more was written): put() drops instead.
+  ASSERT_TRUE([&] {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (console.put(line, "w") == line.size() && console.dropped() > 0) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }());
+  EXPECT_EQ(console.dropped() % line.size(), 0u);
+  // Everything taken arrives, whole.
   std::string got;
   std::thread reader([&] { got = p.read_all(1000ms); });
   ASSERT_TRUE(console.flush(10s));
   reader.join();
-  EXPECT_EQ(got.size() % line.size(), 0u);
+  EXPECT_EQ(got.size(), taken);
   for (std::size_t i = 0; i < got.size(); i += line.size()) ASSERT_EQ(got.compare(i, line.size(), line), 0) << i;
-  EXPECT_EQ(got.size() + console.dropped(), put);
 }
 
-// A line is never split: one that does not fit whole is dropped whole.
-TEST(Console, ALineThatDoesNotFitIsDroppedWhole) {
+// A moving console that is full takes what fits, calls back when there is room, and a line
+// longer than its whole buffer goes alone once the buffer is empty.
+TEST(Console, CallsBackWhenThereIsRoom) {
   Pipe p;
   Console console(p.w, 10);
-  console.put("a | 12\nb | 345678\n", "a");  // 7 fit, the second line does not
+  EXPECT_EQ(console.put("a | 12\nb | 345678\n", "a"), 7u);  // the second line does not fit now
+  std::promise<void> room;
+  console.when_room([&] { room.set_value(); });
+  ASSERT_EQ(room.get_future().wait_for(5s), std::future_status::ready);
   ASSERT_TRUE(console.flush(5s));
-  EXPECT_EQ(p.read_all(), "a | 12\n");
-  EXPECT_EQ(console.dropped(), 11u);
+  EXPECT_EQ(console.put("b | 345678\n", "a"), 11u);
+  ASSERT_TRUE(console.flush(5s));
+  EXPECT_EQ(p.read_all(), "a | 12\nb | 345678\n");
+  EXPECT_EQ(console.dropped(), 0u);
+}
+
+// put_all waits while the console moves: a slow reader gets everything.
+TEST(Console, PutAllWaitsForASlowReader) {
+  Pipe p;
+  ::fcntl(p.w, F_SETPIPE_SZ, 4096);
+  Console console(p.w, 8192, 500ms);
+  std::string lines;
+  for (int i = 0; i < 1000; ++i) lines += "s | " + std::to_string(i) + "\n";
+  std::string got;
+  std::thread reader([&] { got = p.read_all(1000ms); });
+  console.put_all(lines, "s");
+  ASSERT_TRUE(console.flush(10s));
+  reader.join();
+  EXPECT_EQ(got, lines);
+  EXPECT_EQ(console.dropped(), 0u);
 }
 
 // The daemon's own lines wait for room rather than go.
