@@ -72,6 +72,7 @@ bench: build
 	bench/reexec.py --runs 5
 	bench/supervisor_rpc.py --runs 5
 	bench/metrics.py --runs 3
+	bench/console.py --runs $(BENCH_RUNS)
 
 # A .deb for /usr (CPack, build-pkg/): binaries, unit, man pages, completion, logrotate
 # snippet, /etc/konnect with the Kano-Konnect examples. package-check installs it on this

@@ -299,7 +299,8 @@ void Daemon::check_exit_for_good(const std::string& namespec) {
   if (!process.config().shutdown_on_exit) return;
   const ProcessInfo info = supervisor_.info(process);
   if (info.state != State::Exited && info.state != State::Fatal) return;
-  exit_code_ = info.state == State::Fatal ? 1 : info.exitstatus;
+  // FATAL, or an exit whose status konnectd could not see (a MAINPID= not its child): 1.
+  exit_code_ = info.state == State::Fatal || info.exitstatus < 0 ? 1 : info.exitstatus;
   const std::string why = namespec + " is " + std::string(to_string(info.state)) +
                           (info.state == State::Fatal ? "" : " (" + process.last_exit() + ")") +
                           " and has shutdown_on_exit: konnectd exits with " + std::to_string(exit_code_);

@@ -10,6 +10,8 @@
 #include "daemon/handoff/image.hpp"
 #include "daemon/handoff/binary_checks.hpp"
 #include "daemon/system/console.hpp"
+
+#include <boost/asio/post.hpp>
 #include "daemon/system/daemon_log.hpp"
 #include "version.hpp"
 
@@ -58,9 +60,16 @@ void Daemon::reexec(const Json& id, const Responder& reply) {
     spdlog::warn("Reexec refused: {}", why);
     reply(encode_error(id, make_error(ErrorCode::Failed, "cannot reexec: " + why)));
   };
-  // The binary must read the state version this one writes (2 with event listeners).
+  // The binary must read the state version this one writes (2 with event listeners, 3 with
+  // console streams).
   handoff::State needs;
   if (listeners_.any()) needs.listeners.emplace();
+  for (const auto& p : config().programs) {
+    if (p.stdout_log.kind == LogTarget::Kind::Console || p.stderr_log.kind == LogTarget::Kind::Console) {
+      needs.streams.emplace_back().console = 1;
+      break;
+    }
+  }
   check_state_version(check, needs.lowest_version(), [this, check, id, reply, requested_at,
                                                       call_off](Result<void> checked) {
     if (!checked) return call_off(checked.error().message);
@@ -180,6 +189,13 @@ int Daemon::run_restored(const handoff::State& state, const std::string& reexec_
   });
   notifier_.notify("READY=1\nSTATUS=Supervising " + std::to_string(supervisor_.processes().size()) + " process(es)");
   answer_requester(state, reexec_error);
+  // A shutdown_on_exit program that ended while the image changed (its check was posted in
+  // the previous image, after the state was taken): judged here.
+  for (const Process* process : supervisor_.processes()) {
+    if (process->config().shutdown_on_exit) {
+      boost::asio::post(io_, [this, name = process->namespec()] { check_exit_for_good(name); });
+    }
+  }
   io_.run();
   spdlog::info("konnectd exits with {}", exit_code_);
   return exit_code_;

@@ -219,7 +219,11 @@ class Loader {
         r = assign_path(value, d.log_dir);
       } else if (key == "pid_file") {
         d.pid_file_given = true;
-        r = assign_path(value, d.pid_file);
+        if (const auto* s = v.as_string(); s && s->get().empty()) {
+          d.pid_file.clear();  // no pid file (a container's default, as konnectctl config writes it)
+        } else {
+          r = assign_path(value, d.pid_file);
+        }
       } else if (key == "log_file") {
         log_file_set = true;
         d.log_file_given = true;

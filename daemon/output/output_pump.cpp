@@ -39,6 +39,10 @@ OutputPump::OutputPump(boost::asio::any_io_executor main_executor, Events events
       thread_([this] { io_.run(); }) {}
 
 OutputPump::~OutputPump() {
+  {
+    std::lock_guard<std::mutex> lock(gate_->mutex);
+    gate_->open = false;  // no Console posts here any more: io_ is about to go
+  }
   boost::asio::post(io_, [this] {
     for (auto& [id, stream] : streams_) {
       stream->drain();

@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <string>
@@ -133,8 +134,16 @@ class OutputPump {
   StreamId next_stream_id() const { return next_id_; }
   SourceId next_source_id() const { return next_source_; }
 
-  struct Stream;  // output_pump.cpp
+  struct Stream;  // output_stream.hpp
   struct Source;
+  // What another thread (a Console's) posts to the pump through: closed before the pump's
+  // io_context goes.
+  struct Gate {
+    explicit Gate(boost::asio::io_context::executor_type e) : executor(std::move(e)) {}
+    std::mutex mutex;
+    bool open = true;
+    boost::asio::io_context::executor_type executor;
+  };
 
  private:
   void post_main(std::function<void()> fn);
@@ -143,6 +152,7 @@ class OutputPump {
   Events events_;
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>(io_.get_executor());
   std::unordered_map<StreamId, std::shared_ptr<Stream>> streams_;  // touched only on the pump thread
   std::unordered_map<StreamId, std::filesystem::path> paths_;     // touched only on the main thread
   StreamId next_id_ = 1;

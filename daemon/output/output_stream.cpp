@@ -87,6 +87,7 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
     if (n == 0) {
       eof_ = true;
       finish_line();
+      if (!pending_.empty()) wait_for_room();  // the source goes once its last line is out
     }
     if (n <= 0) break;  // EAGAIN: empty
     moved += static_cast<std::size_t>(n);
@@ -171,8 +172,11 @@ void OutputPump::Source::wait_for_room() {
   waiting_room_ = true;
   const std::uint64_t token = ++room_token_;
   const std::weak_ptr<Source> weak = shared_from_this();
-  stream_.console_->when_room([weak, executor = pipe_.get_executor(), token] {
-    boost::asio::post(executor, [weak, token] {
+  // From the Console's thread, maybe after the pump is gone: through the pump's gate.
+  stream_.console_->when_room([weak, gate = stream_.pump_.gate_, token] {
+    std::lock_guard<std::mutex> lock(gate->mutex);
+    if (!gate->open) return;
+    boost::asio::post(gate->executor, [weak, token] {
       if (auto self = weak.lock()) self->room_came(token);
     });
   });

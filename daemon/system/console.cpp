@@ -5,22 +5,25 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 #include <algorithm>
-#include <memory>
+#include <cerrno>
+#include <cstring>
 
 namespace konnect {
 namespace {
 
 constexpr auto kReportEvery = std::chrono::seconds(1);
+// In pieces of a pipe's default size: each one that is taken is progress (a pipe read slowly
+// is moving, not stalled), whatever the size of the batch.
+constexpr std::size_t kPiece = 64 * 1024;
 
-}  // namespace
-
-namespace {
 std::mutex consoles_mutex;
 Console* consoles[3] = {nullptr, nullptr, nullptr};
+
+// Whether spdlog's default logger may be used for drop reports (set_daemon_log_open).
+std::mutex log_mutex;
+bool log_open = false;
+
 }  // namespace
 
 Console& Console::of(int fd) {
@@ -41,6 +44,11 @@ bool Console::finish_all(std::chrono::milliseconds within) {
     if (c != nullptr && !c->finish(within)) all = false;
   }
   return all;
+}
+
+void Console::set_daemon_log_open(bool open) {
+  std::lock_guard<std::mutex> lock(log_mutex);
+  log_open = open;
 }
 
 Console::Console(int fd, std::size_t limit, std::chrono::milliseconds stall_after)
@@ -103,12 +111,27 @@ std::size_t Console::put(std::string_view lines, std::string_view who) {
 void Console::when_room(std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (buffer_.size() >= limit_ && broken_.empty()) {
+    if (!buffer_.empty() && broken_.empty()) {
       room_waiters_.push_back(std::move(fn));
       return;
     }
   }
   fn();
+}
+
+bool Console::wait_while_moving(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds within,
+                                const std::function<bool()>& done) {
+  // Stalled: nothing written for stall_after since the wait began (a console that was stuck
+  // before it may be read again now).
+  const auto began = std::chrono::steady_clock::now();
+  const auto deadline = began + within;
+  while (!done()) {
+    const auto stall_at = std::max(last_progress_, began) + stall_after_;
+    const auto now = std::chrono::steady_clock::now();
+    if (!broken_.empty() || (in_flight_ > 0 && now >= stall_at) || now >= deadline) return false;
+    room_.wait_until(lock, std::min(deadline, in_flight_ > 0 ? stall_at : now + stall_after_));
+  }
+  return true;
 }
 
 void Console::put_all(std::string_view lines, std::string_view who) {
@@ -117,29 +140,16 @@ void Console::put_all(std::string_view lines, std::string_view who) {
     lines.remove_prefix(put_locked(lines, who));
     wake_.notify_one();
     if (lines.empty()) break;
-    // Until the writer takes the buffer, or the console has stalled (then put drops).
-    room_.wait_until(lock, std::chrono::steady_clock::now() + stall_after_,
-                     [&] { return buffer_.size() < limit_ || !broken_.empty(); });
+    // Until the writer takes the buffer; if it stalls first, put_locked drops the rest.
+    const std::uint64_t taken = taken_;
+    wait_while_moving(lock, std::chrono::hours(1), [&] { return taken_ != taken; });
   }
-}
-
-void Console::put_waiting(std::string_view lines) {
-  if (lines.empty()) return;
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    start_locked();
-    // A line longer than the whole buffer goes in once the buffer is empty.
-    room_.wait(lock, [&] { return !broken_.empty() || buffer_.empty() || buffer_.size() + lines.size() <= limit_; });
-    if (!broken_.empty()) return;
-    buffer_.append(lines);
-  }
-  wake_.notify_one();
 }
 
 bool Console::flush(std::chrono::milliseconds within) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (!thread_.joinable()) return true;
-  return room_.wait_for(lock, within, [&] { return buffer_.empty() && in_flight_ == 0; });
+  return wait_while_moving(lock, within, [&] { return buffer_.empty() && in_flight_ == 0; });
 }
 
 bool Console::finish(std::chrono::milliseconds within) {
@@ -147,7 +157,7 @@ bool Console::finish(std::chrono::milliseconds within) {
   if (!thread_.joinable()) return true;
   finishing_ = true;
   wake_.notify_one();
-  return room_.wait_for(lock, within, [&] { return buffer_.empty() && in_flight_ == 0 && drops_.empty(); });
+  return wait_while_moving(lock, within, [&] { return buffer_.empty() && in_flight_ == 0 && drops_.empty(); });
 }
 
 std::uint64_t Console::dropped() const {
@@ -177,6 +187,7 @@ void Console::run() {
     std::string batch;
     batch.swap(buffer_);
     in_flight_ = batch.size();
+    ++taken_;
     last_progress_ = std::chrono::steady_clock::now();
     const bool broken = !broken_.empty();
     auto waiters = std::move(room_waiters_);
@@ -203,15 +214,13 @@ void Console::run() {
 }
 
 bool Console::write_all(std::string_view data) {
-  // In pieces of a pipe's default size: each one that is taken is progress (a pipe read
-  // slowly is moving, not stalled), whatever the size of the batch.
-  constexpr std::size_t kPiece = 64 * 1024;
   while (!data.empty()) {
     const ssize_t n = ::write(fd_, data.data(), std::min(data.size(), kPiece));
     if (n >= 0) {
       data.remove_prefix(static_cast<std::size_t>(n));
       std::lock_guard<std::mutex> lock(mutex_);
       last_progress_ = std::chrono::steady_clock::now();
+      room_.notify_all();  // a flush() waiting to see progress
       continue;
     }
     if (errno == EINTR) continue;
@@ -226,18 +235,22 @@ bool Console::write_all(std::string_view data) {
 void Console::report_drops(std::unique_lock<std::mutex>& lock) {
   auto drops = std::move(drops_);
   drops_.clear();
-  const bool stopping = stopping_ || finishing_;
+  const bool to_console = stopping_ || finishing_;
   lock.unlock();
-  const char* stream = fd_ == 2 ? "stderr" : "stdout";
+  const char* stream = fd_ == 2 ? "stderr" : fd_ == 1 ? "stdout" : "console";
   for (const auto& [who, bytes] : drops) {
-    if (!stopping) {
-      spdlog::warn("Console ({}): dropped {} bytes of {}'s output: the console could not keep up", stream, bytes, who);
-    } else {
-      // At exit the daemon log is gone: the count goes to the console itself, last.
-      const std::string line = "konnectd | dropped " + std::to_string(bytes) + " bytes of " + who +
-                               "'s output: the console could not keep up\n";
-      write_all(line);
+    if (!to_console) {
+      std::lock_guard<std::mutex> gate(log_mutex);
+      if (log_open) {
+        spdlog::warn("Console ({}): dropped {} bytes of {}'s output: the console could not keep up", stream, bytes,
+                     who);
+        continue;
+      }
     }
+    // At exit (or with no daemon log) the count goes to the console itself, last.
+    const std::string line = "konnectd | dropped " + std::to_string(bytes) + " bytes of " + who +
+                             "'s output: the console could not keep up\n";
+    write_all(line);
   }
   lock.lock();
 }

@@ -13,9 +13,10 @@
 //   whole lines at a time, and counted: a stuck console never holds the programs up for
 //   longer than that. The counts go to the daemon log, at most once a second per console
 //   while drops happen, once the console moves again (or at exit, on the console itself).
-// konnectd's own log lines wait for room instead (on the log thread, never on the loop).
-// The thread starts with the first line and sleeps with no timeout while there is nothing
-// to write.
+// konnectd's own log lines wait for room while the console moves (on the log thread, never
+// on the loop). Every wait here ends once the console has stalled: nothing hangs on a
+// console nobody reads, not even konnectd's exit. The thread starts with the first line and
+// sleeps with no timeout while there is nothing to write.
 
 #include <chrono>
 #include <condition_variable>
@@ -38,13 +39,18 @@ class Console {
   // The console of fd 1 (stdout) or 2 (stderr); made at the first use and never destroyed
   // (threads may write to it until exit).
   static Console& of(int fd);
-  // End of main, after the daemon log is shut down: everything put so far is written, and
-  // what was dropped and not yet reported is reported on the console itself.
-  // Waits at most `within` per console; false if one could not write everything by then.
-  static bool finish_all(std::chrono::milliseconds within = std::chrono::hours(24));
+  // End of main: everything put so far is written and the drops not yet reported are, on
+  // the console itself. Waits while the consoles move, at most `within` each; false if one
+  // stalled or ran out of time first.
+  static bool finish_all(std::chrono::milliseconds within = std::chrono::minutes(1));
+  // Whether drop reports may go to the daemon log (spdlog). The daemon log turns it off
+  // before it shuts down; from then on they go to the console itself.
+  static void set_daemon_log_open(bool open);
 
   explicit Console(int fd, std::size_t limit = kDefaultLimit, std::chrono::milliseconds stall_after = kDefaultStallAfter);
-  ~Console();  // writes what is buffered, then ends the thread
+  // Writes what is buffered, then ends the thread: the fd must take it (konnectd never
+  // destroys its two; a test reads its pipe first).
+  ~Console();
   Console(const Console&) = delete;
   Console& operator=(const Console&) = delete;
 
@@ -53,18 +59,17 @@ class Console {
   // Fewer than lines.size(): the console is moving but full; call again after when_room().
   // A line longer than the whole buffer is taken alone once the buffer is empty.
   std::size_t put(std::string_view lines, std::string_view who);
-  // Calls fn once, from the writer thread (or here, if there is room now), when put() may
-  // take more: the writer took the buffer. fn must only hand over (post to its loop).
+  // Calls fn once, from the writer thread, when the writer has taken the buffer (at once,
+  // here, when the buffer is empty or the console broken). fn must only hand over.
   void when_room(std::function<void()> fn);
-  // put() until all of `lines` is dealt with, waiting while the console moves (the pump at
-  // shutdown and at a reexec: the last lines wait rather than go).
+  // put() until all of `lines` is dealt with, waiting while the console moves: the pump at
+  // shutdown and at a reexec, and konnectd's own log lines (counted as "konnectd").
   void put_all(std::string_view lines, std::string_view who);
-  // Waits for room rather than drop, however long (konnectd's own log, on its thread).
-  void put_waiting(std::string_view lines);
-  // Returns once everything put so far is written (or dropped after a write error); false if
-  // that did not happen within `within`.
-  bool flush(std::chrono::milliseconds within = std::chrono::hours(24));
-  // flush(), then the drop counts not yet reported go to the console itself.
+  void put_waiting(std::string_view lines) { put_all(lines, "konnectd"); }
+  // Returns true once everything put so far is written (or dropped after a write error);
+  // false if the console stalls first, or `within` passes.
+  bool flush(std::chrono::milliseconds within = std::chrono::minutes(1));
+  // flush(), and the drop counts not yet reported go to the console itself, now and later.
   bool finish(std::chrono::milliseconds within);
   // Bytes dropped so far, for every writer together.
   std::uint64_t dropped() const;
@@ -75,18 +80,23 @@ class Console {
   // Writes all of data to fd_, waiting while a non-blocking fd is full; false on an error.
   bool write_all(std::string_view data);
   void report_drops(std::unique_lock<std::mutex>& lock);
+  // Writing has made no progress for stall_after: a batch is stuck in write().
   bool stalled_locked() const;
   std::size_t put_locked(std::string_view lines, std::string_view who);
+  // Waits (with the lock) until `done` holds; false if the console stalls or `within` passes.
+  bool wait_while_moving(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds within,
+                         const std::function<bool()>& done);
 
   const int fd_;
   const std::size_t limit_;
   const std::chrono::milliseconds stall_after_;
-  std::chrono::steady_clock::time_point last_progress_;  // the writer's last write that took bytes
   mutable std::mutex mutex_;
   std::condition_variable wake_;   // the writer: lines to write, or stopping
-  std::condition_variable room_;   // put_waiting and flush: the buffer was taken
+  std::condition_variable room_;   // put_all, flush, finish: the writer took or wrote something
   std::string buffer_;             // put, not yet taken by the writer
   std::size_t in_flight_ = 0;      // taken by the writer, not yet written
+  std::uint64_t taken_ = 0;        // batches the writer took: put_all waits for the next
+  std::chrono::steady_clock::time_point last_progress_;  // the writer's last write that took bytes
   std::map<std::string, std::uint64_t, std::less<>> drops_;  // not yet reported, by writer
   std::uint64_t dropped_total_ = 0;
   std::string broken_;             // why writing failed; everything is dropped from then on

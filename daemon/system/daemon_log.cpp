@@ -170,6 +170,7 @@ spdlog::sink_ptr make_sink(const DaemonConfig& config) {
 
 void install(const DaemonConfig& config) {
   log_thread().set_sinks({make_sink(config), listener_sink()});
+  Console::set_daemon_log_open(true);  // a console's drop counts may be logged
   auto logger = std::make_shared<spdlog::logger>("konnectd", std::make_shared<QueueSink>());
   logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
   logger->set_level(spdlog::level::from_str(config.log_level));
@@ -201,6 +202,7 @@ Result<void> clear_daemon_log(const DaemonConfig& config) {
 void set_daemon_log_listener(std::function<void(std::string)> listener) { listener_sink()->set(std::move(listener)); }
 
 void shutdown_daemon_log() {
+  Console::set_daemon_log_open(false);  // from now on a console reports its drops on itself
   listener_sink()->set(nullptr);
   log_thread().stop();
   spdlog::shutdown();

@@ -264,6 +264,13 @@ TEST_F(ConfigLoader, Stopsignal) {
   }
 }
 
+// pid_file = "" means none (a container's default, as konnectctl config writes it back).
+TEST_F(ConfigLoader, AnEmptyPidFileIsNone) {
+  Config c = load_ok("[konnectd]\npid_file = \"\"\n[program.web]\ncommand = \"x\"\n");
+  EXPECT_TRUE(c.daemon.pid_file.empty());
+  EXPECT_TRUE(c.daemon.pid_file_given);
+}
+
 TEST_F(ConfigLoader, LogTargets) {
   ProgramConfig p = program("command = \"x\"\nstdout_log = \"none\"\nstderr_log = \"logs/../logs/err.log\"");
   EXPECT_EQ(p.stdout_log.kind, LogTarget::Kind::None);
@@ -435,9 +442,9 @@ TEST_F(ConfigLoader, DaemonErrors) {
   r = load("[konnectd]\nsocket = 1\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 2, "konnectd.socket", "expected a non-empty path string, got 1");
-  r = load("[konnectd]\npid_file = \"\"\n");
+  r = load("[konnectd]\nlog_dir = \"\"\n");
   ASSERT_FALSE(r);
-  EXPECT_CONFIG_ERROR(r.error(), file, 2, "konnectd.pid_file", "got \"\"");
+  EXPECT_CONFIG_ERROR(r.error(), file, 2, "konnectd.log_dir", "got \"\"");
   r = load("konnectd = 1\n");
   ASSERT_FALSE(r);
   EXPECT_CONFIG_ERROR(r.error(), file, 1, "konnectd", "expected a [konnectd] table, got 1");
