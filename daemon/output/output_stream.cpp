@@ -102,11 +102,7 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
       continue;
     }
     pending_ = stream.options_.timestamps ? stamp(chunk) : std::string(chunk);
-    if (stream.following_) {
-      stream.pump_.post_main([&pump = stream.pump_, id = stream.id_, data = pending_]() mutable {
-        if (pump.events_.on_data) pump.events_.on_data(id, std::move(data));
-      });
-    }
+    stream.to_followers(pending_);
     std::string_view rest(pending_);
     auto r = file->write(rest);
     pending_.erase(0, pending_.size() - rest.size());
@@ -144,11 +140,7 @@ std::string OutputPump::Source::stamp(std::string_view data) {
 
 void OutputPump::Source::to_console(std::string_view chunk) {
   Stream& stream = stream_;
-  if (stream.following_) {
-    stream.pump_.post_main([&pump = stream.pump_, id = stream.id_, data = std::string(chunk)]() mutable {
-      if (pump.events_.on_data) pump.events_.on_data(id, std::move(data));
-    });
-  }
+  stream.to_followers(chunk);
   lines_->set_timestamps(stream.options_.timestamps);
   lines_->feed(chunk, pending_);
   stream.console_written_ += chunk.size();
@@ -220,6 +212,13 @@ OutputPump::Source* OutputPump::Stream::find(SourceId id) {
     if (s->id_ == id) return s.get();
   }
   return nullptr;
+}
+
+void OutputPump::Stream::to_followers(std::string_view data) {
+  if (!following_) return;
+  pump_.post_main([&pump = pump_, id = id_, data = std::string(data)]() mutable {
+    if (pump.events_.on_data) pump.events_.on_data(id, std::move(data));
+  });
 }
 
 void OutputPump::Stream::stop() {

@@ -80,6 +80,9 @@ struct OutputPump::Stream : std::enable_shared_from_this<Stream> {
   // `end_lines`.
   void drain(bool end_lines = true);
 
+  // tail -f: a copy of what was read goes to the main loop's on_data, while followed.
+  void to_followers(std::string_view data);
+
   bool console() const { return console_ != nullptr; }
   std::uint64_t rotations() const { return file_ ? file_->rotations() : 0; }
   // Bytes taken from the programs (a file: written to it, across rotations).
