@@ -67,7 +67,7 @@ bench: build
 	@scripts/install-deps.sh supervisor runit wrk
 	bench/bench.py --runs $(BENCH_RUNS)
 	bench/bench.py --runs 1 --scaling
-	bench/bench.py --logs --runs $(BENCH_RUNS)
+	bench/logs.py --runs $(BENCH_RUNS)
 	bench/restart_load.py --runs $(BENCH_RUNS)
 	bench/reexec.py --runs 5
 	bench/supervisor_rpc.py --runs 5

@@ -12,7 +12,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -243,203 +242,6 @@ class Floor:
 
 SUPERVISORS = {"konnect": Konnect, "supervisord": Supervisord, "runit": Runit}
 
-# --- log throughput: one program writes LOG_BYTES through rotation at 50 MB ----------------
-
-LOG_BYTES = 1 << 30
-LOG_MAX = 50 * 1024 * 1024
-DATA = "/tmp/konnect-bench-data"
-
-
-def make_data(size):
-    """A file of numbered lines (whole lines: svlogd drops a final partial one), made once.
-    Returns (its size, its sha1): what every supervisor must reproduce."""
-    import hashlib
-    line_len = len(b"line %010d abcdefghijklmnopqrstuvwxyz\n" % 0)
-    size -= size % line_len
-    if not (os.path.exists(DATA) and os.path.getsize(DATA) == size):
-        with open(DATA, "wb") as f:
-            n = 0
-            while n * line_len < size:
-                count = min(100000, size // line_len - n)
-                f.write(b"".join(b"line %010d abcdefghijklmnopqrstuvwxyz\n" % (n + i) for i in range(count)))
-                n += count
-    h = hashlib.sha1()
-    with open(DATA, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return size, h.hexdigest()
-
-
-def rotated_files(base, backups=100):
-    files = [base + ".%d" % i for i in range(backups, 0, -1)] + [base]
-    return [f for f in files if os.path.exists(f)]
-
-
-def m_log_throughput(kind, size, digest):
-    import hashlib
-    d = tempfile.mkdtemp(prefix="konnect-bench-")
-    logdir = os.path.join(d, "logs")
-    os.makedirs(logdir)
-    base = os.path.join(logdir, "big.log")
-    pids = []
-    try:
-        if kind == "konnect":
-            with open(os.path.join(d, "k.toml"), "w") as f:
-                f.write('[konnectd]\nsocket = "k.sock"\nlog_file = "konnectd.log"\npid_file = "k.pid"\n'
-                        'log_level = "warn"\n\n[program.big]\ncommand = ["/bin/cat", "%s"]\nstartsecs = 0\n'
-                        'autorestart = false\nstdout_log = "%s"\nstdout_log_maxbytes = %d\n'
-                        'stdout_log_backups = 100\nstderr_log = "none"\n' % (DATA, base, LOG_MAX))
-            argv = [KONNECTD, "-c", os.path.join(d, "k.toml")]
-        elif kind == "supervisord":
-            conf = os.path.join(d, "s.conf")
-            with open(conf, "w") as f:
-                f.write("[unix_http_server]\nfile=%s/s.sock\n\n[supervisord]\nnodaemon=true\nlogfile=%s/s.log\n"
-                        "pidfile=%s/s.pid\nloglevel=warn\n\n[rpcinterface:supervisor]\n"
-                        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
-                        "[program:big]\ncommand=/bin/cat %s\nstartsecs=0\nautorestart=false\n"
-                        "stdout_logfile=%s\nstdout_logfile_maxbytes=%d\nstdout_logfile_backups=100\n"
-                        "stderr_logfile=NONE\n" % (d, d, d, DATA, base, LOG_MAX))
-            argv = ["/usr/bin/supervisord", "-c", conf]
-        else:  # runit: runsv + svlogd, the classic pair
-            sv = os.path.join(d, "sv", "big")
-            os.makedirs(os.path.join(sv, "log"))
-            with open(os.path.join(sv, "run"), "w") as f:
-                f.write("#!/bin/sh\nexec /bin/cat %s\n" % DATA)
-            with open(os.path.join(sv, "log", "run"), "w") as f:
-                f.write("#!/bin/sh\nexec svlogd %s\n" % logdir)
-            with open(os.path.join(logdir, "config"), "w") as f:
-                f.write("s%d\nn100\n" % LOG_MAX)
-            os.chmod(os.path.join(sv, "run"), 0o755)
-            os.chmod(os.path.join(sv, "log", "run"), 0o755)
-            open(os.path.join(sv, "down"), "w").close()  # run once: `sv once`
-            argv = ["/usr/bin/runsvdir", "-P", os.path.join(d, "sv")]
-            base = os.path.join(logdir, "current")
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-        if kind == "runit":
-            wait_for(lambda: os.path.exists(os.path.join(d, "sv", "big", "supervise", "ok")), timeout=10)
-            subprocess.run(["/usr/bin/sv", "once", os.path.join(d, "sv", "big")], stdout=subprocess.DEVNULL)
-
-        def size_of(path):
-            try:
-                return os.path.getsize(path)
-            except OSError:  # renamed by a rotation since we listed it: count it next time
-                return -(1 << 62)
-
-        def logged():
-            if kind == "runit":
-                return sum(size_of(os.path.join(logdir, f)) for f in os.listdir(logdir)
-                           if f.startswith("@") or f == "current")
-            return sum(size_of(f) for f in rotated_files(base))
-
-        def supervisor_pids():
-            if kind == "runit":
-                return [proc.pid] + children(proc.pid) + [c for r in children(proc.pid) for c in children(r)
-                                                          if "svlogd" in open("/proc/%d/cmdline" % c).read()]
-            return [proc.pid]
-
-        wait_for(lambda: logged() >= size, timeout=120, interval=0.005)
-        elapsed = time.perf_counter() - t0
-        time.sleep(0.2)
-        pids = supervisor_pids()
-        cpu = sum(cpu_ticks(p) for p in pids if os.path.exists("/proc/%d" % p)) / os.sysconf("SC_CLK_TCK")
-        # Integrity: the files, oldest first, must be the data exactly.
-        if kind == "runit":
-            files = sorted(os.path.join(logdir, f) for f in os.listdir(logdir) if f.startswith("@"))
-            files.append(os.path.join(logdir, "current"))
-        else:
-            files = rotated_files(base)
-        h = hashlib.sha1()
-        for fn in files:
-            with open(fn, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-        biggest = max(os.path.getsize(f) for f in files)
-        return elapsed, cpu, h.hexdigest() == digest, biggest
-    finally:
-        try:
-            if kind == "runit":
-                for r in children(proc.pid):
-                    for c in children(r):
-                        os.kill(c, signal.SIGKILL)
-                    os.kill(r, signal.SIGKILL)
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
-        except Exception:
-            pass
-        shutil.rmtree(d, ignore_errors=True)
-
-
-FLOOR_SCRIPT = r"""
-import os, resource, sys
-size, base, maxbytes = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-chunk = memoryview(b"x" * (1 << 20))  # slices of it copy nothing in user space
-out, written, n = -1, 0, 0
-while written < size:
-    if written % maxbytes == 0:
-        if out >= 0:
-            os.close(out)
-        out = os.open("%s.%d" % (base, n), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        n += 1
-    k = min(len(chunk), size - written, maxbytes - written % maxbytes)
-    written += os.write(out, chunk[:k])
-os.close(out)
-ru = resource.getrusage(resource.RUSAGE_SELF)
-print(ru.ru_utime + ru.ru_stime)
-"""
-
-
-def m_log_floor(size):
-    """What the kernel alone spends to put the same bytes into the page cache: one process
-    writes them from memory into the same 50 MB files (no pipe, no supervisor). Every logger
-    pays at least this copy; measured in the same run because it moves a lot on this VM."""
-    d = tempfile.mkdtemp(prefix="konnect-bench-")
-    try:
-        t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(size), os.path.join(d, "big.log"), str(LOG_MAX)],
-                             stdout=subprocess.PIPE, check=True, text=True).stdout
-        return time.perf_counter() - t0, float(out.strip())
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def log_table(kinds, runs, size):
-    size, digest = make_data(size)
-    gb = size / float(1 << 30)
-    print("\n%d MB of stdout through rotation at 50 MB (median of %d, min–max):" % (size >> 20, runs))
-    print("| supervisor | MB/s | CPU-s per GB | bytes intact | largest file |")
-    print("|---|---|---|---|---|")
-    # On this VM the first gigabyte written after a pause costs several times the next one
-    # (the host hands freed guest memory back and faults it in again), so one untimed run
-    # warms up, and the supervisors take turns within each round instead of running their
-    # rounds one after the other: whatever the machine does at a moment, all pay alike.
-    m_log_floor(size)
-    vals = {k.name: [] for k in kinds}
-    vals["floor"] = []  # a reference, not a supervisor
-    for _ in range(runs):
-        for k in kinds:
-            vals[k.name].append(m_log_throughput(k.name, size, digest))
-        el, cpu = m_log_floor(size)
-        vals["floor"].append((el, cpu, True, 0))
-    results = {}
-    for name, v in vals.items():
-        mbs = sorted(size / x[0] / 1e6 for x in v)
-        cpus = sorted(x[1] / gb for x in v)
-        results[name] = (statistics.median(mbs), statistics.median(cpus))
-        label = "reference: write(2) of the same bytes from memory, no pipe, no supervisor" if name == "floor" else name
-        intact = "—" if name == "floor" else ("yes" if all(x[2] for x in v) else "NO")
-        largest = "—" if name == "floor" else "%.1f MB" % (max(x[3] for x in v) / 1e6)
-        print("| %s | %.0f (%.0f–%.0f) | %.2f (%.2f–%.2f) | %s | %s |" % (
-            label, results[name][0], mbs[0], mbs[-1], results[name][1], cpus[0], cpus[-1], intact, largest))
-        sys.stdout.flush()
-    if "konnect" in results:
-        for name, (mbs, cpu) in results.items():
-            if name != "konnect":
-                print("konnect / %s: %.1fx throughput, %.2fx CPU" % ("reference" if name == "floor" else name, results["konnect"][0] / mbs,
-                                                                       results["konnect"][1] / max(cpu, 1e-9)))
-
-
 def session(kind, n, fn):
     d = tempfile.mkdtemp(prefix="konnect-bench-")
     s = kind(n, d)
@@ -573,15 +375,11 @@ def main():
     ap.add_argument("--only", default="konnect,supervisord,runit")
     ap.add_argument("--quick", action="store_true", help="fewer runs, 5 s idle window")
     ap.add_argument("--workloads", default="", help="comma-separated substrings of workload titles")
-    ap.add_argument("--logs", action="store_true", help="run only the log throughput table")
     ap.add_argument("--scaling", action="store_true", help="status latency and RSS at 10, 100, 500, 1000 programs")
     args = ap.parse_args()
     if args.quick:
         args.runs, IDLE_SECONDS = 1, 5
     kinds = [SUPERVISORS[k] for k in args.only.split(",")]
-    if args.logs:
-        log_table(kinds, args.runs, (200 << 20) if args.quick else LOG_BYTES)
-        return
     ms = lambda v: "%.1f MB" % v
     # (title, programs, measure, format, the issue's target). --scaling adds the curve rows.
     workloads = [

@@ -26,10 +26,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import DATA, KONNECTD, cpu_ticks, make_data  # noqa: E402
+from bench import cpu_ticks  # noqa: E402
+from logs import konnect_setup, make_data, supervisord_setup  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 PREFIX = b"big | "
+DATA = "/tmp/konnect-bench-data"
+LINE = b"line %010d abcdefghijklmnopqrstuvwxyz\n"  # 43 bytes
 
 
 def read_until(fd, want_lines, first_line, suffix):
@@ -59,22 +62,10 @@ def one(kind, size, nlines, first):
     os.set_blocking(r, True)
     try:
         if kind == "konnect":
-            with open(os.path.join(d, "k.toml"), "w") as f:
-                f.write('[konnectd]\nsocket = "k.sock"\nlog_file = "konnectd.log"\npid_file = "k.pid"\n'
-                        'log_level = "warn"\n\n[program.big]\ncommand = ["/bin/cat", "%s"]\nstartsecs = 0\n'
-                        'autorestart = false\nstdout_log = "console"\nstderr_log = "none"\n' % DATA)
-            argv = [KONNECTD, "-c", os.path.join(d, "k.toml")]
+            argv = konnect_setup(d, ["/bin/cat", DATA], "console")
             want_first = PREFIX + first
         elif kind == "supervisord":
-            conf = os.path.join(d, "s.conf")
-            with open(conf, "w") as f:
-                f.write("[unix_http_server]\nfile=%s/s.sock\n\n[supervisord]\nnodaemon=true\nlogfile=%s/s.log\n"
-                        "pidfile=%s/s.pid\nloglevel=warn\n\n[rpcinterface:supervisor]\n"
-                        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
-                        "[program:big]\ncommand=/bin/cat %s\nstartsecs=0\nautorestart=false\n"
-                        "stdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\nstderr_logfile=NONE\n"
-                        % (d, d, d, DATA))
-            argv = ["/usr/bin/supervisord", "-c", conf]
+            argv = supervisord_setup(d, ["/bin/cat", DATA], "/dev/stdout", maxbytes=0)
             want_first = first
         else:
             argv = ["/bin/cat", DATA]
@@ -108,7 +99,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--size-mb", type=int, default=512)
     args = ap.parse_args()
-    size, _ = make_data(args.size_mb << 20)
+    size, _ = make_data(args.size_mb << 20, DATA, LINE)
     with open(DATA, "rb") as f:
         first = f.readline()
     nlines = size // len(first)

@@ -20,6 +20,7 @@
 
 #include "common/error.hpp"
 #include "common/handoff/handoff_state.hpp"
+#include "daemon/output/staging_pipe.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -154,6 +155,7 @@ class OutputPump {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>(io_.get_executor());
   std::unordered_map<StreamId, std::shared_ptr<Stream>> streams_;  // touched only on the pump thread
+  StagingPipe staging_;                                             // the pump thread's, for every stream
   std::unordered_map<StreamId, std::filesystem::path> paths_;     // touched only on the main thread
   StreamId next_id_ = 1;
   SourceId next_source_ = 1;

@@ -74,7 +74,7 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
   std::size_t moved = 0;
   while (moved < budget) {
     if (!stream.console() && !stream.options_.timestamps && !stream.following_ && !watch_) {
-      auto n = file->splice_from(pipe_.native_handle(), budget - moved, &eof_);
+      auto n = splice_to(*file, budget - moved);
       if (!n) return n.error();
       if (*n == 0) break;
       moved += *n;
@@ -109,6 +109,25 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
     if (!r) return r.error();
   }
   return moved;
+}
+
+// No copy in user space: the pipe's pages go to the pump's staging pipe, and the kernel copies
+// them into the file from there, with the program's pipe free to be written meanwhile (see
+// staging_pipe.hpp). What a failed write leaves is kept in pending_, written first next time.
+Result<std::size_t> OutputPump::Source::splice_to(LogFile& file, std::size_t max) {
+  StagingPipe& staging = stream_.pump_.staging_;
+  auto n = staging.fill_from(pipe_.native_handle(), max, &eof_);
+  if (!n || *n == 0) return n;
+  for (std::size_t left = *n; left > 0;) {
+    auto w = file.splice_from(staging.read_fd(), left);
+    if (w && *w == 0) w = make_error(ErrorCode::Io, "cannot write log file '" + file.path().string() + "': no progress");
+    if (!w) {
+      pending_ = staging.take_rest();
+      return w.error();
+    }
+    left -= *w;
+  }
+  return n;
 }
 
 // The watched pattern matched a line: tell the main loop once, and splice again.
@@ -152,7 +171,7 @@ bool OutputPump::Source::push_console() {
   Stream& stream = stream_;
   if (stream.draining_) {
     stream.console_->put_all(pending_, stream.options_.label);
-    pending_.clear();
+   
     return true;
   }
   pending_.erase(0, stream.console_->put(pending_, stream.options_.label));

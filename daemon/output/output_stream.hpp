@@ -28,6 +28,8 @@ struct OutputPump::Source : std::enable_shared_from_this<Source> {
   void wait();
   void move(std::size_t budget);
   Result<std::size_t> transfer(std::size_t budget);
+  // The file path with nothing to add to the bytes: up to max bytes by splice(2).
+  Result<std::size_t> splice_to(LogFile& file, std::size_t max);
   // The console path: whole prefixed lines to the stream's Console, through pending_ (never
   // an error: a stalled console drops and counts). What a moving but full console cannot
   // take yet waits in pending_, and the source reads no more until there is room.
