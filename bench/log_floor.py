@@ -3,15 +3,17 @@
 files rotated every MAXBYTES (a new file each time, no renames), the way each supervisor gets
 its program's stdout. Run by bench/logs.py in the same rounds as the supervisors.
 
-  log_floor.py MODE BASE MAXBYTES SIZE -- WRITER ARGV...
+  log_floor.py MODE[:CHUNK] BASE MAXBYTES SIZE -- WRITER ARGV...
 
 It makes the pipe (1 MiB, as konnectd's), starts WRITER with the pipe as its stdout, moves
 SIZE bytes and prints its own CPU (utime+stime, from before the first byte to after the
-last; not the writer's). MODE:
-  splice   splice(2) from the pipe into the file, up to 1 MiB a call (blocking);
-  two      splice(2) from the pipe into a private pipe (page references, no copy), then from
-           that into the file: the copy into the page cache holds only the private pipe's lock;
-  read     read(2) 1 MiB into a buffer, write(2) it out.
+last; not the writer's). Each write into the file is at most CHUNK bytes (1 MiB by default,
+the pipe's size). MODE:
+  splice   splice(2) from the pipe into the file (blocking);
+  two      splice(2) from the pipe into a private pipe (page references, no copy), up to 1 MiB,
+           then from that into the file: the copy into the page cache holds only the private
+           pipe's lock;
+  read     read(2) into a 1 MiB buffer, write(2) it out.
 """
 import fcntl
 import os
@@ -30,7 +32,9 @@ def pipe():
 
 
 def main():
-    mode, base, maxbytes, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    mode, _, chunk = sys.argv[1].partition(":")
+    chunk = int(chunk) if chunk else PIPE
+    base, maxbytes, size = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     argv = sys.argv[sys.argv.index("--") + 1:]
     r, w = pipe()
     writer = subprocess.Popen(argv, stdout=w, stdin=subprocess.DEVNULL)
@@ -46,19 +50,19 @@ def main():
                 os.close(out)
             out = os.open("%s.%d" % (base, n), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             n, in_file = n + 1, 0
-        room = min(PIPE, maxbytes - in_file)
+        room = maxbytes - in_file
         if mode == "splice":
-            k = os.splice(r, out, room)
+            k = os.splice(r, out, min(chunk, room))
         elif mode == "two":
-            k = os.splice(r, mid_w, room)
+            k = os.splice(r, mid_w, min(PIPE, room))
             left = k
             while left:
-                left -= os.splice(mid_r, out, left)
+                left -= os.splice(mid_r, out, min(chunk, left))
         else:
-            k = os.readv(r, [view[:room]])
+            k = os.readv(r, [view[:min(PIPE, room)]])
             done = 0
             while done < k:
-                done += os.write(out, view[done:k])
+                done += os.write(out, view[done:min(k, done + chunk)])
         if k == 0:
             break
         in_file += k

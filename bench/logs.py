@@ -178,7 +178,7 @@ def one(kind, size, digest):
         elif kind == "runit":
             argv = runit_setup(d, [writer], logdir)
         else:
-            argv = [sys.executable, os.path.join(HERE, "log_floor.py"), kind.split(":")[1], base, str(LOG_MAX),
+            argv = [sys.executable, os.path.join(HERE, "log_floor.py"), kind.partition(":")[2], base, str(LOG_MAX),
                     str(size), "--", writer]
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                 stdout=subprocess.PIPE if kind.startswith("floor") else subprocess.DEVNULL)
@@ -231,6 +231,14 @@ LABELS = {
 }
 
 
+def label(kind):
+    if kind in LABELS:
+        return LABELS[kind]
+    if kind.startswith("floor:") and kind.count(":") == 2:  # floor:MODE:CHUNK
+        return "%s, %d KiB writes" % (LABELS["floor:" + kind.split(":")[1]], int(kind.split(":")[2]) >> 10)
+    return kind
+
+
 def table(kinds, runs, size):
     size, digest = make_data(size)
     for k in kinds:
@@ -252,7 +260,7 @@ def table(kinds, runs, size):
         v = vals[k]
         med[k] = (statistics.median(x[0] for x in v), statistics.median(x[2] for x in v))
         print("| %s | %s | %s | %s | %d | %s | %d |" % (
-            LABELS.get(k, k), cell([x[0] for x in v], "%.0f"), cell([x[1] for x in v], "%.0f"),
+            label(k), cell([x[0] for x in v], "%.0f"), cell([x[1] for x in v], "%.0f"),
             cell([x[2] for x in v], "%.2f"), max(x[3] for x in v), "yes" if all(x[4] for x in v) else "NO",
             max(x[5] for x in v)))
         sys.stdout.flush()
@@ -271,7 +279,7 @@ def main():
     ap.add_argument("--floors", default="splice,two,read", help="floor rows (empty: none)")
     ap.add_argument("--also", default="", help="konnectd binaries to compare, comma-separated: rows konnect@PATH")
     args = ap.parse_args()
-    kinds = args.only.split(",") + ["konnect@" + p for p in args.also.split(",") if p] + ["floor:" + f for f in args.floors.split(",") if f]
+    kinds = [k for k in args.only.split(",") if k] + ["konnect@" + p for p in args.also.split(",") if p] + ["floor:" + f for f in args.floors.split(",") if f]
     print("# bench/logs.py, %s, %s, %d cores" % (time.strftime("%Y-%m-%d %H:%M"), os.uname().release, os.cpu_count()))
     table(kinds, args.runs, args.size_mb << 20)
 
