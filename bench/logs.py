@@ -155,10 +155,14 @@ def read_time(path):
         return None
 
 
+PAUSE = 2.0  # seconds after the sync before each turn (--pause)
+
+
 def one(kind, size, digest):
     """One turn. Returns (writer MB/s, log-side MB/s, CPU-s per GB, lost bytes, intact, largest)."""
-    subprocess.run(["sync"])
-    time.sleep(2)
+    if PAUSE > 0:
+        subprocess.run(["sync"])
+        time.sleep(PAUSE)
     d = tempfile.mkdtemp(prefix="konnect-bench-logs-")
     logdir = os.path.join(d, "logs")
     os.makedirs(logdir)
@@ -272,15 +276,20 @@ def table(kinds, runs, size):
 
 
 def main():
+    global PAUSE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--size-mb", type=int, default=1024)
     ap.add_argument("--only", default="konnect,supervisord,runit")
     ap.add_argument("--floors", default="splice,two,read", help="floor rows (empty: none)")
+    ap.add_argument("--pause", type=float, default=PAUSE,
+                    help="sync, then wait this long before each turn (0: neither, as bench.py --logs did)")
     ap.add_argument("--also", default="", help="konnectd binaries to compare, comma-separated: rows konnect@PATH")
     args = ap.parse_args()
+    PAUSE = args.pause
     kinds = [k for k in args.only.split(",") if k] + ["konnect@" + p for p in args.also.split(",") if p] + ["floor:" + f for f in args.floors.split(",") if f]
-    print("# bench/logs.py, %s, %s, %d cores" % (time.strftime("%Y-%m-%d %H:%M"), os.uname().release, os.cpu_count()))
+    print("# bench/logs.py, %s, %s, %d cores, pause %.1f s" % (time.strftime("%Y-%m-%d %H:%M"), os.uname().release,
+                                                             os.cpu_count(), PAUSE))
     table(kinds, args.runs, args.size_mb << 20)
 
 

@@ -116,6 +116,7 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
 // staging_pipe.hpp). What a failed write leaves is kept in pending_, written first next time.
 Result<std::size_t> OutputPump::Source::splice_to(LogFile& file, std::size_t max) {
   StagingPipe& staging = stream_.pump_.staging_;
+  if (!staging.open()) return file.splice_from(pipe_.native_handle(), max, &eof_);
   auto n = staging.fill_from(pipe_.native_handle(), max, &eof_);
   if (!n || *n == 0) return n;
   for (std::size_t left = *n; left > 0;) {
@@ -171,7 +172,7 @@ bool OutputPump::Source::push_console() {
   Stream& stream = stream_;
   if (stream.draining_) {
     stream.console_->put_all(pending_, stream.options_.label);
-   
+    pending_.clear();
     return true;
   }
   pending_.erase(0, stream.console_->put(pending_, stream.options_.label));

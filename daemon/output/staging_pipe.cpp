@@ -20,21 +20,19 @@ StagingPipe::~StagingPipe() {
   }
 }
 
-Result<void> StagingPipe::make() {
+bool StagingPipe::open() {
+  if (fds_[0] >= 0) return true;
   if (::pipe2(fds_, O_CLOEXEC | O_NONBLOCK) < 0) {
     fds_[0] = fds_[1] = -1;
-    return make_error(ErrorCode::Io, std::string("cannot create a pipe: ") + std::strerror(errno));
+    return false;
   }
   // Best effort: a user over pipe-user-pages-soft gets the default 64 KiB, and more calls.
   const int size = ::fcntl(fds_[1], F_SETPIPE_SZ, static_cast<int>(kStagingSize));
-  capacity_ = size > 0 ? static_cast<std::size_t>(size) : static_cast<std::size_t>(::fcntl(fds_[1], F_GETPIPE_SZ));
-  return {};
+  capacity_ = static_cast<std::size_t>(size > 0 ? size : ::fcntl(fds_[1], F_GETPIPE_SZ));
+  return true;
 }
 
 Result<std::size_t> StagingPipe::fill_from(int from, std::size_t max, bool* eof) {
-  if (fds_[1] < 0) {
-    if (auto r = make(); !r) return r.error();
-  }
   const std::size_t want = std::min(max, capacity_);
   for (;;) {
     const ssize_t n = ::splice(from, nullptr, fds_[1], nullptr, want, SPLICE_F_NONBLOCK);

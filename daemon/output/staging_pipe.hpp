@@ -24,18 +24,17 @@ class StagingPipe {
   StagingPipe(const StagingPipe&) = delete;
   StagingPipe& operator=(const StagingPipe&) = delete;
 
+  // Makes the pipe (once); false when it cannot be made now (out of fds): splice straight.
+  bool open();
   // Moves up to `max` bytes (at most what the pipe holds) from the non-blocking pipe `from`,
-  // without copying them. 0: `from` is empty, or (*eof set) has no writer left. Makes the
-  // pipe at the first call.
+  // without copying them. 0: `from` is empty, or (*eof set) has no writer left. Needs open().
   Result<std::size_t> fill_from(int from, std::size_t max, bool* eof);
-  // Its read end, for LogFile::splice_from; -1 before the first fill.
+  // Its read end, for LogFile::splice_from.
   int read_fd() const { return fds_[0]; }
   // Reads out what a failed write left (the caller keeps it, to write after its retry).
   std::string take_rest();
 
  private:
-  Result<void> make();
-
   int fds_[2] = {-1, -1};
   std::size_t capacity_ = 0;
 };

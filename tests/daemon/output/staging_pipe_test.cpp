@@ -46,6 +46,7 @@ TEST(StagingPipe, MovesWhatThePipeHoldsAndSeesItsEnd) {
   const std::string text = "first line\nsecond line\n";
   ASSERT_EQ(::write(program.w, text.data(), text.size()), static_cast<ssize_t>(text.size()));
   StagingPipe staging;
+  ASSERT_TRUE(staging.open());
   bool eof = false;
   auto n = staging.fill_from(program.r, 1 << 20, &eof);
   ASSERT_TRUE(n) << n.error().message;
@@ -68,6 +69,7 @@ TEST(StagingPipe, TakesNoMoreThanAsked) {
   Pipe program;
   ASSERT_EQ(::write(program.w, "0123456789", 10), 10);
   StagingPipe staging;
+  ASSERT_TRUE(staging.open());
   bool eof = false;
   auto n = staging.fill_from(program.r, 4, &eof);
   ASSERT_TRUE(n);
@@ -89,6 +91,7 @@ TEST(StagingPipe, CarriesMoreThanItHoldsInOrder) {
   std::string expected;
   for (int i = 0; i < 200000; ++i) expected += "line " + std::to_string(i) + "\n";
   StagingPipe staging;
+  ASSERT_TRUE(staging.open());
   std::size_t written = 0, moved = 0;
   bool eof = false;
   while (moved < expected.size()) {
