@@ -11,7 +11,8 @@ round gives two measures:
   - log side: SIZE / the time from the writer's start until every byte is in the log files.
 
 CPU is the supervisor's utime+stime (every thread; for runit runsvdir, runsv and svlogd) from
-its start until every byte is logged, per GB. Afterwards the log files, oldest first, are read
+the writer's start (it waits for a signal, once the supervisor is up) until every byte is
+logged, per GB. Afterwards the log files, oldest first, are read
 back: "lost" is SIZE minus the bytes in them, "intact" says they are the data exactly, and the
 largest file shows that rotation is exact (52428800 bytes).
 
@@ -158,6 +159,32 @@ def read_time(path):
 PAUSE = 2.0  # seconds after the sync before each turn (--pause)
 
 
+def supervisor_pids(kind, proc):
+    """The processes whose CPU counts as the supervisor's."""
+    if kind != "runit":
+        return [proc.pid]
+    runsvs = children(proc.pid)
+    return [proc.pid] + runsvs + [c for r in runsvs for c in children(r) if "svlogd" in cmdline(c)]
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def cpu_of(pids):
+    total = 0
+    for p in pids:
+        try:
+            total += cpu_ticks(p)
+        except OSError:  # gone: counted as none
+            pass
+    return total / TICK
+
+
 def one(kind, size, digest):
     """One turn. Returns (writer MB/s, log-side MB/s, CPU-s per GB, lost bytes, intact, largest)."""
     if PAUSE > 0:
@@ -168,12 +195,16 @@ def one(kind, size, digest):
     os.makedirs(logdir)
     base = os.path.join(logdir, "big.log")
     writer = os.path.join(d, "writer")
-    with open(writer, "w") as f:  # bash's $EPOCHREALTIME: no process started to read the clock
-        f.write("#!/bin/bash\necho $EPOCHREALTIME > %s/t0.tmp && mv %s/t0.tmp %s/t0\n/bin/cat %s\n"
-                "echo $EPOCHREALTIME > %s/t1.tmp && mv %s/t1.tmp %s/t1\nexec sleep 100000\n"
-                % (d, d, d, DATA, d, d, d))
+    # It says it is there (its pid: the turn stops it by pid), waits for "go" (so the CPU
+    # counted is that of the bytes, not of the supervisor's start), then writes. bash's
+    # $EPOCHREALTIME reads the clock without starting a process.
+    with open(writer, "w") as f:
+        f.write("#!/bin/bash\necho $$ > {d}/pid.tmp && mv {d}/pid.tmp {d}/pid\n"
+                "while [ ! -e {d}/go ]; do sleep 0.01; done\n"
+                "echo $EPOCHREALTIME > {d}/t0.tmp && mv {d}/t0.tmp {d}/t0\n/bin/cat {data}\n"
+                "echo $EPOCHREALTIME > {d}/t1.tmp && mv {d}/t1.tmp {d}/t1\nexec sleep 100000\n".format(d=d, data=DATA))
     os.chmod(writer, 0o755)
-    floor_out = None
+    proc = None
     try:
         if kind.startswith("konnect"):  # "konnect@PATH": another build, in the same rounds
             argv = konnect_setup(d, [writer], base, konnectd=kind.partition("@")[2] or KONNECTD)
@@ -189,42 +220,50 @@ def one(kind, size, digest):
         if kind == "runit":
             wait_for(lambda: os.path.exists(os.path.join(d, "sv", "big", "supervise", "ok")), 10)
             subprocess.run(["/usr/bin/sv", "once", os.path.join(d, "sv", "big")], stdout=subprocess.DEVNULL)
+            wait_for(lambda: len(supervisor_pids(kind, proc)) >= 3, 10)  # svlogd is up
+        wait_for(lambda: read_time(os.path.join(d, "pid")) is not None, 30)
+        time.sleep(0.2)  # the supervisor settles after the spawn (its CPU so far is not counted)
+        pids = supervisor_pids(kind, proc)
+        cpu0 = cpu_of(pids)
+        open(os.path.join(d, "go"), "w").close()
         wait_for(lambda: read_time(os.path.join(d, "t1")) is not None, 600)
-        if kind.startswith("floor"):
-            floor_out = proc.stdout.readline().split()
+        floor_out = proc.stdout.readline().split() if kind.startswith("floor") else None
         wait_for(lambda: logged_bytes(kind, logdir, base) >= size, 600)
         done = time.time()
         t0, t1 = read_time(os.path.join(d, "t0")), read_time(os.path.join(d, "t1"))
-        if kind.startswith("floor"):
-            cpu = float(floor_out[1])
-        else:
-            pids = [proc.pid]
-            if kind == "runit":
-                pids += children(proc.pid) + [c for r in children(proc.pid) for c in children(r)
-                                              if "svlogd" in open("/proc/%d/cmdline" % c).read()]
-            cpu = sum(cpu_ticks(p) for p in pids) / TICK
+        cpu = float(floor_out[1]) if floor_out else cpu_of(pids) - cpu0
         files = log_files(kind, logdir, base)
         total = sum(os.path.getsize(f) for f in files)
         gb = size / float(1 << 30)
         return (size / (t1 - t0) / 1e6, size / (done - t0) / 1e6, cpu / gb, size - total,
                 sha1_of(files) == digest, max(os.path.getsize(f) for f in files))
     finally:
-        stop(kind, proc, d)
+        if proc is not None:
+            stop(kind, proc, d)
         shutil.rmtree(d, ignore_errors=True)
 
 
 def stop(kind, proc, d):
-    """Every process the turn started, by pid: the supervisor's group (the writer's sleep is in it)."""
+    """Every process the turn started, by pid: the writer (its sleep), then the supervisor;
+    runit's runsvdir first (it would start runsv again), then each runsv and its children."""
+    pids = [int(read_time(os.path.join(d, "pid")) or 0)]
+    if kind == "runit":
+        runsvs = children(proc.pid)
+        pids += [proc.pid] + runsvs + [c for r in runsvs for c in children(r)]
+    for p in pids:
+        try:
+            if p > 0:
+                os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     try:
-        if kind == "runit":
-            for r in children(proc.pid):
-                for c in children(r):
-                    os.kill(c, signal.SIGKILL)
-                os.kill(r, signal.SIGKILL)
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         proc.wait()
 
 
@@ -290,7 +329,10 @@ def main():
     kinds = [k for k in args.only.split(",") if k] + ["konnect@" + p for p in args.also.split(",") if p] + ["floor:" + f for f in args.floors.split(",") if f]
     print("# bench/logs.py, %s, %s, %d cores, pause %.1f s" % (time.strftime("%Y-%m-%d %H:%M"), os.uname().release,
                                                              os.cpu_count(), PAUSE))
-    table(kinds, args.runs, args.size_mb << 20)
+    try:
+        table(kinds, args.runs, args.size_mb << 20)
+    finally:
+        os.unlink(DATA)  # 1 GB of memory in /dev/shm: made again next time
 
 
 if __name__ == "__main__":

@@ -55,9 +55,9 @@ void OutputPump::Source::move(std::size_t budget) {
   boost::asio::post(pipe_.get_executor(), [self = shared_from_this(), budget] { self->move(budget); });
 }
 
-// The bytes move; an error leaves what was not written in pending_ (timestamp path) or in
-// the pipe (splice path). Returns the bytes taken from the pipe; fewer than budget means it
-// is empty now (or has no writer left: eof_).
+// The bytes move; an error leaves what was not written in pending_, to be written first next
+// time. Returns the bytes taken from the pipe; fewer than budget means it is empty now (or
+// has no writer left: eof_).
 Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
   Stream& stream = stream_;
   LogFile* file = stream.file_.get();  // null: the console
@@ -66,6 +66,11 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
     return std::size_t{0};
   }
   if (!pending_.empty() && file) {
+    if (pending_unread_) {  // taken back from the staging pipe: as if read now
+      pending_unread_ = false;
+      if (stream.options_.timestamps) pending_ = stamp(pending_);
+      stream.to_followers(pending_);
+    }
     std::string_view rest(pending_);
     auto r = file->write(rest);
     pending_.erase(0, pending_.size() - rest.size());
@@ -124,6 +129,7 @@ Result<std::size_t> OutputPump::Source::splice_to(LogFile& file, std::size_t max
     if (w && *w == 0) w = make_error(ErrorCode::Io, "cannot write log file '" + file.path().string() + "': no progress");
     if (!w) {
       pending_ = staging.take_rest();
+      pending_unread_ = true;
       return w.error();
     }
     left -= *w;

@@ -49,7 +49,8 @@ struct OutputPump::Source : std::enable_shared_from_this<Source> {
   boost::asio::posix::stream_descriptor pipe_;
   bool at_line_start_ = true;
   bool eof_ = false;     // no writer left: emptied, then gone
-  std::string pending_;  // read, not yet written (timestamp path, after an error)
+  std::string pending_;  // read, not yet written (after an error; the console: no room yet)
+  bool pending_unread_ = false;  // pending_ came back from the staging pipe: not stamped, not followed
   std::optional<ConsoleLines> lines_;  // console streams only
   bool waiting_room_ = false;          // the console is full: reading waits
   std::uint64_t room_token_ = 0;       // which wait a room_came() answers

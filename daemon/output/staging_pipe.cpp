@@ -26,7 +26,7 @@ bool StagingPipe::open() {
     fds_[0] = fds_[1] = -1;
     return false;
   }
-  // Best effort: a user over pipe-user-pages-soft gets the default 64 KiB, and more calls.
+  // Best effort: a user over pipe-user-pages-soft keeps a smaller pipe, and makes more calls.
   const int size = ::fcntl(fds_[1], F_SETPIPE_SZ, static_cast<int>(kStagingSize));
   capacity_ = static_cast<std::size_t>(size > 0 ? size : ::fcntl(fds_[1], F_GETPIPE_SZ));
   return true;
