@@ -66,7 +66,9 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
     return std::size_t{0};
   }
   if (!pending_.empty() && file) {
-    if (pending_unread_) {  // taken back from the staging pipe: as if read now
+    // Taken back from the staging pipe: still as in the program's pipe, so what reading does
+    // to bytes (a stamp, a copy to tail -f) happens once there is a reason to.
+    if (pending_unread_ && (stream.following_ || stream.options_.timestamps)) {
       pending_unread_ = false;
       if (stream.options_.timestamps) pending_ = stamp(pending_);
       stream.to_followers(pending_);
@@ -74,6 +76,7 @@ Result<std::size_t> OutputPump::Source::transfer(std::size_t budget) {
     std::string_view rest(pending_);
     auto r = file->write(rest);
     pending_.erase(0, pending_.size() - rest.size());
+    if (pending_.empty()) pending_unread_ = false;
     if (!r) return r.error();
   }
   std::size_t moved = 0;

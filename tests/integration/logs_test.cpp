@@ -206,6 +206,37 @@ TEST(Logs, FullDiskIsReportedAndNothingIsLost) {
   ::umount2(small.path().c_str(), MNT_DETACH);
 }
 
+// tail -f while the disk is full: what waits to be written (in the pipe, or taken back into
+// konnectd after a failed write) reaches the follower once, in order, as it reaches the file.
+TEST(Logs, ATailFollowerOfAFullDiskGetsWhatWasWaiting) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  TempDir small;
+  if (::mount("tmpfs", small.path().c_str(), "tmpfs", 0, "size=64k") != 0) GTEST_SKIP() << "cannot mount tmpfs";
+  const long n = 20000;  // 240 KB: does not fit
+  {
+    Konnectd d("[program.big]\n" + testchild_command({"--lines", std::to_string(n)}) + "startsecs = 0\n" +
+               "stdout_log = " + toml_str((small.path() / "big.log").string()) + "\nstdout_log_maxbytes = 0\n");
+    ASSERT_TRUE(d.start());
+    ASSERT_TRUE(wait_until([&] { return d.ctl({"status", "big"}).out.find("No space left on device") != std::string::npos; }));
+    const auto log = small.path() / "big.log";
+    RawClient c(d.socket());
+    c.send(R"({"id":1,"cmd":"tail","args":{"name":"big","follow":true}})" "\n");
+    ASSERT_EQ(c.answer()["result"]["more"], true);
+    const auto attached_at = read_file(log).size();  // nothing lands while the disk is full
+    ASSERT_EQ(::mount("tmpfs", small.path().c_str(), "tmpfs", MS_REMOUNT, "size=1m"), 0);
+    const std::string all = expected_lines(0, n);
+    std::string streamed;
+    EXPECT_TRUE(wait_until([&] {
+      auto a = c.answer(100ms);
+      if (a.is_object()) streamed += a["result"].value("data", "");
+      return attached_at + streamed.size() >= all.size();
+    }, 15s)) << streamed.size();
+    EXPECT_EQ(read_file(log), all);
+    EXPECT_TRUE(streamed == all.substr(attached_at)) << streamed.size() << " bytes streamed from " << attached_at;
+  }
+  ::umount2(small.path().c_str(), MNT_DETACH);
+}
+
 // tail -f on the wire: the last lines first, then every new chunk as it is written, across
 // rotations, until the client goes.
 TEST(Logs, TailFollowStreamsNewOutputAcrossRotation) {
