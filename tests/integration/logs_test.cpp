@@ -178,63 +178,71 @@ TEST(Logs, MaintailPrintsTheDaemonLog) {
   })) << out;
 }
 
+namespace {
+
+// A 64 KB tmpfs (root only) for a program's log, and the program, whose 240 KB of stdout does
+// not fit there until grow().
+struct SmallDisk {
+  static constexpr long kLines = 20000;
+  TempDir dir;
+  bool mounted = ::geteuid() == 0 && ::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=64k") == 0;
+  ~SmallDisk() {
+    if (mounted) ::umount2(dir.path().c_str(), MNT_DETACH);
+  }
+  std::filesystem::path log() const { return dir.path() / "big.log"; }
+  std::string config() const {
+    return "[program.big]\n" + testchild_command({"--lines", std::to_string(kLines)}) + "startsecs = 0\n" +
+           "stdout_log = " + toml_str(log().string()) + "\nstdout_log_maxbytes = 0\n";
+  }
+  bool grow() { return ::mount("tmpfs", dir.path().c_str(), "tmpfs", MS_REMOUNT, "size=1m") == 0; }
+};
+
+}  // namespace
+
 // A full filesystem: the error shows in status and the daemon log, nothing is lost, and
 // writing resumes once there is room.
 TEST(Logs, FullDiskIsReportedAndNothingIsLost) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
-  TempDir small;
-  if (::mount("tmpfs", small.path().c_str(), "tmpfs", 0, "size=64k") != 0) GTEST_SKIP() << "cannot mount tmpfs";
-  const long n = 20000;  // 240 KB: does not fit
-  {
-    Konnectd d("[program.big]\n" + testchild_command({"--lines", std::to_string(n)}) + "startsecs = 0\n" +
-               "stdout_log = " + toml_str((small.path() / "big.log").string()) + "\nstdout_log_maxbytes = 0\n");
-    ASSERT_TRUE(d.start());
-    std::string status;
-    EXPECT_TRUE(wait_until([&] {
-      status = d.ctl({"status", "big"}).out;
-      return status.find("No space left on device") != std::string::npos;
-    })) << status;
-    EXPECT_NE(status.find("RUNNING"), std::string::npos) << status;
-    EXPECT_EQ(d.ctl({"status"}).exit_code, 0);  // the daemon answers as usual
-    ASSERT_EQ(::mount("tmpfs", small.path().c_str(), "tmpfs", MS_REMOUNT, "size=1m"), 0);
-    const auto log = small.path() / "big.log";
-    EXPECT_TRUE(wait_until([&] { return read_file(log).size() >= expected_lines(0, n).size(); }, 10s));
-    EXPECT_EQ(read_file(log), expected_lines(0, n));
-    EXPECT_TRUE(wait_until([&] { return d.ctl({"status", "big"}).out.find("[log:") == std::string::npos; }));
-    EXPECT_NE(d.daemon_log().find("No space left on device"), std::string::npos);
-  }
-  ::umount2(small.path().c_str(), MNT_DETACH);
+  SmallDisk disk;
+  if (!disk.mounted) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  Konnectd d(disk.config());
+  ASSERT_TRUE(d.start());
+  std::string status;
+  EXPECT_TRUE(wait_until([&] {
+    status = d.ctl({"status", "big"}).out;
+    return status.find("No space left on device") != std::string::npos;
+  })) << status;
+  EXPECT_NE(status.find("RUNNING"), std::string::npos) << status;
+  EXPECT_EQ(d.ctl({"status"}).exit_code, 0);  // the daemon answers as usual
+  ASSERT_TRUE(disk.grow());
+  const std::string all = expected_lines(0, SmallDisk::kLines);
+  EXPECT_TRUE(wait_until([&] { return read_file(disk.log()).size() >= all.size(); }, 10s));
+  EXPECT_EQ(read_file(disk.log()), all);
+  EXPECT_TRUE(wait_until([&] { return d.ctl({"status", "big"}).out.find("[log:") == std::string::npos; }));
+  EXPECT_NE(d.daemon_log().find("No space left on device"), std::string::npos);
 }
 
 // tail -f while the disk is full: what waits to be written (in the pipe, or taken back into
 // konnectd after a failed write) reaches the follower once, in order, as it reaches the file.
 TEST(Logs, ATailFollowerOfAFullDiskGetsWhatWasWaiting) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
-  TempDir small;
-  if (::mount("tmpfs", small.path().c_str(), "tmpfs", 0, "size=64k") != 0) GTEST_SKIP() << "cannot mount tmpfs";
-  const long n = 20000;  // 240 KB: does not fit
-  {
-    Konnectd d("[program.big]\n" + testchild_command({"--lines", std::to_string(n)}) + "startsecs = 0\n" +
-               "stdout_log = " + toml_str((small.path() / "big.log").string()) + "\nstdout_log_maxbytes = 0\n");
-    ASSERT_TRUE(d.start());
-    ASSERT_TRUE(wait_until([&] { return d.ctl({"status", "big"}).out.find("No space left on device") != std::string::npos; }));
-    const auto log = small.path() / "big.log";
-    RawClient c(d.socket());
-    c.send(R"({"id":1,"cmd":"tail","args":{"name":"big","follow":true}})" "\n");
-    ASSERT_EQ(c.answer()["result"]["more"], true);
-    const auto attached_at = read_file(log).size();  // nothing lands while the disk is full
-    ASSERT_EQ(::mount("tmpfs", small.path().c_str(), "tmpfs", MS_REMOUNT, "size=1m"), 0);
-    const std::string all = expected_lines(0, n);
-    std::string streamed;
-    EXPECT_TRUE(wait_until([&] {
-      auto a = c.answer(100ms);
-      if (a.is_object()) streamed += a["result"].value("data", "");
-      return attached_at + streamed.size() >= all.size();
-    }, 15s)) << streamed.size();
-    EXPECT_EQ(read_file(log), all);
-    EXPECT_TRUE(streamed == all.substr(attached_at)) << streamed.size() << " bytes streamed from " << attached_at;
-  }
-  ::umount2(small.path().c_str(), MNT_DETACH);
+  SmallDisk disk;
+  if (!disk.mounted) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  Konnectd d(disk.config());
+  ASSERT_TRUE(d.start());
+  ASSERT_TRUE(wait_until([&] { return d.ctl({"status", "big"}).out.find("No space left on device") != std::string::npos; }));
+  RawClient c(d.socket());
+  c.send(R"({"id":1,"cmd":"tail","args":{"name":"big","follow":true}})" "\n");
+  ASSERT_EQ(c.answer()["result"]["more"], true);
+  const auto attached_at = read_file(disk.log()).size();  // nothing lands while the disk is full
+  ASSERT_TRUE(disk.grow());
+  const std::string all = expected_lines(0, SmallDisk::kLines);
+  std::string streamed;
+  EXPECT_TRUE(wait_until([&] {
+    auto a = c.answer(100ms);
+    if (a.is_object()) streamed += a["result"].value("data", "");
+    return attached_at + streamed.size() >= all.size();
+  }, 15s)) << streamed.size();
+  EXPECT_EQ(read_file(disk.log()), all);
+  EXPECT_TRUE(streamed == all.substr(attached_at)) << streamed.size() << " bytes streamed from " << attached_at;
 }
 
 // tail -f on the wire: the last lines first, then every new chunk as it is written, across
