@@ -95,6 +95,10 @@ TEST(WebPage, ChromiumShowsTheProgramsAndItsButtonsAct) {
   const fs::path shots = fs::path(kKonnectd).parent_path().parent_path() / "test-output";
   fs::create_directories(shots);
   std::ofstream(k.dir() / "driver.py") << kDriver;
+  // web's pid before the driver can click its restart (it clicks as soon as it has said
+  // "loaded": a pid read after that line may already be the new one).
+  const pid_t first = k.pid_of("web");
+  ASSERT_GT(first, 0);
   Background driver({"/usr/bin/python3", (k.dir() / "driver.py").string(), "http://127.0.0.1:" + std::to_string(port) + "/",
                      shots.string(), (k.dir() / "chromium-profile").string()});
   auto next = [&](const std::string& step) {
@@ -111,9 +115,9 @@ TEST(WebPage, ChromiumShowsTheProgramsAndItsButtonsAct) {
   EXPECT_EQ(loaded["names"], (nlohmann::json{"idle", "web", "worker:worker_00", "worker:worker_01"}));
   EXPECT_EQ(loaded["states"]["web"], "RUNNING");
   EXPECT_EQ(loaded["states"]["idle"], "STOPPED");
-  EXPECT_EQ(loaded["web_pid"], std::to_string(k.pid_of("web")));
-  const pid_t first = k.pid_of("web");
+  EXPECT_EQ(loaded["web_pid"], std::to_string(first));
   const auto restarted = next("restarted");
+  EXPECT_EQ(restarted["before"], std::to_string(first));
   EXPECT_NE(k.pid_of("web"), first);
   EXPECT_EQ(restarted["after"], std::to_string(k.pid_of("web")));
   EXPECT_EQ(next("started")["idle"], "RUNNING");
