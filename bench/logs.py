@@ -126,7 +126,7 @@ def log_files(kind, logdir, base):
     return [f for f in files if os.path.exists(f)]
 
 
-def logged_bytes(kind, logdir, base):
+def logged_bytes(logdir):
     total = 0
     for f in os.listdir(logdir):
         if not (f.startswith("big.log") or f.startswith("@") or f == "current"):
@@ -147,7 +147,7 @@ def wait_for(pred, timeout, interval=0.01):
     raise TimeoutError("not done in %.0f s" % timeout)
 
 
-def read_time(path):
+def read_number(path):
     try:
         with open(path) as f:
             text = f.read().strip()
@@ -221,16 +221,16 @@ def one(kind, size, digest):
             wait_for(lambda: os.path.exists(os.path.join(d, "sv", "big", "supervise", "ok")), 10)
             subprocess.run(["/usr/bin/sv", "once", os.path.join(d, "sv", "big")], stdout=subprocess.DEVNULL)
             wait_for(lambda: len(supervisor_pids(kind, proc)) >= 3, 10)  # svlogd is up
-        wait_for(lambda: read_time(os.path.join(d, "pid")) is not None, 30)
+        wait_for(lambda: read_number(os.path.join(d, "pid")) is not None, 30)
         time.sleep(0.2)  # the supervisor settles after the spawn (its CPU so far is not counted)
         pids = supervisor_pids(kind, proc)
         cpu0 = cpu_of(pids)
         open(os.path.join(d, "go"), "w").close()
-        wait_for(lambda: read_time(os.path.join(d, "t1")) is not None, 600)
+        wait_for(lambda: read_number(os.path.join(d, "t1")) is not None, 600)
         floor_out = proc.stdout.readline().split() if kind.startswith("floor") else None
-        wait_for(lambda: logged_bytes(kind, logdir, base) >= size, 600)
+        wait_for(lambda: logged_bytes(logdir) >= size, 600)
         done = time.time()
-        t0, t1 = read_time(os.path.join(d, "t0")), read_time(os.path.join(d, "t1"))
+        t0, t1 = read_number(os.path.join(d, "t0")), read_number(os.path.join(d, "t1"))
         cpu = float(floor_out[1]) if floor_out else cpu_of(pids) - cpu0
         files = log_files(kind, logdir, base)
         total = sum(os.path.getsize(f) for f in files)
@@ -246,7 +246,7 @@ def one(kind, size, digest):
 def stop(kind, proc, d):
     """Every process the turn started, by pid: the writer (its sleep), then the supervisor;
     runit's runsvdir first (it would start runsv again), then each runsv and its children."""
-    pids = [int(read_time(os.path.join(d, "pid")) or 0)]
+    pids = [int(read_number(os.path.join(d, "pid")) or 0)]
     if kind == "runit":
         runsvs = children(proc.pid)
         pids += [proc.pid] + runsvs + [c for r in runsvs for c in children(r)]
